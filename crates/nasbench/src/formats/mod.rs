@@ -1,0 +1,135 @@
+//! Readers (and a CSV writer) for every NAS-Bench-101 file the project meets.
+//!
+//! Each reader takes bytes, so the web build can use it on a dropped file; [`read_file`] is the
+//! file convenience. The format is detected from the content, never from the file name.
+//! Every reader meets bad input with a [`FormatError`] and bounded memory: declared lengths
+//! are checked against what is there before anything is allocated, and decompression is capped.
+
+pub mod archive;
+pub mod csv;
+pub mod metrics_proto;
+pub mod pickle;
+pub mod pyg;
+pub mod tfrecord;
+pub mod torch;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::cell::CellError;
+use crate::dataset::Dataset;
+
+/// The most bytes any one zip entry may decompress to (1 GiB); zip bombs stop here.
+pub const MAX_ENTRY_BYTES: u64 = 1 << 30;
+/// The most bytes all the entries of one zip may decompress to together (4 GiB).
+pub const MAX_ARCHIVE_BYTES: u64 = 4 << 30;
+
+/// A file format this crate reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// Our CSV (the columns of `nb101_val_20k.csv`).
+    Csv,
+    /// The official NAS-Bench-101 tfrecord.
+    Tfrecord,
+    /// A `torch.save` file in the legacy (pre-1.6) format.
+    PthLegacy,
+    /// A `torch.save` file in the zip format.
+    PthZip,
+    /// A zip archive of `.pth` files, like the reference's `enc_data.zip`.
+    Zip,
+}
+
+impl Format {
+    /// The name used in `nasbench inspect --json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Tfrecord => "tfrecord",
+            Self::PthLegacy => "pth-legacy",
+            Self::PthZip => "pth-zip",
+            Self::Zip => "zip",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why bytes could not be read as a dataset.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("empty file")]
+    Empty,
+    #[error("not a format this tool reads (our CSV, the official tfrecord, a torch .pth, or a zip of .pth files)")]
+    Unknown,
+    #[error("CSV line {line}: {message}")]
+    Csv { line: u64, message: String },
+    #[error("tfrecord record {record} at byte {offset}: {message}")]
+    Tfrecord { record: usize, offset: usize, message: String },
+    #[error("pickle opcode at byte {offset}: {message}")]
+    Pickle { offset: usize, message: String },
+    #[error("torch file: {0}")]
+    Torch(String),
+    #[error("zip archive: {0}")]
+    Zip(String),
+    #[error("{context}: {error}")]
+    Cell { context: String, error: CellError },
+    #[error("zip entry {entry:?}: {error}")]
+    InEntry { entry: String, error: Box<FormatError> },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A [`FormatError`] with the file it came from. Its message names the file and the problem.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {error}", path.display())]
+pub struct FileError {
+    pub path: PathBuf,
+    pub error: FormatError,
+}
+
+/// Guesses the format from the first bytes.
+pub fn detect(bytes: &[u8]) -> Result<Format, FormatError> {
+    if bytes.is_empty() {
+        return Err(FormatError::Empty);
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Ok(if torch::is_torch_zip(bytes) { Format::PthZip } else { Format::Zip });
+    }
+    if torch::is_legacy(bytes) {
+        return Ok(Format::PthLegacy);
+    }
+    if tfrecord::starts_with_valid_frame(bytes) {
+        return Ok(Format::Tfrecord);
+    }
+    if csv::looks_like_csv(bytes) {
+        return Ok(Format::Csv);
+    }
+    Err(FormatError::Unknown)
+}
+
+/// Reads a dataset from bytes in any supported format.
+pub fn read_bytes(bytes: &[u8]) -> Result<(Format, Dataset), FormatError> {
+    let format = detect(bytes)?;
+    let dataset = match format {
+        Format::Csv => csv::read_csv(bytes)?,
+        Format::Tfrecord => tfrecord::read_tfrecord(bytes)?,
+        Format::PthLegacy | Format::PthZip => pyg::dataset_from_pth(bytes)?,
+        Format::Zip => archive::read_archive(bytes)?,
+    };
+    Ok((format, dataset))
+}
+
+/// Reads a dataset from a file in any supported format.
+pub fn read_file(path: impl AsRef<Path>) -> Result<(Format, Dataset), FileError> {
+    let path = path.as_ref();
+    let with_path = |error| FileError { path: path.to_owned(), error };
+    let bytes = std::fs::read(path).map_err(|e| with_path(FormatError::Io(e)))?;
+    read_bytes(&bytes).map_err(with_path)
+}
