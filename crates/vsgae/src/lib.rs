@@ -1,8 +1,22 @@
-//! The VS-GAE paper's models in Burn (Friede et al., arXiv 1912.05317).
+//! The VS-GAE paper's models in Burn (Friede et al., arXiv 1912.05317), numerically equal to the
+//! PyTorch reference.
 //!
-//! For now this crate holds the configuration types; the encoder, predictor, VS-GAE, training
-//! loops and the `vsgae` CLI follow. Defaults match the reference's `gnn_config.json`.
+//! - [`Predictor`]: GNN encoder plus an MLP to the accuracy.
+//! - [`state_dict`]: the reference's weights in and out (`.safetensors`, `.pt`).
+//! - [`batch::GraphBatch`]: dense batches (ops `[B, N]`, adjacency `[B, N, N]`, node mask).
+//!
+//! Defaults match the reference's `gnn_config.json` ([`config`]).
 
+pub mod batch;
 pub mod config;
+pub mod gradients;
+pub mod gru;
+pub mod message_passing;
+pub mod node_embedding;
+pub mod predictor;
+pub mod readout;
+pub mod state_dict;
 
 pub use config::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGaeConfig, VsGaeTrainingConfig};
+pub use predictor::Predictor;
+pub use state_dict::{ImportError, ReferenceParams, StateDict};

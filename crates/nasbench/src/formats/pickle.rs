@@ -106,12 +106,31 @@ pub enum Value {
     Float(f64),
     Str(Rc<str>),
     Bytes(Rc<[u8]>),
-    Tuple(Rc<[Value]>),
+    Tuple(Rc<Tuple>),
     Global(Global),
     Storage(Box<StorageRef>),
     Tensor(Rc<TensorRef>),
     /// A list, dict or object in the arena.
     Object(ObjectId),
+}
+
+/// How deeply tuples may nest. Torch files nest three deep; a limit keeps dropping and comparing
+/// values (which recurse) far from the end of the stack.
+pub const MAX_TUPLE_DEPTH: u16 = 64;
+
+/// An immutable tuple and how deeply it nests.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tuple {
+    pub depth: u16,
+    pub items: Box<[Value]>,
+}
+
+impl std::ops::Deref for Tuple {
+    type Target = [Value];
+
+    fn deref(&self) -> &[Value] {
+        &self.items
+    }
 }
 
 /// A mutable object in the arena.
@@ -278,6 +297,14 @@ impl Machine<'_> {
             return self.fail("no MARK to pop to");
         };
         Ok(self.stack.split_off(mark.min(self.stack.len())))
+    }
+
+    fn tuple(&self, items: Vec<Value>) -> Step<Value> {
+        let depth = 1 + items.iter().map(|v| if let Value::Tuple(t) = v { t.depth } else { 0 }).max().unwrap_or(0);
+        if depth > MAX_TUPLE_DEPTH {
+            return self.fail(format!("tuples nest more than {MAX_TUPLE_DEPTH} deep"));
+        }
+        Ok(Value::Tuple(Rc::new(Tuple { depth, items: items.into_boxed_slice() })))
     }
 
     fn new_object(&mut self, object: Object) -> Value {
@@ -479,10 +506,14 @@ impl Machine<'_> {
                     let raw: Rc<[u8]> = Rc::from(self.take(n)?);
                     self.push(Value::Bytes(raw));
                 }
-                b')' => self.push(Value::Tuple(Rc::from(Vec::new()))),
+                b')' => {
+                    let v = self.tuple(Vec::new())?;
+                    self.push(v);
+                }
                 b't' => {
                     let items = self.pop_mark()?;
-                    self.push(Value::Tuple(Rc::from(items)));
+                    let v = self.tuple(items)?;
+                    self.push(v);
                 }
                 0x85..=0x87 => {
                     let n = (opcode - 0x84) as usize;
@@ -491,7 +522,8 @@ impl Machine<'_> {
                         items.push(self.pop()?);
                     }
                     items.reverse();
-                    self.push(Value::Tuple(Rc::from(items)));
+                    let v = self.tuple(items)?;
+                    self.push(v);
                 }
                 b']' => {
                     let v = self.new_object(Object::List(Vec::new()));
@@ -702,6 +734,19 @@ mod tests {
         for case in cases {
             assert!(run(case).is_err(), "{case:?}");
         }
+    }
+
+    #[test]
+    fn deeply_nested_tuples_are_refused_not_a_stack_overflow() {
+        let mut bytes = b"\x80\x02N".to_vec();
+        bytes.extend(std::iter::repeat_n(0x85u8, 200_000));
+        bytes.push(b'.');
+        let error = run(&bytes).unwrap_err().to_string();
+        assert!(error.contains("nest more than 64 deep"), "{error}");
+        let mut ok = b"\x80\x02N".to_vec();
+        ok.extend(std::iter::repeat_n(0x85u8, 64));
+        ok.push(b'.');
+        assert!(matches!(run(&ok).unwrap().value, Value::Tuple(ref t) if t.depth == 64));
     }
 
     #[test]

@@ -1,0 +1,60 @@
+//! Dense batches of cells: ops `[B, N]`, adjacency `[B, N, N]` and a node mask.
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use nasbench::Cell;
+
+/// A batch of cells padded to the largest cell in it.
+#[derive(Debug, Clone)]
+pub struct GraphBatch {
+    /// The reference's `node_atts` codes; padding nodes carry `padding_type`.
+    ///
+    /// Shape `[batch, nodes]`.
+    pub ops: Tensor<2, Int>,
+    /// `adjacency[b, j, i] = 1` for an edge `j → i`. Shape `[batch, nodes, nodes]`.
+    pub adjacency: Tensor<3>,
+    /// 1 for real nodes, 0 for padding. Shape `[batch, nodes, 1]`.
+    pub node_mask: Tensor<3>,
+    /// The vertex count of each cell.
+    pub sizes: Vec<usize>,
+}
+
+impl GraphBatch {
+    /// Pads the cells to the largest of them; padding nodes get `node_atts` code 0 and no edges.
+    pub fn new(cells: &[&Cell], device: &Device) -> Self {
+        let nodes = cells.iter().map(|c| c.n_vertices()).max().unwrap_or(1);
+        Self::padded(cells, nodes, 0, device)
+    }
+
+    /// Pads every cell to `nodes` nodes of type `padding_type`.
+    pub fn padded(cells: &[&Cell], nodes: usize, padding_type: i64, device: &Device) -> Self {
+        let batch = cells.len();
+        let mut ops = vec![padding_type; batch * nodes];
+        let mut adjacency = vec![0f32; batch * nodes * nodes];
+        let mut mask = vec![0f32; batch * nodes];
+        for (b, cell) in cells.iter().enumerate() {
+            for (v, code) in cell.node_atts().into_iter().enumerate().take(nodes) {
+                ops[b * nodes + v] = i64::from(code);
+                mask[b * nodes + v] = 1.0;
+            }
+            for (from, to) in cell.edges().filter(|&(f, t)| f < nodes && t < nodes) {
+                adjacency[(b * nodes + from) * nodes + to] = 1.0;
+            }
+        }
+        Self {
+            ops: Tensor::from_data(TensorData::new(ops, [batch, nodes]), device),
+            adjacency: Tensor::from_data(TensorData::new(adjacency, [batch, nodes, nodes]), device),
+            node_mask: Tensor::from_data(TensorData::new(mask, [batch, nodes, 1]), device),
+            sizes: cells.iter().map(|c| c.n_vertices()).collect(),
+        }
+    }
+
+    /// The number of cells.
+    pub fn len(&self) -> usize {
+        self.sizes.len()
+    }
+
+    /// Whether the batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.sizes.is_empty()
+    }
+}

@@ -1,0 +1,277 @@
+//! Weights by the reference's parameter names: import from `.safetensors` and `.pt` state
+//! dicts, export to `.safetensors`, so a model moves both ways between this project and PyTorch.
+//!
+//! PyTorch stores a linear layer's weight as `[out, in]`; Burn as `[in, out]`. The conversions
+//! here transpose, so files stay in PyTorch's layout.
+
+use std::collections::BTreeMap;
+
+use burn::module::Param;
+use burn::nn::{Embedding, Linear};
+use burn::tensor::{Device, Tensor, TensorData};
+use nasbench::formats::torch::{TensorData as TorchData, TorchFile};
+
+use crate::gru::GruCell;
+use crate::message_passing::MessagePassing;
+use crate::node_embedding::NodeEmbedding;
+use crate::readout::GatedSum;
+
+/// Why weights could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("not a safetensors file or a torch state dict: {0}")]
+    Format(String),
+    #[error("parameter {0} is missing")]
+    Missing(String),
+    #[error("parameter {name} has shape {found:?}, expected {expected:?}")]
+    Shape { name: String, expected: Vec<usize>, found: Vec<usize> },
+    #[error("parameters not used by the model: {0}")]
+    Unused(String),
+}
+
+/// One tensor: its shape and its values, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedTensor {
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+}
+
+/// Float tensors by PyTorch parameter name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StateDict {
+    pub tensors: BTreeMap<String, NamedTensor>,
+}
+
+impl StateDict {
+    /// Reads a `.safetensors` file or a `torch.save`d state dict (legacy or zip), by content.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ImportError> {
+        if nasbench::formats::torch::is_legacy(bytes) || nasbench::formats::torch::is_torch_zip(bytes) {
+            Self::from_torch(bytes)
+        } else {
+            Self::from_safetensors(bytes)
+        }
+    }
+
+    /// Reads a `.safetensors` file of f32 tensors.
+    pub fn from_safetensors(bytes: &[u8]) -> Result<Self, ImportError> {
+        let file = safetensors::SafeTensors::deserialize(bytes).map_err(|e| ImportError::Format(e.to_string()))?;
+        let mut tensors = BTreeMap::new();
+        for (name, view) in file.tensors() {
+            if view.dtype() != safetensors::Dtype::F32 {
+                return Err(ImportError::Format(format!("{name} is {:?}, expected F32", view.dtype())));
+            }
+            let values = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            tensors.insert(name, NamedTensor { shape: view.shape().to_vec(), values });
+        }
+        Ok(Self { tensors })
+    }
+
+    /// Reads a `torch.save`d state dict with the safe unpickler of `nasbench`.
+    pub fn from_torch(bytes: &[u8]) -> Result<Self, ImportError> {
+        let file = TorchFile::from_bytes(bytes).map_err(|e| ImportError::Format(e.to_string()))?;
+        let state = file.state_dict().map_err(|e| ImportError::Format(e.to_string()))?;
+        let mut tensors = BTreeMap::new();
+        for (name, shape, data) in state {
+            let TorchData::F64(values) = data else {
+                return Err(ImportError::Format(format!("{name} is not a float tensor")));
+            };
+            let shape = shape.into_iter().map(|d| d as usize).collect();
+            tensors.insert(name, NamedTensor { shape, values: values.into_iter().map(|v| v as f32).collect() });
+        }
+        Ok(Self { tensors })
+    }
+
+    /// Writes a `.safetensors` file.
+    pub fn to_safetensors(&self) -> Result<Vec<u8>, ImportError> {
+        let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = self
+            .tensors
+            .iter()
+            .map(|(name, t)| (name.clone(), t.values.iter().flat_map(|v| v.to_le_bytes()).collect(), t.shape.clone()))
+            .collect();
+        let views = bytes
+            .iter()
+            .map(|(name, data, shape)| {
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
+                    .map(|view| (name.clone(), view))
+                    .map_err(|e| ImportError::Format(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        safetensors::serialize(views, None).map_err(|e| ImportError::Format(e.to_string()))
+    }
+
+    /// Fails if any tensor was not taken by the model.
+    pub fn finish(self) -> Result<(), ImportError> {
+        if self.tensors.is_empty() {
+            Ok(())
+        } else {
+            Err(ImportError::Unused(self.tensors.into_keys().collect::<Vec<_>>().join(", ")))
+        }
+    }
+
+    fn take(&mut self, name: &str, expected: &[usize]) -> Result<NamedTensor, ImportError> {
+        let tensor = self.tensors.remove(name).ok_or_else(|| ImportError::Missing(name.to_owned()))?;
+        if tensor.shape != expected {
+            return Err(ImportError::Shape { name: name.to_owned(), expected: expected.to_vec(), found: tensor.shape });
+        }
+        Ok(tensor)
+    }
+
+    fn put<const D: usize>(&mut self, name: String, tensor: Tensor<D>) {
+        let shape = tensor.dims().to_vec();
+        let values = tensor.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+        self.tensors.insert(name, NamedTensor { shape, values });
+    }
+}
+
+fn tensor<const D: usize>(t: NamedTensor, shape: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(t.values, shape), device)
+}
+
+/// Modules that read and write their parameters under the reference's names.
+pub trait ReferenceParams: Sized {
+    /// Replaces this module's parameters with the tensors named `prefix…`, removing them.
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError>;
+    /// Writes this module's parameters under `prefix…`.
+    fn save(&self, weights: &mut StateDict, prefix: &str);
+}
+
+impl ReferenceParams for Linear {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let [d_input, d_output] = self.weight.dims();
+        let weight = weights.take(&format!("{prefix}weight"), &[d_output, d_input])?;
+        let weight = tensor(weight, [d_output, d_input], device).transpose();
+        let bias = match self.bias {
+            Some(_) => Some(Param::from_tensor(tensor(
+                weights.take(&format!("{prefix}bias"), &[d_output])?,
+                [d_output],
+                device,
+            ))),
+            None => None,
+        };
+        Ok(Linear { weight: Param::from_tensor(weight), bias })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        weights.put(format!("{prefix}weight"), self.weight.val().transpose());
+        if let Some(bias) = &self.bias {
+            weights.put(format!("{prefix}bias"), bias.val());
+        }
+    }
+}
+
+impl ReferenceParams for Embedding {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let [rows, dim] = self.weight.dims();
+        let weight = tensor(weights.take(&format!("{prefix}weight"), &[rows, dim])?, [rows, dim], device);
+        Ok(Embedding { weight: Param::from_tensor(weight) })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        weights.put(format!("{prefix}weight"), self.weight.val());
+    }
+}
+
+/// PyTorch's `GRUCell` names: `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
+impl ReferenceParams for GruCell {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let rename = |weights: &mut StateDict, part: &str| {
+            for kind in ["weight", "bias"] {
+                if let Some(t) = weights.tensors.remove(&format!("{prefix}{kind}_{part}")) {
+                    weights.tensors.insert(format!("{prefix}{part}.{kind}"), t);
+                }
+            }
+        };
+        rename(weights, "ih");
+        rename(weights, "hh");
+        Ok(GruCell {
+            input: self.input.load(weights, &format!("{prefix}ih."), device)?,
+            hidden: self.hidden.load(weights, &format!("{prefix}hh."), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        for (part, linear) in [("ih", &self.input), ("hh", &self.hidden)] {
+            weights.put(format!("{prefix}weight_{part}"), linear.weight.val().transpose());
+            if let Some(bias) = &linear.bias {
+                weights.put(format!("{prefix}bias_{part}"), bias.val());
+            }
+        }
+    }
+}
+
+/// The reference's `GNNLayer` names: `msg`, `msg_rev`, `upd`.
+impl ReferenceParams for MessagePassing {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        Ok(MessagePassing {
+            forward_message: self.forward_message.load(weights, &format!("{prefix}msg."), device)?,
+            reverse_message: self.reverse_message.load(weights, &format!("{prefix}msg_rev."), device)?,
+            update: self.update.load(weights, &format!("{prefix}upd."), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.forward_message.save(weights, &format!("{prefix}msg."));
+        self.reverse_message.save(weights, &format!("{prefix}msg_rev."));
+        self.update.save(weights, &format!("{prefix}upd."));
+    }
+}
+
+/// The reference's `NodeEmb` names: `NodeInit`, `GNNLayers.k`.
+impl ReferenceParams for NodeEmbedding {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let types = self.types.load(weights, &format!("{prefix}NodeInit."), device)?;
+        let layers = self
+            .layers
+            .into_iter()
+            .enumerate()
+            .map(|(k, layer)| layer.load(weights, &format!("{prefix}GNNLayers.{k}."), device))
+            .collect::<Result<_, _>>()?;
+        Ok(NodeEmbedding { types, layers })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.types.save(weights, &format!("{prefix}NodeInit."));
+        for (k, layer) in self.layers.iter().enumerate() {
+            layer.save(weights, &format!("{prefix}GNNLayers.{k}."));
+        }
+    }
+}
+
+/// The reference's `GraphEmb` names: `f_m`, `g_m`.
+impl ReferenceParams for GatedSum {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        Ok(GatedSum {
+            value: self.value.load(weights, &format!("{prefix}f_m."), device)?,
+            gate: self.gate.load(weights, &format!("{prefix}g_m."), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.value.save(weights, &format!("{prefix}f_m."));
+        self.gate.save(weights, &format!("{prefix}g_m."));
+    }
+}
+
+/// The reference's `GNNpred` names: `NodeEmb`, `GraphEmb_mean`, `Accuracy.lin_layers.k`.
+impl ReferenceParams for crate::predictor::Predictor {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        Ok(Self {
+            nodes: self.nodes.load(weights, &format!("{prefix}NodeEmb."), device)?,
+            readout: self.readout.load(weights, &format!("{prefix}GraphEmb_mean."), device)?,
+            head: self
+                .head
+                .into_iter()
+                .enumerate()
+                .map(|(k, layer)| layer.load(weights, &format!("{prefix}Accuracy.lin_layers.{k}."), device))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.nodes.save(weights, &format!("{prefix}NodeEmb."));
+        self.readout.save(weights, &format!("{prefix}GraphEmb_mean."));
+        for (k, layer) in self.head.iter().enumerate() {
+            layer.save(weights, &format!("{prefix}Accuracy.lin_layers.{k}."));
+        }
+    }
+}
