@@ -2,6 +2,7 @@
 //! PyTorch reference.
 //!
 //! - [`Predictor`]: GNN encoder plus an MLP to the accuracy.
+//! - [`VsGae`]: the variational-sequential graph autoencoder.
 //! - [`state_dict`]: the reference's weights in and out (`.safetensors`, `.pt`).
 //! - [`batch::GraphBatch`]: dense batches (ops `[B, N]`, adjacency `[B, N, N]`, node mask).
 //!
@@ -9,6 +10,7 @@
 
 pub mod batch;
 pub mod config;
+pub mod decoder;
 pub mod gradients;
 pub mod gru;
 pub mod message_passing;
@@ -16,7 +18,10 @@ pub mod node_embedding;
 pub mod predictor;
 pub mod readout;
 pub mod state_dict;
+pub mod vae;
+pub mod vae_encoder;
 
 pub use config::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGaeConfig, VsGaeTrainingConfig};
 pub use predictor::Predictor;
 pub use state_dict::{ImportError, ReferenceParams, StateDict};
+pub use vae::{Latent, VaeLoss, VsGae};

@@ -275,3 +275,79 @@ impl ReferenceParams for crate::predictor::Predictor {
         }
     }
 }
+
+/// The reference's `GNNEncoder` names: `NodeEmb`, `GraphEmb_mean`, `GraphEmb_var`.
+impl ReferenceParams for crate::vae_encoder::VaeEncoder {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        Ok(Self {
+            nodes: self.nodes.load(weights, &format!("{prefix}NodeEmb."), device)?,
+            mean: self.mean.load(weights, &format!("{prefix}GraphEmb_mean."), device)?,
+            log_var: self.log_var.load(weights, &format!("{prefix}GraphEmb_var."), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.nodes.save(weights, &format!("{prefix}NodeEmb."));
+        self.mean.save(weights, &format!("{prefix}GraphEmb_mean."));
+        self.log_var.save(weights, &format!("{prefix}GraphEmb_var."));
+    }
+}
+
+/// The reference's `GNNDecoder.generator` names.
+impl ReferenceParams for crate::decoder::Decoder {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let p = |name: &str| format!("{prefix}generator.{name}.");
+        Ok(Self {
+            layers: self
+                .layers
+                .into_iter()
+                .enumerate()
+                .map(|(k, layer)| layer.load(weights, &p(&format!("prop.NodeEmb.GNNLayers.{k}")), device))
+                .collect::<Result<_, _>>()?,
+            graph: self.graph.load(weights, &p("prop.GraphEmb"), device)?,
+            graph_init: self.graph_init.load(weights, &p("prop.GraphEmb_init"), device)?,
+            add_hidden: self.add_hidden.load(weights, &p("nodeAdd.f_an"), device)?,
+            add_out: self.add_out.load(weights, &p("nodeAdd.f_an_2"), device)?,
+            types: self.types.load(weights, &p("nodeInit.NodeInits"), device)?,
+            init_hidden: self.init_hidden.load(weights, &p("nodeInit.f_init"), device)?,
+            init_out: self.init_out.load(weights, &p("nodeInit.f_init_2"), device)?,
+            start_hidden: self.start_hidden.load(weights, &p("nodeInit.f_start"), device)?,
+            start_out: self.start_out.load(weights, &p("nodeInit.f_start_2"), device)?,
+            edge_hidden: self.edge_hidden.load(weights, &p("nodes.f_s_1"), device)?,
+            edge_out: self.edge_out.load(weights, &p("nodes.f_s_2"), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        let p = |name: &str| format!("{prefix}generator.{name}.");
+        for (k, layer) in self.layers.iter().enumerate() {
+            layer.save(weights, &p(&format!("prop.NodeEmb.GNNLayers.{k}")));
+        }
+        self.graph.save(weights, &p("prop.GraphEmb"));
+        self.graph_init.save(weights, &p("prop.GraphEmb_init"));
+        self.add_hidden.save(weights, &p("nodeAdd.f_an"));
+        self.add_out.save(weights, &p("nodeAdd.f_an_2"));
+        self.types.save(weights, &p("nodeInit.NodeInits"));
+        self.init_hidden.save(weights, &p("nodeInit.f_init"));
+        self.init_out.save(weights, &p("nodeInit.f_init_2"));
+        self.start_hidden.save(weights, &p("nodeInit.f_start"));
+        self.start_out.save(weights, &p("nodeInit.f_start_2"));
+        self.edge_hidden.save(weights, &p("nodes.f_s_1"));
+        self.edge_out.save(weights, &p("nodes.f_s_2"));
+    }
+}
+
+/// The reference's `GNNVAE` names: `Encoder`, `Decoder`.
+impl ReferenceParams for crate::vae::VsGae {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        Ok(Self {
+            encoder: self.encoder.load(weights, &format!("{prefix}Encoder."), device)?,
+            decoder: self.decoder.load(weights, &format!("{prefix}Decoder."), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.encoder.save(weights, &format!("{prefix}Encoder."));
+        self.decoder.save(weights, &format!("{prefix}Decoder."));
+    }
+}

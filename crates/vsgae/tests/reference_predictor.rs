@@ -7,73 +7,11 @@ mod common;
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
+use common::{assert_close, assert_close_to, cells_of, floats, json, values};
 use nasbench::Cell;
-use serde_json::Value;
 use vsgae::batch::GraphBatch;
 use vsgae::gradients::gradients_as_module;
 use vsgae::{EncoderConfig, Predictor, PredictorConfig, ReferenceParams, StateDict};
-
-fn json(name: &str) -> Option<Value> {
-    Some(serde_json::from_slice(&common::read_shared(&format!("fixtures/{name}"))?).unwrap())
-}
-
-fn floats(value: &Value) -> Vec<f32> {
-    match value {
-        Value::Array(items) => items.iter().flat_map(floats).collect(),
-        Value::Number(n) => vec![n.as_f64().unwrap() as f32],
-        other => panic!("not a number: {other}"),
-    }
-}
-
-fn cells_of(fixture: &Value) -> (Vec<Cell>, Vec<f32>) {
-    let cells = fixture["cells"].as_array().unwrap();
-    let parsed = cells
-        .iter()
-        .map(|cell| {
-            let atts: Vec<i64> = cell["node_atts"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
-            let index = cell["edge_index"].as_array().unwrap();
-            let edges: Vec<(i64, i64)> = index[0]
-                .as_array()
-                .unwrap()
-                .iter()
-                .zip(index[1].as_array().unwrap())
-                .map(|(s, t)| (s.as_i64().unwrap(), t.as_i64().unwrap()))
-                .collect();
-            Cell::from_node_atts(&atts, &edges).unwrap()
-        })
-        .collect();
-    (parsed, cells.iter().map(|c| c["acc"].as_f64().unwrap() as f32).collect())
-}
-
-/// Equal to 1e-5 relative, or 1e-6 absolute near zero.
-fn assert_close(what: &str, got: &[f32], expected: &[f32]) {
-    assert_close_to(what, got, expected, 1e-5);
-}
-
-/// Equal to `relative`, or `relative / 10` absolute near zero.
-fn assert_close_to(what: &str, got: &[f32], expected: &[f32], relative: f32) {
-    assert_eq!(got.len(), expected.len(), "{what}: lengths");
-    let mut worst = (0.0f32, 0usize);
-    for (i, (g, e)) in got.iter().zip(expected).enumerate() {
-        let error = (g - e).abs();
-        let allowed = (relative * e.abs()).max(relative / 10.0);
-        if error / allowed > worst.0 {
-            worst = (error / allowed, i);
-        }
-    }
-    let i = worst.1;
-    assert!(
-        worst.0 <= 1.0,
-        "{what}: element {i} is {} but the reference has {} ({}× the tolerance)",
-        got[i],
-        expected[i],
-        worst.0
-    );
-}
-
-fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-    tensor.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
-}
 
 fn reference_predictor(file: &str, device: &Device) -> Option<Predictor> {
     let bytes = common::read_shared(&format!("fixtures/{file}"))?;

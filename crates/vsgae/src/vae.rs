@@ -1,0 +1,79 @@
+//! The variational-sequential graph autoencoder: encoder, reparameterisation, decoder, β-VAE loss.
+
+use burn::module::Module;
+use burn::tensor::{Device, Distribution, Tensor};
+use nasbench::{Cell, MAX_VERTICES};
+
+use crate::batch::GraphBatch;
+use crate::config::VsGaeConfig;
+use crate::decoder::{Decoder, INPUT_TYPE};
+use crate::vae_encoder::VaeEncoder;
+
+/// The reference's `GNNVAE`.
+#[derive(Module, Debug)]
+pub struct VsGae {
+    pub encoder: VaeEncoder,
+    pub decoder: Decoder,
+}
+
+/// The β-VAE loss of a batch and its parts.
+#[derive(Debug, Clone)]
+pub struct VaeLoss {
+    /// `recon + β·kl`.
+    pub total: Tensor<1>,
+    pub recon: Tensor<1>,
+    /// `−½ Σ_{b,d} (1 + log σ² − μ² − σ²)`, summed over the batch as in the reference.
+    pub kl: Tensor<1>,
+    /// Every decoding step's loss before masking. Shape `[batch, steps]`.
+    pub per_step: Tensor<2>,
+}
+
+/// How the latent point `c` is drawn from the posterior.
+#[derive(Debug, Clone)]
+pub enum Latent {
+    /// `c = mean` (the reference in eval mode).
+    Mean,
+    /// `c = mean + scale · ε · exp(½ log σ²)`, `ε ~ N(0, 1)` drawn here (training).
+    Sampled,
+    /// As [`Latent::Sampled`] with a given `ε` of shape `[batch, graph_dim]`.
+    WithNoise(Box<Tensor<2>>),
+}
+
+impl VsGaeConfig {
+    /// A VS-GAE with Burn's default initialisation.
+    pub fn init(&self, device: &Device) -> VsGae {
+        VsGae { encoder: VaeEncoder::init(&self.encoder, device), decoder: Decoder::init(&self.encoder, device) }
+    }
+}
+
+impl VsGae {
+    /// The teacher-forcing targets of cells: padded to 7 nodes with the reference's padding type.
+    pub fn targets(cells: &[&Cell], device: &Device) -> GraphBatch {
+        GraphBatch::padded(cells, MAX_VERTICES, INPUT_TYPE, device)
+    }
+
+    /// The β-VAE loss of the reference.
+    ///
+    /// `batch` holds the cells for the encoder ([`GraphBatch::new`]), `targets` the same cells
+    /// padded for teacher forcing ([`VsGae::targets`]).
+    pub fn loss(&self, batch: &GraphBatch, targets: &GraphBatch, latent: Latent, config: &VsGaeConfig) -> VaeLoss {
+        let (mean, log_var) = self.encoder.forward(batch);
+        let noise = match latent {
+            Latent::Mean => None,
+            Latent::Sampled => Some(Tensor::random(mean.dims(), Distribution::Normal(0.0, 1.0), &mean.device())),
+            Latent::WithNoise(eps) => Some(*eps),
+        };
+        let c = match noise {
+            None => mean.clone(),
+            Some(eps) => mean.clone() + eps.mul_scalar(config.noise_scale) * log_var.clone().mul_scalar(0.5).exp(),
+        };
+        let kl = (log_var.clone().add_scalar(1.0) - mean.powi_scalar(2) - log_var.exp()).sum().mul_scalar(-0.5);
+        let recon = self.decoder.teacher_forced_loss(c, targets, config.alpha);
+        VaeLoss {
+            total: recon.total.clone() + kl.clone().mul_scalar(config.beta),
+            recon: recon.total,
+            kl,
+            per_step: recon.per_step,
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The VS-GAE encoder: node states, then a mean and a log-variance graph vector.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+use crate::batch::GraphBatch;
+use crate::config::EncoderConfig;
+use crate::node_embedding::NodeEmbedding;
+use crate::readout::GatedSum;
+
+/// The reference's `GNNEncoder`.
+#[derive(Module, Debug)]
+pub struct VaeEncoder {
+    pub nodes: NodeEmbedding,
+    pub mean: GatedSum,
+    pub log_var: GatedSum,
+}
+
+impl VaeEncoder {
+    /// An encoder with Burn's default initialisation.
+    pub fn init(config: &EncoderConfig, device: &Device) -> Self {
+        Self {
+            nodes: NodeEmbedding::init(config.num_node_types, config.node_dim, config.num_layers, device),
+            mean: GatedSum::init(config.node_dim, config.graph_dim, device),
+            log_var: GatedSum::init(config.node_dim, config.graph_dim, device),
+        }
+    }
+
+    /// The posterior of each cell.
+    ///
+    /// # Shapes
+    /// - output: (`mean` `[batch, graph_dim]`, `log_var` `[batch, graph_dim]`)
+    pub fn forward(&self, batch: &GraphBatch) -> (Tensor<2>, Tensor<2>) {
+        let h = self.nodes.forward(batch.ops.clone(), batch.adjacency.clone());
+        (self.mean.forward(h.clone(), batch.node_mask.clone()), self.log_var.forward(h, batch.node_mask.clone()))
+    }
+}

@@ -1,0 +1,103 @@
+//! The VS-GAE against the PyTorch reference: encoder, teacher-forced loss (deterministic and with
+//! injected noise), gradients and one Adam step (`../shared/fixtures/gnnvae_*`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Tensor, TensorData};
+use common::{assert_close, cells_of, floats, json, values};
+use nasbench::Cell;
+use vsgae::batch::GraphBatch;
+use vsgae::gradients::gradients_as_module;
+use vsgae::{EncoderConfig, Latent, ReferenceParams, StateDict, VsGae, VsGaeConfig};
+
+fn reference_vae(device: &Device) -> Option<VsGae> {
+    let bytes = common::read_shared("fixtures/gnnvae_state.safetensors")?;
+    let mut weights = StateDict::from_bytes(&bytes).unwrap();
+    let model = VsGaeConfig::new(EncoderConfig::new()).init(device).load(&mut weights, "", device).unwrap();
+    weights.finish().unwrap();
+    Some(model)
+}
+
+fn batches(cells: &[Cell], device: &Device) -> (GraphBatch, GraphBatch) {
+    let refs: Vec<&Cell> = cells.iter().collect();
+    (GraphBatch::new(&refs, device), VsGae::targets(&refs, device))
+}
+
+#[test]
+fn encoder_matches_the_reference() {
+    let Some(fixture) = json("gnnvae_fixture_16.json") else { return };
+    let device = Device::flex();
+    let model = reference_vae(&device).unwrap();
+    let (cells, _) = cells_of(&fixture);
+    let (batch, _) = batches(&cells, &device);
+    let (mean, log_var) = model.encoder.forward(&batch);
+    assert_close("mean", &values(mean), &floats(&fixture["encoder_raw"]["mean"]));
+    assert_close("log_var", &values(log_var), &floats(&fixture["encoder_raw"]["log_var"]));
+}
+
+#[test]
+fn teacher_forced_loss_matches_the_reference() {
+    let Some(fixture) = json("gnnvae_fixture_16.json") else { return };
+    let device = Device::flex();
+    let model = reference_vae(&device).unwrap();
+    let config = VsGaeConfig::new(EncoderConfig::new());
+    let (cells, _) = cells_of(&fixture);
+    let (batch, targets) = batches(&cells, &device);
+
+    let expected = &fixture["loss_eval"];
+    let loss = model.loss(&batch, &targets, Latent::Mean, &config);
+    assert_close("per-step losses", &values(loss.per_step), &floats(&expected["per_step_loss_B_x_6"]));
+    assert_close("recon", &values(loss.recon), &floats(&expected["recon"]));
+    assert_close("kl", &values(loss.kl), &floats(&expected["kl"]));
+    assert_close("total", &values(loss.total), &floats(&expected["total"]));
+
+    let seeded = &fixture["loss_train_seeded"];
+    let eps = floats(&seeded["eps_standard_normal_16x56"]);
+    let eps = Tensor::<2>::from_data(TensorData::new(eps, [16, 56]), &device);
+    let loss = model.loss(&batch, &targets, Latent::WithNoise(Box::new(eps)), &config);
+    assert_close("per-step losses with noise", &values(loss.per_step), &floats(&seeded["per_step_loss_B_x_6"]));
+    assert_close("total with noise", &values(loss.total), &floats(&seeded["total"]));
+}
+
+#[test]
+fn gradients_and_one_adam_step_match_the_reference() {
+    let Some(fixture) = json("gnnvae_fixture_16.json") else { return };
+    let device = Device::flex().autodiff();
+    let model = reference_vae(&device).unwrap();
+    let config = VsGaeConfig::new(EncoderConfig::new());
+    let (cells, _) = cells_of(&fixture);
+    let (batch, targets) = batches(&cells, &device);
+    let loss = model.loss(&batch, &targets, Latent::Mean, &config).total;
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+
+    let bytes = common::read_shared("fixtures/gnnvae_grads_batch16_eval.safetensors").unwrap();
+    let mut reference = StateDict::from_bytes(&bytes).unwrap();
+    let mut ours = StateDict::default();
+    gradients_as_module(&model, &grads).save(&mut ours, "");
+    assert_eq!(ours.tensors.keys().collect::<Vec<_>>(), reference.tensors.keys().collect::<Vec<_>>());
+    for (name, tensor) in &ours.tensors {
+        assert_close(&format!("gradient of {name}"), &tensor.values, &reference.tensors.remove(name).unwrap().values);
+    }
+
+    let mut optimizer = AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init();
+    let model = optimizer.step(1e-4, model, grads);
+    let after = model.loss(&batch, &targets, Latent::Mean, &config).total;
+    assert_close(
+        "loss after one Adam step",
+        &values(after),
+        &[fixture["loss_eval_after_one_adam_step"].as_f64().unwrap() as f32],
+    );
+}
+
+#[test]
+fn vae_weights_round_trip() {
+    let Some(bytes) = common::read_shared("fixtures/gnnvae_state.safetensors") else { return };
+    let model = reference_vae(&Device::flex()).unwrap();
+    let mut exported = StateDict::default();
+    model.save(&mut exported, "");
+    assert_eq!(exported, StateDict::from_bytes(&bytes).unwrap());
+    assert_eq!(exported.tensors.values().map(|t| t.values.len()).sum::<usize>(), 4_872_746);
+}
