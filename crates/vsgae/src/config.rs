@@ -2,6 +2,8 @@
 //! form and saved checkpoints all use these structs.
 
 use burn::config::Config;
+use nasbench::sampling::Sampling;
+use nasbench::split::Task;
 
 /// The GNN encoder: node embedding, message passing with forward and reverse messages into a
 /// GRU cell, and a gated-sum readout.
@@ -48,7 +50,8 @@ pub struct VsGaeConfig {
     pub max_nodes: usize,
 }
 
-/// Training of the predictor, as the reference does it.
+/// Training of the predictor, as the reference does it (`enc_perf_prediction.py`: Adam, MSE,
+/// no learning-rate schedule).
 #[derive(Config, Debug, PartialEq)]
 pub struct PredictorTrainingConfig {
     pub model: PredictorConfig,
@@ -58,11 +61,24 @@ pub struct PredictorTrainingConfig {
     pub batch_size: usize,
     #[config(default = 1e-5)]
     pub learning_rate: f64,
+    /// Which cells are trained on and which are predicted.
+    #[config(default = "Task::Interpolation")]
+    pub task: Task,
     /// Percent of the training split to train on (1–100).
     #[config(default = 100)]
     pub training_size: u8,
+    /// How the training subset is chosen.
+    #[config(default = "Sampling::Random")]
+    pub sampling: Sampling,
+    /// The metric to predict (see `nasbench::MetricKey`).
+    #[config(default = "String::from(\"val_acc_108\")")]
+    pub target: String,
+    /// Seeds the split, the sampling and the shuffling.
     #[config(default = 0)]
     pub seed: u64,
+    /// Write a checkpoint every this many epochs (and at the end); 0 only at the end.
+    #[config(default = 10)]
+    pub checkpoint_every: usize,
 }
 
 /// Training of the VS-GAE, as the reference does it.
@@ -75,8 +91,17 @@ pub struct VsGaeTrainingConfig {
     pub batch_size: usize,
     #[config(default = 1e-4)]
     pub learning_rate: f64,
+    /// Factor of ReduceLROnPlateau on the validation loss.
+    #[config(default = 0.1)]
+    pub plateau_factor: f64,
+    /// Patience of ReduceLROnPlateau, in epochs.
+    #[config(default = 10)]
+    pub plateau_patience: usize,
     #[config(default = 0)]
     pub seed: u64,
+    /// Write a checkpoint every this many epochs (and at the end); 0 only at the end.
+    #[config(default = 10)]
+    pub checkpoint_every: usize,
 }
 
 #[cfg(test)]

@@ -13,11 +13,15 @@ pub mod config;
 pub mod decoder;
 pub mod gradients;
 pub mod gru;
+pub mod initialization;
 pub mod message_passing;
+pub mod metrics;
 pub mod node_embedding;
 pub mod predictor;
 pub mod readout;
+pub mod stable_ids;
 pub mod state_dict;
+pub mod training;
 pub mod vae;
 pub mod vae_encoder;
 

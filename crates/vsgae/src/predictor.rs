@@ -32,6 +32,19 @@ impl PredictorConfig {
     }
 }
 
+impl PredictorConfig {
+    /// A predictor initialised from `seed` with PyTorch's default distributions (see
+    /// [`crate::initialization`]), the same on every backend.
+    pub fn init_seeded(&self, device: &Device, seed: u64) -> Result<Predictor, crate::state_dict::ImportError> {
+        use crate::state_dict::{ReferenceParams, StateDict};
+        let model = self.init(device);
+        let mut weights = StateDict::default();
+        model.save(&mut weights, "");
+        crate::initialization::randomize(&mut weights, seed);
+        model.load(&mut weights, "", device)
+    }
+}
+
 impl Predictor {
     /// The graph vectors (`h_G_mean` in the reference).
     ///

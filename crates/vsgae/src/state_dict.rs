@@ -139,7 +139,16 @@ impl ReferenceParams for Linear {
     fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
         let [d_input, d_output] = self.weight.dims();
         let weight = weights.take(&format!("{prefix}weight"), &[d_output, d_input])?;
-        let weight = tensor(weight, [d_output, d_input], device).transpose();
+        // Transposed on the host so the parameter is contiguous, exactly as one that training
+        // produced (a strided view would take other kernels and round differently).
+        let mut transposed = vec![0f32; weight.values.len()];
+        for (o, row) in weight.values.chunks_exact(d_input).enumerate() {
+            for (i, &v) in row.iter().enumerate() {
+                transposed[i * d_output + o] = v;
+            }
+        }
+        let weight =
+            tensor(NamedTensor { shape: vec![d_input, d_output], values: transposed }, [d_input, d_output], device);
         let bias = match self.bias {
             Some(_) => Some(Param::from_tensor(tensor(
                 weights.take(&format!("{prefix}bias"), &[d_output])?,

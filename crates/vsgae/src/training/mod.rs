@@ -1,0 +1,46 @@
+//! Explicit, resumable training loops that advance one step at a time (so the browser can yield
+//! between steps), report [`TrainingEvent`]s to a sink, check a cancel flag, and never print.
+
+pub mod checkpoint;
+pub mod events;
+pub mod predictor;
+
+pub use checkpoint::{CheckpointError, CheckpointFiles};
+pub use events::{EpochRecord, EventSink, TrainingEvent};
+pub use predictor::{PredictorData, PredictorSession, PredictorSplit};
+
+/// Why a training run stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("the loss became {loss} at epoch {epoch}, step {step}")]
+    NonFinite { epoch: usize, step: usize, loss: f64 },
+    #[error("cancelled")]
+    Cancelled,
+    #[error("no training cells: {0}")]
+    NoData(String),
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error(transparent)]
+    Import(#[from] crate::state_dict::ImportError),
+    #[error(transparent)]
+    Sampling(#[from] nasbench::sampling::SamplingError),
+    #[error("the checkpoint does not fit this run: {0}")]
+    Mismatch(String),
+}
+
+/// What one call of `step` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepOutcome {
+    /// One optimiser step; the epoch goes on.
+    Stepped,
+    /// The step finished an epoch.
+    EpochDone(Box<EpochRecord>),
+    /// Every epoch is done.
+    Finished,
+}
+
+/// The per-epoch shuffling seed: derived from the run's seed and the epoch, so a resumed run
+/// shuffles exactly as an uninterrupted one without storing generator state.
+pub(crate) fn epoch_seed(seed: u64, epoch: usize) -> u64 {
+    seed ^ (epoch as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+}

@@ -1,0 +1,340 @@
+//! Training the performance predictor.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+use nasbench::sampling::sample;
+use nasbench::{Cell, Dataset, MetricKey, ModuleHash};
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::checkpoint::{CheckpointFiles, read_json, write_json};
+use super::events::{EpochRecord, EventSink, TrainingEvent};
+use super::{StepOutcome, TrainError, epoch_seed};
+use crate::batch::GraphBatch;
+use crate::config::PredictorTrainingConfig;
+use crate::metrics::RegressionMetrics;
+use crate::predictor::Predictor;
+use crate::stable_ids::with_stable_ids;
+use crate::state_dict::{ReferenceParams, StateDict};
+
+/// Cells with a known target.
+#[derive(Debug, Clone, Default)]
+pub struct PredictorData {
+    pub hashes: Vec<ModuleHash>,
+    pub cells: Vec<Cell>,
+    pub targets: Vec<f64>,
+}
+
+impl PredictorData {
+    /// The records of `dataset` that have `key` (its mean over repeats is the target).
+    pub fn from_dataset(dataset: &Dataset, key: MetricKey) -> Self {
+        let mut data = Self::default();
+        for record in dataset.records() {
+            if let Some(target) = record.mean(key) {
+                data.hashes.push(record.hash);
+                data.cells.push(record.cell);
+                data.targets.push(target);
+            }
+        }
+        data
+    }
+
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+}
+
+/// Which cells train, validate and test, as indices into [`PredictorData`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictorSplit {
+    /// The sampled training subset.
+    pub train: Vec<usize>,
+    pub validation: Vec<usize>,
+    pub test: Vec<usize>,
+}
+
+impl PredictorSplit {
+    /// The task's split, then the sampling method at the training size, all seeded.
+    pub fn new(data: &PredictorData, config: &PredictorTrainingConfig) -> Result<Self, TrainError> {
+        let split = config.task.split(&data.cells, config.seed);
+        // Edit sampling is stratified by the distance to the best training cell.
+        let reference = split.train.iter().copied().max_by(|&a, &b| data.targets[a].total_cmp(&data.targets[b]));
+        let train = sample(&data.cells, &split.train, config.training_size, config.sampling, config.seed, reference)?;
+        if train.is_empty() {
+            return Err(TrainError::NoData(format!("the {} split leaves no training cells", config.task)));
+        }
+        Ok(Self { train, validation: split.validation, test: split.test })
+    }
+}
+
+/// Predictions for many cells, in chunks of `chunk`.
+pub fn predict(model: &Predictor, cells: &[Cell], device: &Device, chunk: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(cells.len());
+    for part in cells.chunks(chunk.max(1)) {
+        let refs: Vec<&Cell> = part.iter().collect();
+        let batch = GraphBatch::new(&refs, device);
+        let values = model.forward(&batch).into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+        out.extend(values.into_iter().map(f64::from));
+    }
+    out
+}
+
+/// The metrics of a model on some cells.
+pub fn evaluate(
+    model: &Predictor,
+    data: &PredictorData,
+    indices: &[usize],
+    device: &Device,
+) -> Option<RegressionMetrics> {
+    if indices.is_empty() {
+        return None;
+    }
+    let cells: Vec<Cell> = indices.iter().map(|&i| data.cells[i]).collect();
+    let truth: Vec<f64> = indices.iter().map(|&i| data.targets[i]).collect();
+    Some(RegressionMetrics::compute(&predict(model, &cells, device, 2048), &truth))
+}
+
+/// How far a run has come; written last into a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Progress {
+    epochs_done: usize,
+    cells: usize,
+    first_hash: Option<String>,
+    history: Vec<EpochRecord>,
+}
+
+/// A predictor training run that advances one optimiser step per [`PredictorSession::step`].
+pub struct PredictorSession {
+    config: PredictorTrainingConfig,
+    data: Arc<PredictorData>,
+    split: PredictorSplit,
+    model: Predictor,
+    optimizer: ModuleOptimizer,
+    device: Device,
+    cancel: Arc<AtomicBool>,
+    epochs_done: usize,
+    order: Vec<usize>,
+    position: usize,
+    loss_sum: f64,
+    loss_count: usize,
+    history: Vec<EpochRecord>,
+    checkpoint_dir: Option<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for PredictorSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PredictorSession")
+            .field("epochs_done", &self.epochs_done)
+            .field("position", &self.position)
+            .finish()
+    }
+}
+
+impl PredictorSession {
+    /// A new run. `device` should have autodiff (`Device::flex().autodiff()`, …).
+    pub fn new(config: PredictorTrainingConfig, data: Arc<PredictorData>, device: Device) -> Result<Self, TrainError> {
+        let split = PredictorSplit::new(&data, &config)?;
+        let model = with_stable_ids(config.model.init_seeded(&device, config.seed)?);
+        Ok(Self::assemble(config, data, split, model, device))
+    }
+
+    fn assemble(
+        config: PredictorTrainingConfig,
+        data: Arc<PredictorData>,
+        split: PredictorSplit,
+        model: Predictor,
+        device: Device,
+    ) -> Self {
+        Self {
+            optimizer: AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init(),
+            config,
+            data,
+            split,
+            model,
+            device,
+            cancel: Arc::new(AtomicBool::new(false)),
+            epochs_done: 0,
+            order: Vec::new(),
+            position: 0,
+            loss_sum: 0.0,
+            loss_count: 0,
+            history: Vec::new(),
+            checkpoint_dir: None,
+        }
+    }
+
+    /// Writes checkpoints into `dir` (every `checkpoint_every` epochs and at the end).
+    pub fn with_checkpoints(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.checkpoint_dir = Some(dir.into());
+        self
+    }
+
+    /// Continues the run checkpointed in `dir` on the same data; it reaches the same result as
+    /// an uninterrupted run with the same seed.
+    pub fn resume(dir: &std::path::Path, data: Arc<PredictorData>, device: Device) -> Result<Self, TrainError> {
+        let files = CheckpointFiles::new(dir);
+        let config: PredictorTrainingConfig = read_json(&files.config())?;
+        let progress: Progress = read_json(&files.progress())?;
+        let first_hash = data.hashes.first().map(ToString::to_string);
+        if progress.cells != data.len() || progress.first_hash != first_hash {
+            return Err(TrainError::Mismatch(format!(
+                "it was trained on {} cells starting with {:?}, this data has {} starting with {:?}",
+                progress.cells,
+                progress.first_hash,
+                data.len(),
+                first_hash
+            )));
+        }
+        let split = PredictorSplit::new(&data, &config)?;
+        let mut weights = files.read_weights()?;
+        let model = config.model.init(&device).load(&mut weights, "", &device)?;
+        weights.finish()?;
+        let model = with_stable_ids(model);
+        let mut session = Self::assemble(config, data, split, model, device);
+        session.optimizer = session.optimizer.load_record(files.read_optimizer()?);
+        session.epochs_done = progress.epochs_done;
+        session.history = progress.history;
+        session.checkpoint_dir = Some(dir.to_owned());
+        Ok(session)
+    }
+
+    /// A flag that stops the run at its next step.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
+    pub fn config(&self) -> &PredictorTrainingConfig {
+        &self.config
+    }
+
+    pub fn split(&self) -> &PredictorSplit {
+        &self.split
+    }
+
+    /// The model as it is now, without autodiff.
+    pub fn model(&self) -> Predictor {
+        self.model.valid()
+    }
+
+    pub fn epochs_done(&self) -> usize {
+        self.epochs_done
+    }
+
+    pub fn history(&self) -> &[EpochRecord] {
+        &self.history
+    }
+
+    /// Optimiser steps per epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.split.train.len().div_ceil(self.config.batch_size.max(1))
+    }
+
+    /// Runs one optimiser step (starting an epoch first where needed); at the end of an epoch
+    /// also validates, tests and checkpoints.
+    pub fn step(&mut self, sink: &mut dyn EventSink) -> Result<StepOutcome, TrainError> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(TrainError::Cancelled);
+        }
+        if self.epochs_done >= self.config.epochs {
+            return Ok(StepOutcome::Finished);
+        }
+        if self.position == 0 {
+            self.order = self.split.train.clone();
+            self.order.shuffle(&mut nasbench::split::rng(epoch_seed(self.config.seed, self.epochs_done)));
+            self.loss_sum = 0.0;
+            self.loss_count = 0;
+            if self.epochs_done == 0 || self.history.len() == self.epochs_done {
+                sink.event(TrainingEvent::Started {
+                    epoch: self.epochs_done + 1,
+                    epochs: self.config.epochs,
+                    steps_per_epoch: self.steps_per_epoch(),
+                    training_cells: self.split.train.len(),
+                });
+            }
+        }
+        let end = (self.position + self.config.batch_size.max(1)).min(self.order.len());
+        let indices = &self.order[self.position..end];
+        let cells: Vec<&Cell> = indices.iter().map(|&i| &self.data.cells[i]).collect();
+        let targets: Vec<f32> = indices.iter().map(|&i| self.data.targets[i] as f32).collect();
+        let batch = GraphBatch::new(&cells, &self.device);
+        let targets = Tensor::<1>::from_data(TensorData::new(targets, [indices.len()]), &self.device);
+        let loss = (self.model.forward(&batch) - targets).powi_scalar(2).mean();
+        let loss_value = f64::from(loss.clone().into_scalar::<f32>());
+        let step = self.position / self.config.batch_size.max(1) + 1;
+        if !loss_value.is_finite() {
+            return Err(TrainError::NonFinite { epoch: self.epochs_done + 1, step, loss: loss_value });
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), grads);
+        self.loss_sum += loss_value * indices.len() as f64;
+        self.loss_count += indices.len();
+        self.position = end;
+        sink.event(TrainingEvent::Step { epoch: self.epochs_done + 1, step, loss: loss_value });
+        if self.position < self.order.len() {
+            return Ok(StepOutcome::Stepped);
+        }
+        Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(sink)?)))
+    }
+
+    fn finish_epoch(&mut self, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
+        self.position = 0;
+        self.epochs_done += 1;
+        let model = self.model.valid();
+        let device = self.device.clone().inner();
+        let record = EpochRecord {
+            epoch: self.epochs_done,
+            train_loss: self.loss_sum / self.loss_count.max(1) as f64,
+            learning_rate: self.config.learning_rate,
+            validation: evaluate(&model, &self.data, &self.split.validation, &device),
+            test: evaluate(&model, &self.data, &self.split.test, &device),
+            validation_loss: None,
+        };
+        self.history.push(record.clone());
+        sink.event(TrainingEvent::Epoch(record.clone()));
+        let every = self.config.checkpoint_every;
+        let last = self.epochs_done == self.config.epochs;
+        if let Some(dir) = self.checkpoint_dir.clone()
+            && (last || (every > 0 && self.epochs_done.is_multiple_of(every)))
+        {
+            self.checkpoint(&dir)?;
+            sink.event(TrainingEvent::Checkpoint { epoch: self.epochs_done, path: dir.display().to_string() });
+        }
+        if last {
+            sink.event(TrainingEvent::Finished { epochs: self.epochs_done });
+        }
+        Ok(record)
+    }
+
+    /// Writes a checkpoint of the last finished epoch into `dir`.
+    pub fn checkpoint(&self, dir: &std::path::Path) -> Result<(), TrainError> {
+        let files = CheckpointFiles::new(dir);
+        let mut weights = StateDict::default();
+        self.model.valid().save(&mut weights, "");
+        write_json(&files.config(), &self.config)?;
+        files.write_state(&weights, &self.optimizer)?;
+        write_json(
+            &files.progress(),
+            &Progress {
+                epochs_done: self.epochs_done,
+                cells: self.data.len(),
+                first_hash: self.data.hashes.first().map(ToString::to_string),
+                history: self.history.clone(),
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Runs every remaining step.
+    pub fn run(&mut self, sink: &mut dyn EventSink) -> Result<(), TrainError> {
+        while self.step(sink)? != StepOutcome::Finished {}
+        Ok(())
+    }
+}

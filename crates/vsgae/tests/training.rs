@@ -1,0 +1,143 @@
+//! The predictor's training loop: it learns, it resumes to the identical result, it stops on a
+//! non-finite loss and on cancel, and it reports events in order.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use burn::tensor::Device;
+use nasbench::Op;
+use nasbench::sampling::Sampling;
+use nasbench::space::enumerate_vertices;
+use vsgae::training::{PredictorData, PredictorSession, StepOutcome, TrainError, TrainingEvent};
+use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
+
+/// Every cell of at most 5 vertices with a made-up accuracy that depends on ops and size.
+fn small_space() -> Arc<PredictorData> {
+    let mut data = PredictorData::default();
+    for c in (2..=5).flat_map(enumerate_vertices) {
+        let conv3 = c.cell.ops().iter().filter(|&&op| op == Op::Conv3x3).count() as f64;
+        let pool = c.cell.ops().iter().filter(|&&op| op == Op::MaxPool3x3).count() as f64;
+        data.targets.push(0.5 + 0.1 * conv3 - 0.05 * pool + 0.02 * c.cell.n_edges() as f64);
+        data.hashes.push(c.hash);
+        data.cells.push(c.cell);
+    }
+    Arc::new(data)
+}
+
+fn tiny_config(epochs: usize) -> PredictorTrainingConfig {
+    // A head of 32→16→8→4→1: narrower heads lose every ReLU at this learning rate.
+    let encoder = EncoderConfig::new().with_node_dim(32).with_graph_dim(32);
+    PredictorTrainingConfig::new(PredictorConfig::new(encoder))
+        .with_epochs(epochs)
+        .with_batch_size(64)
+        .with_learning_rate(3e-3)
+        .with_training_size(20)
+        .with_sampling(Sampling::Random)
+        .with_checkpoint_every(2)
+        .with_seed(7)
+}
+
+fn weights(session: &PredictorSession) -> StateDict {
+    let mut out = StateDict::default();
+    session.model().save(&mut out, "");
+    out
+}
+
+#[test]
+fn the_predictor_learns() {
+    let config = tiny_config(8).with_training_size(50).with_learning_rate(3e-3);
+    let mut session = PredictorSession::new(config, small_space(), Device::flex().autodiff()).unwrap();
+    session.run(&mut |_| {}).unwrap();
+    let history = session.history();
+    assert_eq!(history.len(), 8);
+    let first = history[0].validation.unwrap().rmse;
+    let last = history[7].validation.unwrap().rmse;
+    assert!(last < first * 0.3, "validation RMSE went from {first} to {last}");
+    assert!(history[7].test.unwrap().kendall_tau > 0.6, "{:?}", history[7].test);
+}
+
+#[test]
+fn a_resumed_run_equals_an_uninterrupted_one() {
+    let data = small_space();
+    let straight_dir = tempfile::tempdir().unwrap();
+    let mut straight = PredictorSession::new(tiny_config(4), data.clone(), Device::flex().autodiff())
+        .unwrap()
+        .with_checkpoints(straight_dir.path());
+    straight.run(&mut |_| {}).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut first_half = PredictorSession::new(tiny_config(4), data.clone(), Device::flex().autodiff())
+        .unwrap()
+        .with_checkpoints(dir.path());
+    while first_half.epochs_done() < 2 {
+        first_half.step(&mut |_| {}).unwrap();
+    }
+    // Half an epoch more that the checkpoint does not hold: a kill loses it, nothing else.
+    first_half.step(&mut |_| {}).unwrap();
+    drop(first_half);
+
+    let mut resumed = PredictorSession::resume(dir.path(), data, Device::flex().autodiff()).unwrap();
+    assert_eq!(resumed.epochs_done(), 2);
+    resumed.run(&mut |_| {}).unwrap();
+    // JSON, because NaN metrics (constant predictions) are not equal to themselves.
+    let json = |s: &PredictorSession| serde_json::to_string(s.history()).unwrap();
+    assert_eq!(json(&resumed), json(&straight));
+    assert_eq!(weights(&resumed), weights(&straight));
+    // The final checkpoints agree too.
+    assert_eq!(
+        std::fs::read(dir.path().join("weights.safetensors")).unwrap(),
+        std::fs::read(straight_dir.path().join("weights.safetensors")).unwrap()
+    );
+}
+
+#[test]
+fn resume_refuses_other_data() {
+    let data = small_space();
+    let dir = tempfile::tempdir().unwrap();
+    let mut session = PredictorSession::new(tiny_config(1), data.clone(), Device::flex().autodiff())
+        .unwrap()
+        .with_checkpoints(dir.path());
+    session.run(&mut |_| {}).unwrap();
+    let mut other = (*data).clone();
+    other.cells.pop();
+    other.targets.pop();
+    other.hashes.pop();
+    let error = PredictorSession::resume(dir.path(), Arc::new(other), Device::flex().autodiff()).unwrap_err();
+    assert!(matches!(error, TrainError::Mismatch(_)), "{error}");
+}
+
+#[test]
+fn a_non_finite_loss_stops_the_run_naming_epoch_and_step() {
+    let mut data = (*small_space()).clone();
+    data.targets.iter_mut().for_each(|t| *t = f64::NAN);
+    let mut session = PredictorSession::new(tiny_config(2), Arc::new(data), Device::flex().autodiff()).unwrap();
+    let error = session.run(&mut |_| {}).unwrap_err();
+    assert_eq!(error.to_string(), "the loss became NaN at epoch 1, step 1");
+}
+
+#[test]
+fn cancel_stops_at_the_next_step_and_events_come_in_order() {
+    let mut session = PredictorSession::new(tiny_config(1), small_space(), Device::flex().autodiff()).unwrap();
+    let mut events = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut session_with_files = PredictorSession::new(tiny_config(1), small_space(), Device::flex().autodiff())
+        .unwrap()
+        .with_checkpoints(dir.path());
+    session_with_files.run(&mut |e| events.push(e)).unwrap();
+    let steps = session_with_files.steps_per_epoch();
+    assert!(matches!(events[0], TrainingEvent::Started { epoch: 1, epochs: 1, .. }));
+    assert!(events[1..=steps].iter().all(|e| matches!(e, TrainingEvent::Step { .. })));
+    assert!(matches!(events[steps + 1], TrainingEvent::Epoch(_)));
+    assert!(matches!(events[steps + 2], TrainingEvent::Checkpoint { epoch: 1, .. }));
+    assert!(matches!(events[steps + 3], TrainingEvent::Finished { epochs: 1 }));
+    assert_eq!(events.len(), steps + 4);
+    for file in ["weights.safetensors", "config.json", "optimizer.bpk", "progress.json"] {
+        assert!(dir.path().join(file).is_file(), "{file}");
+    }
+
+    assert_eq!(session.step(&mut |_| {}).unwrap(), StepOutcome::Stepped);
+    session.cancel_flag().store(true, Ordering::Relaxed);
+    assert!(matches!(session.step(&mut |_| {}), Err(TrainError::Cancelled)));
+}
