@@ -150,6 +150,21 @@ impl Decoder {
         self.edge_out.forward(relu(self.edge_hidden.forward(features))).reshape([batch, nodes])
     }
 
+    /// Edge logits with each graph's own graph vector and latent (the reference's computation
+    /// for a batch of one; used for decoding).
+    ///
+    /// # Shapes
+    /// - `h`: `[batch, nodes, node_dim]`
+    /// - `h_v`: `[batch, node_dim]`
+    /// - `h_g`, `c`: `[batch, graph_dim]`
+    /// - output: `[batch, nodes]`
+    pub fn edge_logits_per_graph(&self, h: Tensor<3>, h_v: Tensor<2>, h_g: Tensor<2>, c: Tensor<2>) -> Tensor<2> {
+        let [batch, nodes, _] = h.dims();
+        let repeat = |x: Tensor<2>| x.unsqueeze_dim::<3>(1).repeat_dim(1, nodes);
+        let features = Tensor::cat(vec![h, repeat(h_v), repeat(h_g), repeat(c)], 2);
+        self.edge_out.forward(relu(self.edge_hidden.forward(features))).reshape([batch, nodes])
+    }
+
     /// The teacher-forced reconstruction loss of the reference.
     ///
     /// `targets` holds the full graphs padded to the same node count with type 1 (the

@@ -35,7 +35,8 @@ pub fn randomize(weights: &mut StateDict, seed: u64) {
     }
 }
 
-fn standard_normal(rng: &mut impl Rng) -> f32 {
+/// One draw of N(0, 1).
+pub(crate) fn standard_normal(rng: &mut impl Rng) -> f32 {
     // Box–Muller.
     let u1: f64 = rng.random_range(f64::EPSILON..1.0);
     let u2: f64 = rng.random();

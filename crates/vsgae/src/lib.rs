@@ -8,9 +8,11 @@
 //!
 //! Defaults match the reference's `gnn_config.json` ([`config`]).
 
+pub mod abilities;
 pub mod batch;
 pub mod config;
 pub mod decoder;
+pub mod decoding;
 pub mod gradients;
 pub mod gru;
 pub mod initialization;

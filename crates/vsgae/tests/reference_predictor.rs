@@ -24,7 +24,7 @@ fn reference_predictor(file: &str, device: &Device) -> Option<Predictor> {
 #[test]
 fn predictions_and_graph_vectors_match_the_reference() {
     let Some(fixture) = json("gnnpred_outputs_64.json") else { return };
-    let device = Device::flex();
+    let device = common::device();
     let (cells, _) = cells_of(&fixture);
     let refs: Vec<&Cell> = cells.iter().collect();
     let batch = GraphBatch::new(&refs, &device);
@@ -41,7 +41,7 @@ fn predictions_and_graph_vectors_match_the_reference() {
 #[test]
 fn node_states_after_each_layer_match_the_reference() {
     let Some(fixture) = json("gnnpred_outputs_64.json") else { return };
-    let device = Device::flex();
+    let device = common::device();
     let model = reference_predictor("gnnpred_state.safetensors", &device).unwrap();
     let (cells, _) = cells_of(&fixture);
     for item in fixture["intermediates"].as_array().unwrap() {
@@ -61,7 +61,7 @@ fn node_states_after_each_layer_match_the_reference() {
 fn one_training_step_matches_the_reference() {
     let Some(step) = json("gnnpred_train_step.json") else { return };
     let fixture = json("gnnpred_outputs_64.json").unwrap();
-    let device = Device::flex().autodiff();
+    let device = common::device().autodiff();
     let model = reference_predictor("gnnpred_state.safetensors", &device).unwrap();
     let (cells, accuracies) = cells_of(&fixture);
     let refs: Vec<&Cell> = cells.iter().collect();
@@ -99,7 +99,7 @@ fn one_training_step_matches_the_reference() {
 #[test]
 fn exported_weights_load_back_and_equal_the_reference_file() {
     let Some(bytes) = common::read_shared("fixtures/gnnpred_state.safetensors") else { return };
-    let device = Device::flex();
+    let device = common::device();
     let model = reference_predictor("gnnpred_state.safetensors", &device).unwrap();
     let mut exported = StateDict::default();
     model.save(&mut exported, "");

@@ -29,7 +29,7 @@ fn batches(cells: &[Cell], device: &Device) -> (GraphBatch, GraphBatch) {
 #[test]
 fn encoder_matches_the_reference() {
     let Some(fixture) = json("gnnvae_fixture_16.json") else { return };
-    let device = Device::flex();
+    let device = common::device();
     let model = reference_vae(&device).unwrap();
     let (cells, _) = cells_of(&fixture);
     let (batch, _) = batches(&cells, &device);
@@ -41,7 +41,7 @@ fn encoder_matches_the_reference() {
 #[test]
 fn teacher_forced_loss_matches_the_reference() {
     let Some(fixture) = json("gnnvae_fixture_16.json") else { return };
-    let device = Device::flex();
+    let device = common::device();
     let model = reference_vae(&device).unwrap();
     let config = VsGaeConfig::new(EncoderConfig::new());
     let (cells, _) = cells_of(&fixture);
@@ -65,7 +65,7 @@ fn teacher_forced_loss_matches_the_reference() {
 #[test]
 fn gradients_and_one_adam_step_match_the_reference() {
     let Some(fixture) = json("gnnvae_fixture_16.json") else { return };
-    let device = Device::flex().autodiff();
+    let device = common::device().autodiff();
     let model = reference_vae(&device).unwrap();
     let config = VsGaeConfig::new(EncoderConfig::new());
     let (cells, _) = cells_of(&fixture);
@@ -95,7 +95,7 @@ fn gradients_and_one_adam_step_match_the_reference() {
 #[test]
 fn vae_weights_round_trip() {
     let Some(bytes) = common::read_shared("fixtures/gnnvae_state.safetensors") else { return };
-    let model = reference_vae(&Device::flex()).unwrap();
+    let model = reference_vae(&common::device()).unwrap();
     let mut exported = StateDict::default();
     model.save(&mut exported, "");
     assert_eq!(exported, StateDict::from_bytes(&bytes).unwrap());

@@ -93,3 +93,14 @@ pub fn assert_close_to(what: &str, got: &[f32], expected: &[f32], relative: f32)
 pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     tensor.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
 }
+
+/// The device the tests run on: Burn's CPU backend, or wgpu where `VSGAE_TEST_BACKEND=wgpu`
+/// and the crate was built with the `wgpu` feature.
+pub fn device() -> burn::tensor::Device {
+    match std::env::var("VSGAE_TEST_BACKEND").as_deref() {
+        #[cfg(feature = "wgpu")]
+        Ok("wgpu") => burn::tensor::Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+        Ok("wgpu") => panic!("VSGAE_TEST_BACKEND=wgpu needs the wgpu feature"),
+        _ => burn::tensor::Device::flex(),
+    }
+}

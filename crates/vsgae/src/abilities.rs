@@ -1,0 +1,207 @@
+//! The VS-GAE's abilities as the reference tests them (`train_gae.py --test`), in its exact-order
+//! form and in an isomorphism-aware form by the official hash.
+//!
+//! - **Reconstruction**: each test cell is encoded (the mean, as the reference in eval mode
+//!   does for each of its 10 encodings) and decoded 10 × 10 times; a match has the same types in
+//!   node order and the same predecessors of every node. The isomorphism-aware form counts a
+//!   decoding that is a valid NAS-Bench-101 cell with the test cell's hash.
+//! - **Validity**: latent points `z ~ N(mean, std)` of the training latents, each decoded 10
+//!   times; valid means one input, one output, every other node with predecessors and
+//!   successors (the reference's `is_valid_DAG`). Also reported as a NAS-Bench-101 cell: at most
+//!   7 vertices and 9 edges, input first, output last.
+//! - **Uniqueness**: distinct valid decodings among the valid ones.
+//! - **Novelty**: 1 − the share of valid decodings found in the training cells.
+
+use std::collections::HashSet;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use nasbench::{Cell, ModuleHash};
+use rand::Rng;
+use serde::Serialize;
+
+use crate::batch::GraphBatch;
+use crate::decoding::{DecodedGraph, OUTPUT_TYPE};
+use crate::vae::VsGae;
+
+/// How many times each latent point is decoded, and each test cell encoded.
+pub const DECODINGS: usize = 10;
+pub const ENCODINGS: usize = 10;
+
+/// A decoded graph in node order: types and sorted edges.
+type GraphKey = (Vec<u8>, Vec<(usize, usize)>);
+
+/// The results of the ability tests; every share is in `[0, 1]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Abilities {
+    pub reconstruction: f64,
+    pub reconstruction_isomorphic: f64,
+    pub validity: f64,
+    pub validity_nasbench: f64,
+    pub uniqueness: f64,
+    pub uniqueness_isomorphic: f64,
+    pub novelty: f64,
+    pub novelty_isomorphic: f64,
+    pub test_cells: usize,
+    pub prior_points: usize,
+}
+
+impl DecodedGraph {
+    /// The reference's `is_valid_DAG(START_TYPE=1, END_TYPE=0)` on a finished graph.
+    pub fn is_valid(&self) -> bool {
+        let n = self.types.len();
+        let inputs = self.types.iter().filter(|&&t| t == 1).count();
+        let outputs = self.types.iter().filter(|&&t| t == OUTPUT_TYPE).count();
+        let mut has_in = vec![false; n];
+        let mut has_out = vec![false; n];
+        for &(from, to) in &self.edges {
+            has_out[from] = true;
+            has_in[to] = true;
+        }
+        self.finished
+            && inputs == 1
+            && outputs == 1
+            && (0..n).all(|v| (has_in[v] || self.types[v] == 1) && (has_out[v] || self.types[v] == OUTPUT_TYPE))
+    }
+
+    /// The graph as a NAS-Bench-101 cell, where it is one.
+    pub fn to_cell(&self) -> Option<Cell> {
+        if !self.finished {
+            return None;
+        }
+        let atts: Vec<i64> = self.types.iter().map(|&t| i64::from(t)).collect();
+        let edges: Vec<(i64, i64)> = self.edges.iter().map(|&(f, t)| (f as i64, t as i64)).collect();
+        Cell::from_node_atts(&atts, &edges).ok()
+    }
+
+    /// Whether this is exactly `cell` in node order (types and predecessor sets).
+    pub fn same_as(&self, cell: &Cell) -> bool {
+        let mut edges = self.edges.clone();
+        edges.sort_unstable();
+        self.types == cell.node_atts() && edges == cell.edges().collect::<Vec<_>>()
+    }
+
+    fn key(&self) -> GraphKey {
+        let mut edges = self.edges.clone();
+        edges.sort_unstable();
+        (self.types.clone(), edges)
+    }
+}
+
+/// The encoder's means of many cells, in batches.
+///
+/// # Shapes
+/// - output: `[cells, graph_dim]`
+pub fn encode_means(model: &VsGae, cells: &[Cell], device: &Device, chunk: usize) -> Tensor<2> {
+    let parts: Vec<Tensor<2>> = cells
+        .chunks(chunk.max(1))
+        .map(|part| {
+            let refs: Vec<&Cell> = part.iter().collect();
+            model.encoder.forward(&GraphBatch::new(&refs, device)).0
+        })
+        .collect();
+    Tensor::cat(parts, 0)
+}
+
+/// Runs every test. `prior_points` latent points are drawn for validity (the reference uses 1,000).
+pub fn test_abilities(
+    model: &VsGae,
+    train: &[Cell],
+    test: &[Cell],
+    prior_points: usize,
+    max_nodes: usize,
+    device: &Device,
+    rng: &mut impl Rng,
+) -> Abilities {
+    // Reconstruction: every test cell's mean decoded ENCODINGS × DECODINGS times.
+    let (mut exact, mut isomorphic) = (0usize, 0usize);
+    let repeats = ENCODINGS * DECODINGS;
+    for part in test.chunks(16) {
+        let means = encode_means(model, part, device, 16);
+        let [rows, dim] = means.dims();
+        let repeated = means.unsqueeze_dim::<3>(1).repeat_dim(1, repeats).reshape([rows * repeats, dim]);
+        let decoded = model.decoder.decode(repeated, max_nodes, rng);
+        for (k, graph) in decoded.iter().enumerate() {
+            let target = &part[k / repeats];
+            exact += usize::from(graph.same_as(target));
+            isomorphic += usize::from(graph.to_cell().is_some_and(|c| c.hash() == target.hash()));
+        }
+    }
+    let total = (test.len() * repeats).max(1) as f64;
+
+    // Prior: N(mean, std) of the training latents, per dimension.
+    let means = encode_means(model, train, device, 2048);
+    let [count, dim] = means.dims();
+    let values = means.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+    let mut mu = vec![0f64; dim];
+    let mut sigma = vec![0f64; dim];
+    for row in values.chunks(dim) {
+        row.iter().enumerate().for_each(|(d, &v)| mu[d] += f64::from(v) / count.max(1) as f64);
+    }
+    for row in values.chunks(dim) {
+        row.iter().enumerate().for_each(|(d, &v)| sigma[d] += (f64::from(v) - mu[d]).powi(2) / count.max(1) as f64);
+    }
+    let points: Vec<f32> = (0..prior_points)
+        .flat_map(|_| {
+            let z: Vec<f32> = (0..dim)
+                .map(|d| (crate::initialization::standard_normal(rng) as f64 * sigma[d].sqrt() + mu[d]) as f32)
+                .collect();
+            std::iter::repeat_n(z, DECODINGS).flatten()
+        })
+        .collect();
+    let z = Tensor::<2>::from_data(TensorData::new(points, [prior_points * DECODINGS, dim]), device);
+    let decoded = model.decoder.decode(z, max_nodes, rng);
+
+    let train_keys: HashSet<GraphKey> =
+        train.iter().map(|c| (c.node_atts(), c.edges().collect::<Vec<_>>())).collect();
+    let train_hashes: HashSet<ModuleHash> = train.iter().map(Cell::hash).collect();
+    let valid: Vec<&DecodedGraph> = decoded.iter().filter(|g| g.is_valid()).collect();
+    let cells: Vec<Cell> = decoded.iter().filter_map(DecodedGraph::to_cell).collect();
+    let unique: HashSet<_> = valid.iter().map(|g| g.key()).collect();
+    let unique_hashes: HashSet<ModuleHash> = cells.iter().map(Cell::hash).collect();
+    let share = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
+    Abilities {
+        reconstruction: exact as f64 / total,
+        reconstruction_isomorphic: isomorphic as f64 / total,
+        validity: share(valid.len(), decoded.len()),
+        validity_nasbench: share(cells.len(), decoded.len()),
+        uniqueness: share(unique.len(), valid.len()),
+        uniqueness_isomorphic: share(unique_hashes.len(), cells.len()),
+        novelty: 1.0 - share(valid.iter().filter(|g| train_keys.contains(&g.key())).count(), valid.len()),
+        novelty_isomorphic: 1.0 - share(cells.iter().filter(|c| train_hashes.contains(&c.hash())).count(), cells.len()),
+        test_cells: test.len(),
+        prior_points,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(types: &[u8], edges: &[(usize, usize)]) -> DecodedGraph {
+        DecodedGraph { types: types.to_vec(), edges: edges.to_vec(), finished: types.last() == Some(&OUTPUT_TYPE) }
+    }
+
+    #[test]
+    fn validity_follows_the_reference_rules() {
+        assert!(graph(&[1, 3, 0], &[(0, 1), (1, 2)]).is_valid());
+        assert!(graph(&[1, 0], &[(0, 1)]).is_valid());
+        // A node without successors, a node without predecessors, two outputs, unfinished.
+        assert!(!graph(&[1, 3, 2, 0], &[(0, 1), (0, 2), (1, 3)]).is_valid());
+        assert!(!graph(&[1, 3, 2, 0], &[(0, 1), (1, 3), (2, 3)]).is_valid());
+        assert!(!graph(&[1, 0, 0], &[(0, 1), (0, 2)]).is_valid());
+        assert!(!DecodedGraph { types: vec![1, 3], edges: vec![(0, 1)], finished: false }.is_valid());
+    }
+
+    #[test]
+    fn nasbench_cells_need_at_most_seven_vertices_and_nine_edges() {
+        let chain = graph(&[1, 2, 3, 4, 0], &[(0, 1), (1, 2), (2, 3), (3, 4)]);
+        let cell = chain.to_cell().unwrap();
+        assert!(chain.same_as(&cell));
+        let long = graph(&[1, 2, 2, 2, 2, 2, 2, 0], &(0..7).map(|v| (v, v + 1)).collect::<Vec<_>>());
+        assert!(long.is_valid() && long.to_cell().is_none());
+        let mut dense_edges: Vec<(usize, usize)> = (1..6).map(|v| (0, v)).collect();
+        dense_edges.extend((1..6).map(|v| (v, 6)));
+        let dense = graph(&[1, 2, 2, 2, 2, 2, 0], &dense_edges);
+        assert!(dense.is_valid() && dense.to_cell().is_none(), "ten edges are too many");
+    }
+}

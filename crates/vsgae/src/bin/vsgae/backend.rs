@@ -1,0 +1,27 @@
+//! Choosing where tensors live.
+
+use burn::tensor::Device;
+
+/// A backend named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// Burn's pure-Rust CPU backend.
+    Cpu,
+    /// Burn's wgpu backend (Vulkan/Metal/DX12).
+    Wgpu,
+}
+
+impl Backend {
+    /// The device, with autodiff for training.
+    pub fn device(self, autodiff: bool) -> anyhow::Result<Device> {
+        let device = match self {
+            Self::Cpu => Device::flex(),
+            #[cfg(feature = "wgpu")]
+            Self::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+            #[cfg(not(feature = "wgpu"))]
+            Self::Wgpu => anyhow::bail!("this build has no wgpu backend (build with --features wgpu)"),
+        };
+        Ok(if autodiff { device.autodiff() } else { device })
+    }
+}

@@ -1,0 +1,227 @@
+//! `train-predictor`, `eval-predictor` and `predict`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use serde_json::json;
+use vsgae::metrics::RegressionMetrics;
+use vsgae::training::checkpoint::{write_atomically, write_json};
+use vsgae::training::predictor::predict as predict_cells;
+use vsgae::training::{CheckpointFiles, PredictorSession, TrainingEvent};
+use vsgae::{EncoderConfig, Predictor, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
+
+use crate::backend::Backend;
+use crate::data::{read_dataset, read_targets};
+use crate::progress::TrainingProgress;
+use crate::{CommonTraining, OutDir};
+
+#[derive(Debug, clap::Args)]
+pub struct TrainPredictorArgs {
+    /// Data files (our CSV, the official tfrecord, .pth or zips), merged by hash.
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    #[command(flatten)]
+    common: CommonTraining,
+    #[arg(long, default_value_t = 100)]
+    epochs: usize,
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 1e-5)]
+    lr: f64,
+    /// The metric to predict.
+    #[arg(long, default_value = "val_acc_108")]
+    target: String,
+    /// Write a checkpoint every this many epochs (and at the end).
+    #[arg(long, default_value_t = 10)]
+    checkpoint_every: usize,
+    /// Continue the run checkpointed in this directory (its config is used; --out is ignored).
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    #[command(flatten)]
+    out: OutDir,
+}
+
+pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let device = args.common.backend.device(true)?;
+    let (mut session, out) = match &args.resume {
+        Some(dir) => {
+            let config: PredictorTrainingConfig =
+                vsgae::training::checkpoint::read_json(&CheckpointFiles::new(dir).config())?;
+            let data = Arc::new(read_targets(&args.data, &config.target)?);
+            (PredictorSession::resume(dir, data, device)?, dir.clone())
+        }
+        None => {
+            let config = PredictorTrainingConfig::new(PredictorConfig::new(EncoderConfig::new()))
+                .with_epochs(args.epochs)
+                .with_batch_size(args.batch_size)
+                .with_learning_rate(args.lr)
+                .with_task(args.common.task)
+                .with_training_size(args.common.training_size)
+                .with_sampling(args.common.sampling)
+                .with_target(args.target.clone())
+                .with_seed(args.common.seed)
+                .with_checkpoint_every(args.checkpoint_every);
+            let data = Arc::new(read_targets(&args.data, &config.target)?);
+            std::fs::create_dir_all(&args.out.out).with_context(|| args.out.out.display().to_string())?;
+            write_json(&CheckpointFiles::new(&args.out.out).config(), &config)?;
+            (PredictorSession::new(config, data, device)?.with_checkpoints(&args.out.out), args.out.out.clone())
+        }
+    };
+    let split = session.split().clone();
+    tracing::info!(train = split.train.len(), validation = split.validation.len(), test = split.test.len(), "split");
+    let mut progress = TrainingProgress::new();
+    let mut metrics_error = None;
+    let metrics_path = out.join("metrics.jsonl");
+    let mut history = session.history().to_vec();
+    session.run(&mut |event: TrainingEvent| {
+        progress.event(&event);
+        if let TrainingEvent::Epoch(record) = &event {
+            history.push(record.clone());
+            let lines: String =
+                history.iter().filter_map(|r| serde_json::to_string(r).ok()).map(|l| l + "\n").collect();
+            if let Err(e) = write_atomically(&metrics_path, lines.as_bytes()) {
+                metrics_error = Some(e);
+            }
+        }
+    })?;
+    if let Some(e) = metrics_error {
+        return Err(e.into());
+    }
+    let last = session.history().last().cloned();
+    let config = session.config();
+    let results = json!({
+        "task": config.task,
+        "training_size": config.training_size,
+        "sampling": config.sampling,
+        "seed": config.seed,
+        "epochs": session.epochs_done(),
+        "train_cells": split.train.len(),
+        "validation_cells": split.validation.len(),
+        "test_cells": split.test.len(),
+        "validation": last.as_ref().and_then(|r| r.validation),
+        "test": last.as_ref().and_then(|r| r.test),
+        "backend": args.common.backend,
+        "wall_seconds": started.elapsed().as_secs_f64(),
+    });
+    write_json(&out.join("results.json"), &results)?;
+    println!("{}", serde_json::to_string_pretty(&results)?);
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvalPredictorArgs {
+    /// A directory written by train-predictor.
+    #[arg(long)]
+    model: PathBuf,
+    /// Data files with the target metric.
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Loads a model directory (config.json + weights.safetensors).
+fn load_model_dir(dir: &Path, device: &burn::tensor::Device) -> anyhow::Result<(PredictorTrainingConfig, Predictor)> {
+    let files = CheckpointFiles::new(dir);
+    let config: PredictorTrainingConfig = vsgae::training::checkpoint::read_json(&files.config())?;
+    let mut weights = files.read_weights()?;
+    let model = config
+        .model
+        .init(device)
+        .load(&mut weights, "", device)
+        .with_context(|| files.weights().display().to_string())?;
+    Ok((config, model))
+}
+
+pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (config, model) = load_model_dir(&args.model, &device)?;
+    let data = read_targets(&args.data, &config.target)?;
+    let predicted = predict_cells(&model, &data.cells, &device, 2048);
+    let metrics = RegressionMetrics::compute(&predicted, &data.targets);
+    if args.json {
+        println!("{}", serde_json::to_string(&metrics)?);
+    } else {
+        println!("cells:        {}", metrics.n);
+        println!("RMSE:         {:.6}", metrics.rmse);
+        println!("MAE:          {:.6}", metrics.mae);
+        println!("Kendall τ:    {:.4}", metrics.kendall_tau);
+        println!("Spearman ρ:   {:.4}", metrics.spearman);
+        println!("Pearson r:    {:.4}", metrics.pearson);
+        println!("R²:           {:.4}", metrics.r2);
+        println!("top-1% prec.: {:.3}", metrics.top_1pct_precision);
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false, id = "source")]
+pub struct ModelSource {
+    /// A directory written by train-predictor.
+    #[arg(long, group = "source")]
+    model: Option<PathBuf>,
+    /// A reference-layout predictor state dict (.safetensors or .pt) with the reference's defaults.
+    #[arg(long, group = "source")]
+    weights: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PredictArgs {
+    #[command(flatten)]
+    source: ModelSource,
+    /// The cells: our CSV, the official tfrecord or a .pth file.
+    #[arg(long)]
+    cells: PathBuf,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+    /// Print a JSON array, in input order, of {"hash", "predicted", "true"}.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (target, model) = match (&args.source.model, &args.source.weights) {
+        (Some(dir), _) => {
+            let (config, model) = load_model_dir(dir, &device)?;
+            (config.target, model)
+        }
+        (None, Some(file)) => {
+            let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
+            let mut weights = StateDict::from_bytes(&bytes).with_context(|| file.display().to_string())?;
+            let model = PredictorConfig::new(EncoderConfig::new())
+                .init(&device)
+                .load(&mut weights, "", &device)
+                .with_context(|| file.display().to_string())?;
+            ("val_acc_108".to_owned(), model)
+        }
+        (None, None) => anyhow::bail!("give --model DIR or --weights FILE"),
+    };
+    let dataset = read_dataset(std::slice::from_ref(&args.cells))?;
+    let key: nasbench::MetricKey = target.parse()?;
+    let cells: Vec<nasbench::Cell> = dataset.records().iter().map(|r| r.cell).collect();
+    let predicted = predict_cells(&model, &cells, &device, 2048);
+    if args.json {
+        let rows: Vec<_> = dataset
+            .records()
+            .iter()
+            .zip(&predicted)
+            .map(|(r, p)| json!({"hash": r.hash, "predicted": p, "true": r.mean(key)}))
+            .collect();
+        println!("{}", serde_json::to_string(&rows)?);
+    } else {
+        for (record, p) in dataset.records().iter().zip(&predicted) {
+            match record.mean(key) {
+                Some(t) => println!("{} {p:.6} (true {t:.6})", record.hash),
+                None => println!("{} {p:.6}", record.hash),
+            }
+        }
+    }
+    Ok(())
+}
