@@ -151,8 +151,7 @@ pub fn test_abilities(
     let z = Tensor::<2>::from_data(TensorData::new(points, [prior_points * DECODINGS, dim]), device);
     let decoded = model.decoder.decode(z, max_nodes, rng);
 
-    let train_keys: HashSet<GraphKey> =
-        train.iter().map(|c| (c.node_atts(), c.edges().collect::<Vec<_>>())).collect();
+    let train_keys: HashSet<GraphKey> = train.iter().map(|c| (c.node_atts(), c.edges().collect::<Vec<_>>())).collect();
     let train_hashes: HashSet<ModuleHash> = train.iter().map(Cell::hash).collect();
     let valid: Vec<&DecodedGraph> = decoded.iter().filter(|g| g.is_valid()).collect();
     let cells: Vec<Cell> = decoded.iter().filter_map(DecodedGraph::to_cell).collect();

@@ -3,11 +3,14 @@
 
 pub mod checkpoint;
 pub mod events;
+pub mod plateau;
 pub mod predictor;
+pub mod vae;
 
 pub use checkpoint::{CheckpointError, CheckpointFiles};
 pub use events::{EpochRecord, EventSink, TrainingEvent};
 pub use predictor::{PredictorData, PredictorSession, PredictorSplit};
+pub use vae::VaeSession;
 
 /// Why a training run stopped early.
 #[derive(Debug, thiserror::Error)]

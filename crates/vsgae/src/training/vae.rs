@@ -1,0 +1,292 @@
+//! Training the VS-GAE: the reference's `train_gae.py` (Adam, ReduceLROnPlateau on the training
+//! loss, 90/10 split), resumable like the predictor's loop.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::Device;
+use nasbench::Cell;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::checkpoint::{CheckpointFiles, read_json, write_json};
+use super::events::{EpochRecord, EventSink, TrainingEvent};
+use super::plateau::ReduceLrOnPlateau;
+use super::{StepOutcome, TrainError, epoch_seed};
+use crate::batch::GraphBatch;
+use crate::config::VsGaeTrainingConfig;
+use crate::stable_ids::with_stable_ids;
+use crate::state_dict::{ReferenceParams, StateDict};
+use crate::vae::{Latent, VsGae};
+
+/// The reference's 90/10 split of cells into training and test (validation) cells.
+pub fn vae_split(count: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..count).collect();
+    order.shuffle(&mut nasbench::split::rng(seed));
+    let train = (count as f64 * 0.9).round() as usize;
+    let test = order.split_off(train);
+    (order, test)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Progress {
+    epochs_done: usize,
+    cells: usize,
+    first_hash: Option<String>,
+    plateau: ReduceLrOnPlateau,
+    history: Vec<EpochRecord>,
+}
+
+/// A VS-GAE training run that advances one optimiser step per [`VaeSession::step`].
+pub struct VaeSession {
+    config: VsGaeTrainingConfig,
+    cells: Arc<Vec<Cell>>,
+    train: Vec<usize>,
+    test: Vec<usize>,
+    model: VsGae,
+    optimizer: ModuleOptimizer,
+    plateau: ReduceLrOnPlateau,
+    device: Device,
+    cancel: Arc<AtomicBool>,
+    epochs_done: usize,
+    order: Vec<usize>,
+    position: usize,
+    noise: rand_chacha::ChaCha8Rng,
+    loss_sum: f64,
+    loss_count: usize,
+    history: Vec<EpochRecord>,
+    checkpoint_dir: Option<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for VaeSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VaeSession").field("epochs_done", &self.epochs_done).field("position", &self.position).finish()
+    }
+}
+
+impl VaeSession {
+    /// A new run on `cells`. `device` should have autodiff.
+    pub fn new(config: VsGaeTrainingConfig, cells: Arc<Vec<Cell>>, device: Device) -> Result<Self, TrainError> {
+        let model = config.model.init(&device);
+        let mut weights = StateDict::default();
+        model.save(&mut weights, "");
+        crate::initialization::randomize(&mut weights, config.seed);
+        let model = with_stable_ids(model.load(&mut weights, "", &device)?);
+        Self::assemble(config, cells, model, device)
+    }
+
+    fn assemble(
+        config: VsGaeTrainingConfig,
+        cells: Arc<Vec<Cell>>,
+        model: VsGae,
+        device: Device,
+    ) -> Result<Self, TrainError> {
+        let (train, test) = vae_split(cells.len(), config.seed);
+        let config_seed = config.seed;
+        if train.is_empty() {
+            return Err(TrainError::NoData("no cells to train the VS-GAE on".to_owned()));
+        }
+        Ok(Self {
+            optimizer: AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init(),
+            plateau: ReduceLrOnPlateau::new(config.learning_rate, config.plateau_factor, config.plateau_patience),
+            config,
+            cells,
+            train,
+            test,
+            model,
+            device,
+            cancel: Arc::new(AtomicBool::new(false)),
+            epochs_done: 0,
+            order: Vec::new(),
+            position: 0,
+            noise: nasbench::split::rng(config_seed),
+            loss_sum: 0.0,
+            loss_count: 0,
+            history: Vec::new(),
+            checkpoint_dir: None,
+        })
+    }
+
+    /// Writes checkpoints into `dir`.
+    pub fn with_checkpoints(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.checkpoint_dir = Some(dir.into());
+        self
+    }
+
+    /// Continues the run checkpointed in `dir` on the same cells.
+    pub fn resume(dir: &std::path::Path, cells: Arc<Vec<Cell>>, device: Device) -> Result<Self, TrainError> {
+        let files = CheckpointFiles::new(dir);
+        let config: VsGaeTrainingConfig = read_json(&files.config())?;
+        let progress: Progress = read_json(&files.progress())?;
+        let first_hash = cells.first().map(|c| c.hash().to_string());
+        if progress.cells != cells.len() || progress.first_hash != first_hash {
+            return Err(TrainError::Mismatch(format!(
+                "it was trained on {} cells, this data has {}",
+                progress.cells,
+                cells.len()
+            )));
+        }
+        let mut weights = files.read_weights()?;
+        let model = config.model.init(&device).load(&mut weights, "", &device)?;
+        weights.finish()?;
+        let mut session = Self::assemble(config, cells, with_stable_ids(model), device)?;
+        session.optimizer = session.optimizer.load_record(files.read_optimizer()?);
+        session.plateau = progress.plateau;
+        session.epochs_done = progress.epochs_done;
+        session.history = progress.history;
+        session.checkpoint_dir = Some(dir.to_owned());
+        Ok(session)
+    }
+
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
+    pub fn config(&self) -> &VsGaeTrainingConfig {
+        &self.config
+    }
+
+    /// The training and test cells (indices into the cells).
+    pub fn split(&self) -> (&[usize], &[usize]) {
+        (&self.train, &self.test)
+    }
+
+    /// The model as it is now, without autodiff.
+    pub fn model(&self) -> VsGae {
+        self.model.valid()
+    }
+
+    pub fn epochs_done(&self) -> usize {
+        self.epochs_done
+    }
+
+    pub fn history(&self) -> &[EpochRecord] {
+        &self.history
+    }
+
+    pub fn steps_per_epoch(&self) -> usize {
+        self.train.len().div_ceil(self.config.batch_size.max(1))
+    }
+
+    fn batch_loss(&self, model: &VsGae, indices: &[usize], latent: Latent, device: &Device) -> burn::tensor::Tensor<1> {
+        let cells: Vec<&Cell> = indices.iter().map(|&i| &self.cells[i]).collect();
+        let batch = GraphBatch::new(&cells, device);
+        let targets = VsGae::targets(&cells, device);
+        model.loss(&batch, &targets, latent, &self.config.model).total
+    }
+
+    /// Runs one optimiser step; at the end of an epoch also computes the test loss, steps the
+    /// learning-rate schedule and checkpoints.
+    pub fn step(&mut self, sink: &mut dyn EventSink) -> Result<StepOutcome, TrainError> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(TrainError::Cancelled);
+        }
+        if self.epochs_done >= self.config.epochs {
+            return Ok(StepOutcome::Finished);
+        }
+        if self.position == 0 {
+            self.order = self.train.clone();
+            self.order.shuffle(&mut nasbench::split::rng(epoch_seed(self.config.seed, self.epochs_done)));
+            self.loss_sum = 0.0;
+            self.loss_count = 0;
+            sink.event(TrainingEvent::Started {
+                epoch: self.epochs_done + 1,
+                epochs: self.config.epochs,
+                steps_per_epoch: self.steps_per_epoch(),
+                training_cells: self.train.len(),
+            });
+            // The reparameterisation noise follows the epoch, so a resumed run repeats it.
+            self.noise = nasbench::split::rng(epoch_seed(self.config.seed.wrapping_add(1), self.epochs_done));
+        }
+        let end = (self.position + self.config.batch_size.max(1)).min(self.order.len());
+        let indices = self.order[self.position..end].to_vec();
+        let dim = self.config.model.encoder.graph_dim;
+        let eps: Vec<f32> =
+            (0..indices.len() * dim).map(|_| crate::initialization::standard_normal(&mut self.noise)).collect();
+        let eps = burn::tensor::Tensor::<2>::from_data(
+            burn::tensor::TensorData::new(eps, [indices.len(), dim]),
+            &self.device,
+        );
+        let loss = self.batch_loss(&self.model, &indices, Latent::WithNoise(Box::new(eps)), &self.device);
+        let loss_value = f64::from(loss.clone().into_scalar::<f32>());
+        let step = self.position / self.config.batch_size.max(1) + 1;
+        if !loss_value.is_finite() {
+            return Err(TrainError::NonFinite { epoch: self.epochs_done + 1, step, loss: loss_value });
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        self.model = self.optimizer.step(self.plateau.learning_rate, self.model.clone(), grads);
+        self.loss_sum += loss_value * indices.len() as f64;
+        self.loss_count += indices.len();
+        self.position = end;
+        sink.event(TrainingEvent::Step { epoch: self.epochs_done + 1, step, loss: loss_value });
+        if self.position < self.order.len() {
+            return Ok(StepOutcome::Stepped);
+        }
+        Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(sink)?)))
+    }
+
+    fn finish_epoch(&mut self, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
+        self.position = 0;
+        self.epochs_done += 1;
+        let train_loss = self.loss_sum / self.loss_count.max(1) as f64;
+        let model = self.model.valid();
+        let device = self.device.clone().inner();
+        let mut test_loss = 0.0;
+        for part in self.test.chunks(512) {
+            let loss = self.batch_loss(&model, part, Latent::Mean, &device);
+            test_loss += f64::from(loss.into_scalar::<f32>()) * part.len() as f64;
+        }
+        let record = EpochRecord {
+            epoch: self.epochs_done,
+            train_loss,
+            learning_rate: self.plateau.learning_rate,
+            validation: None,
+            test: None,
+            validation_loss: (!self.test.is_empty()).then(|| test_loss / self.test.len() as f64),
+        };
+        // The reference steps its schedule on the training loss.
+        self.plateau.step(train_loss);
+        self.history.push(record.clone());
+        sink.event(TrainingEvent::Epoch(record.clone()));
+        let every = self.config.checkpoint_every;
+        let last = self.epochs_done == self.config.epochs;
+        if let Some(dir) = self.checkpoint_dir.clone()
+            && (last || (every > 0 && self.epochs_done.is_multiple_of(every)))
+        {
+            self.checkpoint(&dir)?;
+            sink.event(TrainingEvent::Checkpoint { epoch: self.epochs_done, path: dir.display().to_string() });
+        }
+        if last {
+            sink.event(TrainingEvent::Finished { epochs: self.epochs_done });
+        }
+        Ok(record)
+    }
+
+    /// Writes a checkpoint of the last finished epoch into `dir`.
+    pub fn checkpoint(&self, dir: &std::path::Path) -> Result<(), TrainError> {
+        let files = CheckpointFiles::new(dir);
+        let mut weights = StateDict::default();
+        self.model.valid().save(&mut weights, "");
+        write_json(&files.config(), &self.config)?;
+        files.write_state(&weights, &self.optimizer)?;
+        write_json(
+            &files.progress(),
+            &Progress {
+                epochs_done: self.epochs_done,
+                cells: self.cells.len(),
+                first_hash: self.cells.first().map(|c| c.hash().to_string()),
+                plateau: self.plateau.clone(),
+                history: self.history.clone(),
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Runs every remaining step.
+    pub fn run(&mut self, sink: &mut dyn EventSink) -> Result<(), TrainError> {
+        while self.step(sink)? != StepOutcome::Finished {}
+        Ok(())
+    }
+}

@@ -1,0 +1,61 @@
+//! The VS-GAE training loop: its loss falls, and a resumed run equals an uninterrupted one.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use burn::tensor::Device;
+use nasbench::Cell;
+use nasbench::space::enumerate_vertices;
+use vsgae::training::VaeSession;
+use vsgae::{EncoderConfig, ReferenceParams, StateDict, VsGaeConfig, VsGaeTrainingConfig};
+
+fn cells() -> Arc<Vec<Cell>> {
+    Arc::new((2..=4).flat_map(enumerate_vertices).map(|c| c.cell).collect())
+}
+
+fn config(epochs: usize) -> VsGaeTrainingConfig {
+    VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new().with_node_dim(24).with_graph_dim(8)))
+        .with_epochs(epochs)
+        .with_batch_size(16)
+        .with_learning_rate(3e-3)
+        .with_checkpoint_every(1)
+        .with_seed(5)
+}
+
+fn weights(session: &VaeSession) -> StateDict {
+    let mut out = StateDict::default();
+    session.model().save(&mut out, "");
+    out
+}
+
+#[test]
+fn the_vae_loss_falls() {
+    let mut session = VaeSession::new(config(4), cells(), Device::flex().autodiff()).unwrap();
+    session.run(&mut |_| {}).unwrap();
+    let history = session.history();
+    let (first, last) = (history[0].train_loss, history[3].train_loss);
+    assert!(last < first * 0.8, "training loss went from {first} to {last}");
+    assert!(history[3].validation_loss.unwrap().is_finite());
+}
+
+#[test]
+fn a_resumed_vae_run_equals_an_uninterrupted_one() {
+    let straight_dir = tempfile::tempdir().unwrap();
+    let mut straight =
+        VaeSession::new(config(3), cells(), Device::flex().autodiff()).unwrap().with_checkpoints(straight_dir.path());
+    straight.run(&mut |_| {}).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut first =
+        VaeSession::new(config(3), cells(), Device::flex().autodiff()).unwrap().with_checkpoints(dir.path());
+    while first.epochs_done() < 2 {
+        first.step(&mut |_| {}).unwrap();
+    }
+    drop(first);
+    let mut resumed = VaeSession::resume(dir.path(), cells(), Device::flex().autodiff()).unwrap();
+    resumed.run(&mut |_| {}).unwrap();
+    let json = |s: &VaeSession| serde_json::to_string(s.history()).unwrap();
+    assert_eq!(json(&resumed), json(&straight));
+    assert_eq!(weights(&resumed), weights(&straight));
+}
