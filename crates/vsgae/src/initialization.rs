@@ -36,7 +36,7 @@ pub fn randomize(weights: &mut StateDict, seed: u64) {
 }
 
 /// One draw of N(0, 1).
-pub(crate) fn standard_normal(rng: &mut impl Rng) -> f32 {
+pub fn standard_normal(rng: &mut impl Rng) -> f32 {
     // Box–Muller.
     let u1: f64 = rng.random_range(f64::EPSILON..1.0);
     let u2: f64 = rng.random();

@@ -16,6 +16,7 @@ pub mod decoding;
 pub mod gradients;
 pub mod gru;
 pub mod initialization;
+pub mod latent;
 pub mod message_passing;
 pub mod metrics;
 pub mod node_embedding;

@@ -5,6 +5,7 @@ mod bench;
 mod data;
 mod predictor_commands;
 mod progress;
+mod vae_commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,16 @@ enum Command {
     EvalPredictor(predictor_commands::EvalPredictorArgs),
     /// Predict the accuracy of every cell of a file.
     Predict(predictor_commands::PredictArgs),
+    /// Train the VS-GAE (the reference's train_gae.py).
+    TrainVae(vae_commands::TrainVaeArgs),
+    /// Run the VS-GAE ability tests on a trained model.
+    TestVae(vae_commands::TestVaeArgs),
+    /// Encode cells into VS-GAE latent means (.npy or .csv).
+    Encode(vae_commands::EncodeArgs),
+    /// Decode latent points into cells.
+    Decode(vae_commands::DecodeArgs),
+    /// Decode points between the latents of two cells.
+    Interpolate(vae_commands::InterpolateArgs),
     /// Measure training and inference throughput (graphs/s).
     Bench(bench::BenchArgs),
 }
@@ -60,6 +71,23 @@ fn parse_sampling(text: &str) -> Result<Sampling, String> {
     text.parse().map_err(|e: nasbench::sampling::SamplingError| e.to_string())
 }
 
+/// Model sizes (the reference's defaults; smaller ones for quick experiments).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ModelSize {
+    /// Width of the node states.
+    #[arg(long, default_value_t = 250)]
+    pub node_dim: usize,
+    /// Width of the graph vector (the latent space of the VS-GAE).
+    #[arg(long, default_value_t = 56)]
+    pub graph_dim: usize,
+}
+
+impl ModelSize {
+    pub fn encoder(&self) -> vsgae::EncoderConfig {
+        vsgae::EncoderConfig::new().with_node_dim(self.node_dim).with_graph_dim(self.graph_dim)
+    }
+}
+
 /// The output directory of a run.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OutDir {
@@ -80,6 +108,11 @@ fn main() -> ExitCode {
         Command::TrainPredictor(args) => predictor_commands::train(args),
         Command::EvalPredictor(args) => predictor_commands::eval(args),
         Command::Predict(args) => predictor_commands::predict(args),
+        Command::TrainVae(args) => vae_commands::train(args),
+        Command::TestVae(args) => vae_commands::test(args),
+        Command::Encode(args) => vae_commands::encode(args),
+        Command::Decode(args) => vae_commands::decode(args),
+        Command::Interpolate(args) => vae_commands::interpolate_cells(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

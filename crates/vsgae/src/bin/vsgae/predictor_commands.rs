@@ -24,6 +24,8 @@ pub struct TrainPredictorArgs {
     data: Vec<PathBuf>,
     #[command(flatten)]
     common: CommonTraining,
+    #[command(flatten)]
+    size: crate::ModelSize,
     #[arg(long, default_value_t = 100)]
     epochs: usize,
     #[arg(long, default_value_t = 128)]
@@ -54,7 +56,7 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
             (PredictorSession::resume(dir, data, device)?, dir.clone())
         }
         None => {
-            let config = PredictorTrainingConfig::new(PredictorConfig::new(EncoderConfig::new()))
+            let config = PredictorTrainingConfig::new(PredictorConfig::new(args.size.encoder()))
                 .with_epochs(args.epochs)
                 .with_batch_size(args.batch_size)
                 .with_learning_rate(args.lr)

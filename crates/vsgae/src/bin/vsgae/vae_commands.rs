@@ -1,0 +1,356 @@
+//! `train-vae`, `test-vae`, `encode`, `decode` and `interpolate`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use burn::tensor::{Device, Tensor, TensorData};
+use nasbench::Cell;
+use nasbench::space::enumerate_space;
+use npyz::WriterBuilder as _;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use vsgae::abilities::{encode_means, test_abilities};
+use vsgae::decoding::DecodedGraph;
+use vsgae::latent::{Interpolation, interpolate};
+use vsgae::training::checkpoint::{read_json, write_atomically, write_json};
+use vsgae::training::vae::vae_split;
+use vsgae::training::{CheckpointFiles, TrainingEvent, VaeSession};
+use vsgae::{ReferenceParams, VsGae, VsGaeConfig, VsGaeTrainingConfig};
+
+use crate::backend::Backend;
+use crate::data::read_dataset;
+use crate::progress::TrainingProgress;
+
+/// Where the cells come from; saved as `data.json` beside a trained model.
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize)]
+pub struct CellSource {
+    /// Data files (any format), merged by hash.
+    #[arg(long, num_args = 1.., conflicts_with = "space")]
+    #[serde(default)]
+    data: Vec<PathBuf>,
+    /// The whole generated search space (423,624 cells).
+    #[arg(long)]
+    #[serde(default)]
+    space: bool,
+}
+
+impl CellSource {
+    fn cells(&self) -> anyhow::Result<Vec<Cell>> {
+        if self.space {
+            return Ok(enumerate_space().into_iter().map(|c| c.cell).collect());
+        }
+        anyhow::ensure!(!self.data.is_empty(), "give --data FILE... or --space");
+        Ok(read_dataset(&self.data)?.records().iter().map(|r| r.cell).collect())
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrainVaeArgs {
+    #[command(flatten)]
+    source: CellSource,
+    #[command(flatten)]
+    size: crate::ModelSize,
+    #[arg(long, default_value_t = 300)]
+    epochs: usize,
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 1e-4)]
+    lr: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+    #[arg(long, default_value_t = 10)]
+    checkpoint_every: usize,
+    /// Continue the run checkpointed in this directory.
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Run the ability tests at the end, as the reference's --test.
+    #[arg(long)]
+    test: bool,
+    /// Latent points for the validity test.
+    #[arg(long, default_value_t = 1000)]
+    prior_points: usize,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let device = args.backend.device(true)?;
+    let (source, out) = match &args.resume {
+        Some(dir) => (read_json::<CellSource>(&dir.join("data.json"))?, dir.clone()),
+        None => (args.source.clone(), args.out.clone()),
+    };
+    let cells = Arc::new(source.cells()?);
+    let mut session = match &args.resume {
+        Some(dir) => VaeSession::resume(dir, cells.clone(), device)?,
+        None => {
+            let config = VsGaeTrainingConfig::new(VsGaeConfig::new(args.size.encoder()))
+                .with_epochs(args.epochs)
+                .with_batch_size(args.batch_size)
+                .with_learning_rate(args.lr)
+                .with_seed(args.seed)
+                .with_checkpoint_every(args.checkpoint_every);
+            std::fs::create_dir_all(&out).with_context(|| out.display().to_string())?;
+            write_json(&out.join("data.json"), &source)?;
+            write_json(&CheckpointFiles::new(&out).config(), &config)?;
+            VaeSession::new(config, cells.clone(), device)?.with_checkpoints(&out)
+        }
+    };
+    let mut progress = TrainingProgress::new();
+    let metrics_path = out.join("metrics.jsonl");
+    let mut history = session.history().to_vec();
+    let mut write_error = None;
+    session.run(&mut |event: TrainingEvent| {
+        progress.event(&event);
+        if let TrainingEvent::Epoch(record) = &event {
+            history.push(record.clone());
+            let lines: String =
+                history.iter().filter_map(|r| serde_json::to_string(r).ok()).map(|l| l + "\n").collect();
+            if let Err(e) = write_atomically(&metrics_path, lines.as_bytes()) {
+                write_error = Some(e);
+            }
+        }
+    })?;
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    let mut results = json!({
+        "epochs": session.epochs_done(),
+        "cells": cells.len(),
+        "last": session.history().last(),
+        "backend": args.backend,
+        "wall_seconds": started.elapsed().as_secs_f64(),
+    });
+    if args.test {
+        let (train, test) = session.split();
+        let abilities =
+            run_abilities(&session.model(), &cells, train, test, args.prior_points, session.config(), args.seed)?;
+        results["abilities"] = serde_json::to_value(abilities)?;
+    }
+    write_json(&out.join("results.json"), &results)?;
+    println!("{}", serde_json::to_string_pretty(&results)?);
+    Ok(())
+}
+
+fn run_abilities(
+    model: &VsGae,
+    cells: &[Cell],
+    train: &[usize],
+    test: &[usize],
+    prior_points: usize,
+    config: &VsGaeTrainingConfig,
+    seed: u64,
+) -> anyhow::Result<vsgae::abilities::Abilities> {
+    let device = model_device(model);
+    let train: Vec<Cell> = train.iter().map(|&i| cells[i]).collect();
+    let test: Vec<Cell> = test.iter().map(|&i| cells[i]).collect();
+    let mut rng = nasbench::split::rng(seed.wrapping_add(17));
+    Ok(test_abilities(model, &train, &test, prior_points, config.model.max_nodes, &device, &mut rng))
+}
+
+fn model_device(model: &VsGae) -> Device {
+    model.decoder.add_out.weight.val().device()
+}
+
+fn load_vae(dir: &Path, device: &Device) -> anyhow::Result<(VsGaeTrainingConfig, VsGae)> {
+    let files = CheckpointFiles::new(dir);
+    let config: VsGaeTrainingConfig = read_json(&files.config())?;
+    let mut weights = files.read_weights()?;
+    let model = config
+        .model
+        .init(device)
+        .load(&mut weights, "", device)
+        .with_context(|| files.weights().display().to_string())?;
+    Ok((config, model))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TestVaeArgs {
+    /// A directory written by train-vae.
+    #[arg(long)]
+    model: PathBuf,
+    #[arg(long, default_value_t = 1000)]
+    prior_points: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn test(args: TestVaeArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (config, model) = load_vae(&args.model, &device)?;
+    let source: CellSource = read_json(&args.model.join("data.json"))?;
+    let cells = source.cells()?;
+    let (train, test) = vae_split(cells.len(), config.seed);
+    let abilities = run_abilities(&model, &cells, &train, &test, args.prior_points, &config, args.seed)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&abilities)?);
+    } else {
+        println!("                 exact   by hash");
+        println!("reconstruction  {:.4}   {:.4}", abilities.reconstruction, abilities.reconstruction_isomorphic);
+        println!(
+            "validity        {:.4}   {:.4} (as NAS-Bench-101 cells)",
+            abilities.validity, abilities.validity_nasbench
+        );
+        println!("uniqueness      {:.4}   {:.4}", abilities.uniqueness, abilities.uniqueness_isomorphic);
+        println!("novelty         {:.4}   {:.4}", abilities.novelty, abilities.novelty_isomorphic);
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EncodeArgs {
+    #[arg(long)]
+    model: PathBuf,
+    /// The cells (any format).
+    #[arg(long)]
+    cells: PathBuf,
+    /// `.npy` (float32, cells × 56) or `.csv` (hash, then the coordinates).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+pub fn encode(args: EncodeArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (_, model) = load_vae(&args.model, &device)?;
+    let dataset = read_dataset(std::slice::from_ref(&args.cells))?;
+    let cells: Vec<Cell> = dataset.records().iter().map(|r| r.cell).collect();
+    let means = encode_means(&model, &cells, &device, 2048);
+    let [rows, dim] = means.dims();
+    let values = means.into_data().convert::<f32>().try_into_vec::<f32>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let bytes = if args.out.extension().is_some_and(|e| e == "csv") {
+        let mut text = String::from("hash");
+        (0..dim).for_each(|d| text.push_str(&format!(",z{d}")));
+        text.push('\n');
+        for (record, row) in dataset.records().iter().zip(values.chunks(dim)) {
+            text.push_str(&record.hash.to_string());
+            row.iter().for_each(|v| text.push_str(&format!(",{v}")));
+            text.push('\n');
+        }
+        text.into_bytes()
+    } else {
+        let mut out = Vec::new();
+        let mut writer = npyz::WriteOptions::<f32>::new()
+            .default_dtype()
+            .shape(&[rows as u64, dim as u64])
+            .writer(&mut out)
+            .begin_nd()?;
+        writer.extend(values.iter().copied())?;
+        writer.finish()?;
+        out
+    };
+    write_atomically(&args.out, &bytes)?;
+    eprintln!("encoded {rows} cells into {}", args.out.display());
+    Ok(())
+}
+
+fn graph_json(graph: &DecodedGraph) -> serde_json::Value {
+    let cell = graph.to_cell();
+    json!({
+        "node_atts": graph.types,
+        "edges": graph.edges,
+        "valid": graph.is_valid(),
+        "nasbench_cell": cell.is_some(),
+        "hash": cell.map(|c| c.hash().to_string()),
+    })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DecodeArgs {
+    #[arg(long)]
+    model: PathBuf,
+    /// Latent points, a `.npy` of float32 (points × 56); without it, --random points from N(0, 1).
+    #[arg(long)]
+    latent: Option<PathBuf>,
+    #[arg(long, default_value_t = 10)]
+    random: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+pub fn decode(args: DecodeArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (config, model) = load_vae(&args.model, &device)?;
+    let dim = config.model.encoder.graph_dim;
+    let mut rng = nasbench::split::rng(args.seed);
+    let values: Vec<f32> = match &args.latent {
+        Some(file) => {
+            let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
+            let npy = npyz::NpyFile::new(&bytes[..]).with_context(|| file.display().to_string())?;
+            let shape = npy.shape().to_vec();
+            anyhow::ensure!(
+                shape.len() == 2 && shape[1] as usize == dim,
+                "{}: expected points × {dim}, found {shape:?}",
+                file.display()
+            );
+            npy.into_vec::<f32>().with_context(|| file.display().to_string())?
+        }
+        None => (0..args.random * dim).map(|_| vsgae::initialization::standard_normal(&mut rng)).collect(),
+    };
+    let points = values.len() / dim;
+    let c = Tensor::<2>::from_data(TensorData::new(values, [points, dim]), &device);
+    for graph in model.decoder.decode(c, config.model.max_nodes, &mut rng) {
+        println!("{}", graph_json(&graph));
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InterpolateArgs {
+    #[arg(long)]
+    model: PathBuf,
+    /// The hash of the first cell.
+    #[arg(long)]
+    from: nasbench::ModuleHash,
+    /// The hash of the last cell.
+    #[arg(long)]
+    to: nasbench::ModuleHash,
+    #[arg(long, default_value_t = 8)]
+    steps: usize,
+    #[arg(long)]
+    spherical: bool,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+pub fn interpolate_cells(args: InterpolateArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (config, model) = load_vae(&args.model, &device)?;
+    // The two cells, found in the search space by hash.
+    let space = enumerate_space();
+    let find = |hash: nasbench::ModuleHash| {
+        space
+            .iter()
+            .find(|c| c.hash == hash)
+            .map(|c| c.cell)
+            .with_context(|| format!("no cell of the search space has hash {hash}"))
+    };
+    let ends = [find(args.from)?, find(args.to)?];
+    let means = encode_means(&model, &ends, &device, 2);
+    let dim = config.model.encoder.graph_dim;
+    let values = means.into_data().convert::<f32>().try_into_vec::<f32>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let how = if args.spherical { Interpolation::Spherical } else { Interpolation::Linear };
+    let path = interpolate(&values[..dim], &values[dim..], args.steps, how);
+    let flat: Vec<f32> = path.iter().flatten().copied().collect();
+    let c = Tensor::<2>::from_data(TensorData::new(flat, [path.len(), dim]), &device);
+    let mut rng = nasbench::split::rng(args.seed);
+    for (k, graph) in model.decoder.decode(c, config.model.max_nodes, &mut rng).iter().enumerate() {
+        let mut line = graph_json(graph);
+        line["t"] = json!(k as f64 / (path.len().max(2) - 1) as f64);
+        println!("{line}");
+    }
+    Ok(())
+}

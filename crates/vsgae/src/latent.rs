@@ -1,0 +1,58 @@
+//! Walking the latent space: linear and spherical interpolation between latent points.
+
+/// How to move between two latent points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interpolation {
+    /// `(1 − t)·a + t·b`.
+    Linear,
+    /// Along the great circle between `a` and `b` (slerp), falling back to linear where they are
+    /// (anti)parallel.
+    Spherical,
+}
+
+/// `steps` points from `a` to `b` inclusive (`steps ≥ 2`; fewer gives just `a`).
+pub fn interpolate(a: &[f32], b: &[f32], steps: usize, how: Interpolation) -> Vec<Vec<f32>> {
+    if steps < 2 {
+        return vec![a.to_vec()];
+    }
+    let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    let (na, nb) = (norm(a), norm(b));
+    let cos = if na > 0.0 && nb > 0.0 {
+        a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum::<f64>() / (na * nb)
+    } else {
+        1.0
+    };
+    let omega = cos.clamp(-1.0, 1.0).acos();
+    (0..steps)
+        .map(|k| {
+            let t = k as f64 / (steps - 1) as f64;
+            let (wa, wb) = match how {
+                Interpolation::Spherical if omega.sin().abs() > 1e-6 => {
+                    (((1.0 - t) * omega).sin() / omega.sin(), (t * omega).sin() / omega.sin())
+                }
+                _ => (1.0 - t, t),
+            };
+            a.iter().zip(b).map(|(x, y)| (wa * f64::from(*x) + wb * f64::from(*y)) as f32).collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_and_midpoints() {
+        let a = [1.0, 0.0];
+        let b = [0.0, 1.0];
+        let linear = interpolate(&a, &b, 3, Interpolation::Linear);
+        assert_eq!(linear, vec![vec![1.0, 0.0], vec![0.5, 0.5], vec![0.0, 1.0]]);
+        let spherical = interpolate(&a, &b, 3, Interpolation::Spherical);
+        let half = std::f32::consts::FRAC_1_SQRT_2;
+        assert!((spherical[1][0] - half).abs() < 1e-6 && (spherical[1][1] - half).abs() < 1e-6);
+        assert!((spherical[2][1] - 1.0).abs() < 1e-6);
+        // Parallel points fall back to linear.
+        assert_eq!(interpolate(&a, &[2.0, 0.0], 3, Interpolation::Spherical)[1], vec![1.5, 0.0]);
+    }
+}

@@ -1,0 +1,158 @@
+//! The `vsgae` binary end to end, on small runs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn vsgae(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vsgae")).args(args).env("RUST_LOG", "warn").output().expect("vsgae runs")
+}
+
+fn ok(output: &Output) -> String {
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// The first `rows` cells of the 20k CSV, as a file of its own.
+fn csv_subset(dir: &Path, rows: usize) -> Option<String> {
+    let text = String::from_utf8(common::read_shared("data/nb101_val_20k.csv")?).unwrap();
+    let path = dir.join("subset.csv");
+    std::fs::write(&path, text.lines().take(rows + 1).collect::<Vec<_>>().join("\n") + "\n").unwrap();
+    Some(path.display().to_string())
+}
+
+#[test]
+fn train_eval_and_predict_a_small_predictor() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(data) = csv_subset(dir.path(), 400) else { return };
+    let out = dir.path().join("run");
+    let out_str = out.display().to_string();
+    let train = vsgae(&[
+        "train-predictor",
+        "--data",
+        &data,
+        "--epochs",
+        "2",
+        "--batch-size",
+        "32",
+        "--lr",
+        "1e-3",
+        "--node-dim",
+        "16",
+        "--graph-dim",
+        "16",
+        "--out",
+        &out_str,
+    ]);
+    let results: Value = serde_json::from_str(&ok(&train)).unwrap();
+    assert_eq!(results["epochs"], 2);
+    assert_eq!(results["train_cells"], 280);
+    assert!(results["test"]["rmse"].as_f64().unwrap() > 0.0);
+    assert_eq!(std::fs::read_to_string(out.join("metrics.jsonl")).unwrap().lines().count(), 2);
+    for file in ["config.json", "results.json", "weights.safetensors", "optimizer.bpk", "progress.json"] {
+        assert!(out.join(file).is_file(), "{file}");
+    }
+
+    let eval: Value =
+        serde_json::from_str(&ok(&vsgae(&["eval-predictor", "--model", &out_str, "--data", &data, "--json"]))).unwrap();
+    for key in ["n", "rmse", "mae", "kendall_tau", "spearman", "pearson", "r2"] {
+        assert!(eval.get(key).is_some(), "{key}");
+    }
+    assert_eq!(eval["n"], 400);
+
+    let predictions: Value =
+        serde_json::from_str(&ok(&vsgae(&["predict", "--model", &out_str, "--cells", &data, "--json"]))).unwrap();
+    let rows = predictions.as_array().unwrap();
+    assert_eq!(rows.len(), 400);
+    let first_hash =
+        std::fs::read_to_string(&data).unwrap().lines().nth(1).unwrap().split(',').next().unwrap().to_owned();
+    assert_eq!(rows[0]["hash"], first_hash.as_str(), "input order");
+    assert!(rows.iter().all(|r| r["predicted"].is_f64() && r["true"].is_f64()));
+}
+
+#[test]
+fn predict_with_the_reference_weights_gives_the_reference_predictions() {
+    let Some(shared) = common::shared_dir() else { return };
+    let fixture = common::json("gnnpred_outputs_64.json").unwrap();
+    let weights = shared.join("fixtures/gnnpred_state.pt").display().to_string();
+    let cells = shared.join("fixtures/data_zip/training_data_70.pth").display().to_string();
+    let predictions: Value =
+        serde_json::from_str(&ok(&vsgae(&["predict", "--weights", &weights, "--cells", &cells, "--json"]))).unwrap();
+    let by_hash: std::collections::HashMap<String, f64> = predictions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["hash"].as_str().unwrap().to_owned(), r["predicted"].as_f64().unwrap()))
+        .collect();
+    let (reference_cells, _) = common::cells_of(&fixture);
+    let expected = common::floats(&fixture["predictions"]);
+    let got: Vec<f32> = reference_cells.iter().map(|c| by_hash[&c.hash().to_string()] as f32).collect();
+    // Isomorphic duplicates share a hash; the GNN gives them the same prediction up to rounding.
+    common::assert_close_to("CLI predictions", &got, &expected, 2e-5);
+}
+
+#[test]
+fn train_and_test_a_small_vae_then_encode_and_decode() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(data) = csv_subset(dir.path(), 120) else { return };
+    let out = dir.path().join("vae");
+    let out_str = out.display().to_string();
+    let train = vsgae(&[
+        "train-vae",
+        "--data",
+        &data,
+        "--epochs",
+        "1",
+        "--batch-size",
+        "32",
+        "--node-dim",
+        "16",
+        "--graph-dim",
+        "8",
+        "--test",
+        "--prior-points",
+        "5",
+        "--out",
+        &out_str,
+    ]);
+    let results: Value = serde_json::from_str(&ok(&train)).unwrap();
+    for key in ["reconstruction", "validity", "uniqueness", "novelty", "reconstruction_isomorphic", "validity_nasbench"]
+    {
+        let share = results["abilities"][key].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&share), "{key} {share}");
+    }
+    let tested: Value =
+        serde_json::from_str(&ok(&vsgae(&["test-vae", "--model", &out_str, "--prior-points", "5", "--json"]))).unwrap();
+    assert_eq!(tested["test_cells"], 12);
+
+    let npy = dir.path().join("latent.npy").display().to_string();
+    ok(&vsgae(&["encode", "--model", &out_str, "--cells", &data, "--out", &npy]));
+    let bytes = std::fs::read(&npy).unwrap();
+    let file = npyz::NpyFile::new(&bytes[..]).unwrap();
+    assert_eq!(file.shape(), &[120, 8]);
+    let decoded = ok(&vsgae(&["decode", "--model", &out_str, "--latent", &npy]));
+    assert_eq!(decoded.lines().count(), 120);
+    let first: Value = serde_json::from_str(decoded.lines().next().unwrap()).unwrap();
+    assert_eq!(first["node_atts"][0], 1);
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.csv").display().to_string();
+    let output = vsgae(&["predict", "--weights", &missing, "--cells", &missing]);
+    assert_eq!(output.status.code(), Some(1));
+    let error = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.starts_with(&format!("vsgae: {missing}")), "{error}");
+    let garbage = dir.path().join("weights.safetensors");
+    std::fs::write(&garbage, b"not weights").unwrap();
+    let output = vsgae(&["predict", "--weights", &garbage.display().to_string(), "--cells", &missing]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8(output.stderr).unwrap().contains("not a safetensors file"));
+}
