@@ -1,12 +1,13 @@
 //! Read throughput of every format on the shared files (skipped where `../shared` is absent).
 
-use std::path::PathBuf;
-
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nasbench::formats;
 
 fn readers(c: &mut Criterion) {
-    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    let Ok(Some(shared)) = nasbench::shared_data::shared_dir() else {
+        eprintln!("skipping: the shared data folder is missing");
+        return;
+    };
     let files = [
         ("tfrecord", "data/energy_5V9E.tfrecord"),
         ("csv", "data/nb101_val_20k.csv"),

@@ -16,6 +16,7 @@ pub mod hash;
 pub mod metrics;
 pub mod op;
 pub mod sampling;
+pub mod shared_data;
 pub mod space;
 pub mod split;
 

@@ -1,5 +1,4 @@
-//! Finding `../shared` beside the checkout. Tests that need it skip with a message where it is
-//! absent, except under `CI=true`, where its absence is a failure.
+//! The shared data folder for these tests (see `nasbench::shared_data`).
 
 #![allow(dead_code)]
 
@@ -7,19 +6,11 @@ use std::path::PathBuf;
 
 /// The shared data folder, or `None` (after saying so) where it is absent outside CI.
 pub fn shared_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("VSGAE_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    if dir.join("data").is_dir() && dir.join("fixtures").is_dir() {
-        return Some(dir);
+    let dir = nasbench::shared_data::shared_dir().unwrap_or_else(|error| panic!("{error}"));
+    if dir.is_none() {
+        eprintln!("skipping: the shared data folder is missing");
     }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but the shared data folder {} is missing",
-        dir.display()
-    );
-    eprintln!("skipping: the shared data folder {} is missing", dir.display());
-    None
+    dir
 }
 
 /// A file under the shared folder, read whole.
