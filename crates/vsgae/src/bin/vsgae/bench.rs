@@ -79,12 +79,31 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let _ = loss.into_scalar::<f32>();
     });
 
+    let decoder_model: VsGae = config.init(&inference_device);
+    let mut rng = nasbench::split::rng(0);
+    let point =
+        |n: usize| Tensor::<2>::random([n, 56], burn::tensor::Distribution::Normal(0.0, 1.0), &inference_device);
+    let single = point(1);
+    let singles = 16;
+    let decode_one_seconds = median_seconds(args.repeats, || {
+        for _ in 0..singles {
+            let _ = decoder_model.decoder.decode(single.clone(), config.max_nodes, &mut rng);
+        }
+    });
+    let batch_points = 1024;
+    let many = point(batch_points);
+    let decode_batch_seconds = median_seconds(args.repeats, || {
+        let _ = decoder_model.decoder.decode(many.clone(), config.max_nodes, &mut rng);
+    });
+
     let results = json!({
         "backend": args.backend,
         "batch_size": args.batch_size,
         "predictor_train_graphs_per_s": batch_graphs / train_seconds,
         "predictor_inference_graphs_per_s": all_cells.len() as f64 / inference_seconds,
         "vae_train_graphs_per_s": batch_graphs / vae_seconds,
+        "decode_points_per_s_batch_1": singles as f64 / decode_one_seconds,
+        "decode_points_per_s_batch_1024": batch_points as f64 / decode_batch_seconds,
     });
     if args.json {
         println!("{results}");
@@ -97,6 +116,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             all_cells.len()
         );
         println!("VS-GAE training:     {:>10.1} graphs/s", batch_graphs / vae_seconds);
+        println!("decoding, batch 1:   {:>10.1} points/s", singles as f64 / decode_one_seconds);
+        println!("decoding, batch {batch_points}: {:>10.1} points/s", batch_points as f64 / decode_batch_seconds);
     }
     Ok(())
 }
