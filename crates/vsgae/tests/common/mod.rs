@@ -91,6 +91,7 @@ pub fn device() -> burn::tensor::Device {
     match std::env::var("VSGAE_TEST_BACKEND").as_deref() {
         #[cfg(feature = "wgpu")]
         Ok("wgpu") => burn::tensor::Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+        #[cfg(not(feature = "wgpu"))]
         Ok("wgpu") => panic!("VSGAE_TEST_BACKEND=wgpu needs the wgpu feature"),
         _ => burn::tensor::Device::flex(),
     }
