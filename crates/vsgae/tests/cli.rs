@@ -135,6 +135,24 @@ fn train_and_test_a_small_vae_then_encode_and_decode() {
     let bytes = std::fs::read(&npy).unwrap();
     let file = npyz::NpyFile::new(&bytes[..]).unwrap();
     assert_eq!(file.shape(), &[120, 8]);
+    let latent_run = dir.path().join("latent-run").display().to_string();
+    let results: Value = serde_json::from_str(&ok(&vsgae(&[
+        "train-latent-predictor",
+        "--vae",
+        &out_str,
+        "--data",
+        &data,
+        "--epochs",
+        "2",
+        "--lr",
+        "1e-3",
+        "--out",
+        &latent_run,
+    ])))
+    .unwrap();
+    assert_eq!(results["epochs"], 2);
+    assert!(results["test"]["kendall_tau"].is_number() || results["test"]["kendall_tau"].is_null());
+    assert!(Path::new(&latent_run).join("head.safetensors").is_file());
     let decoded = ok(&vsgae(&["decode", "--model", &out_str, "--latent", &npy]));
     assert_eq!(decoded.lines().count(), 120);
     let first: Value = serde_json::from_str(decoded.lines().next().unwrap()).unwrap();

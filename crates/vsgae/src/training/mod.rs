@@ -3,6 +3,7 @@
 
 pub mod checkpoint;
 pub mod events;
+pub mod latent_predictor;
 pub mod plateau;
 pub mod predictor;
 pub mod vae;

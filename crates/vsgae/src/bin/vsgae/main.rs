@@ -43,6 +43,8 @@ enum Command {
     Decode(vae_commands::DecodeArgs),
     /// Decode points between the latents of two cells.
     Interpolate(vae_commands::InterpolateArgs),
+    /// Train the accuracy head on frozen VS-GAE latents (the paper's stability experiment).
+    TrainLatentPredictor(vae_commands::TrainLatentPredictorArgs),
     /// Measure training and inference throughput (graphs/s).
     Bench(bench::BenchArgs),
 }
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::Encode(args) => vae_commands::encode(args),
         Command::Decode(args) => vae_commands::decode(args),
         Command::Interpolate(args) => vae_commands::interpolate_cells(args),
+        Command::TrainLatentPredictor(args) => vae_commands::train_latent_predictor(args),
         Command::Bench(args) => bench::run(args),
     };
     match result {

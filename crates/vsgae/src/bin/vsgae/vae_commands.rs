@@ -354,3 +354,75 @@ pub fn interpolate_cells(args: InterpolateArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(Debug, clap::Args)]
+pub struct TrainLatentPredictorArgs {
+    /// A directory written by train-vae; its encoder stays frozen.
+    #[arg(long)]
+    vae: PathBuf,
+    /// Data files with the target metric.
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    #[command(flatten)]
+    common: crate::CommonTraining,
+    #[arg(long, default_value_t = 100)]
+    epochs: usize,
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 1e-5)]
+    lr: f64,
+    #[arg(long, default_value = "val_acc_108")]
+    target: String,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// The paper's stability experiment: the accuracy head on frozen VS-GAE latents.
+pub fn train_latent_predictor(args: TrainLatentPredictorArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let device = args.common.backend.device(false)?;
+    let (vae_config, model) = load_vae(&args.vae, &device)?;
+    let data = crate::data::read_targets(&args.data, &args.target)?;
+    let latents = encode_means(&model, &data.cells, &device, 2048);
+    let config = vsgae::PredictorTrainingConfig::new(vsgae::PredictorConfig::new(vae_config.model.encoder.clone()))
+        .with_epochs(args.epochs)
+        .with_batch_size(args.batch_size)
+        .with_learning_rate(args.lr)
+        .with_task(args.common.task)
+        .with_training_size(args.common.training_size)
+        .with_sampling(args.common.sampling)
+        .with_target(args.target.clone())
+        .with_seed(args.common.seed);
+    std::fs::create_dir_all(&args.out).with_context(|| args.out.display().to_string())?;
+    write_json(&args.out.join("config.json"), &config)?;
+    let mut progress = TrainingProgress::new();
+    let (head, history) = vsgae::training::latent_predictor::train_latent_predictor(
+        &config,
+        &data,
+        latents,
+        &args.common.backend.device(true)?,
+        &mut |event: TrainingEvent| progress.event(&event),
+    )?;
+    let lines: String = history.iter().filter_map(|r| serde_json::to_string(r).ok()).map(|l| l + "\n").collect();
+    write_atomically(&args.out.join("metrics.jsonl"), lines.as_bytes())?;
+    let mut weights = vsgae::StateDict::default();
+    for (k, layer) in head.head.iter().enumerate() {
+        layer.save(&mut weights, &format!("Accuracy.lin_layers.{k}."));
+    }
+    write_atomically(&args.out.join("head.safetensors"), &weights.to_safetensors()?)?;
+    let last = history.last();
+    let results = json!({
+        "vae": args.vae.display().to_string(),
+        "task": config.task,
+        "training_size": config.training_size,
+        "sampling": config.sampling,
+        "seed": config.seed,
+        "epochs": history.len(),
+        "validation": last.and_then(|r| r.validation),
+        "test": last.and_then(|r| r.test),
+        "wall_seconds": started.elapsed().as_secs_f64(),
+    });
+    write_json(&args.out.join("results.json"), &results)?;
+    println!("{}", serde_json::to_string_pretty(&results)?);
+    Ok(())
+}
