@@ -48,3 +48,27 @@ pub enum StepOutcome {
 pub(crate) fn epoch_seed(seed: u64, epoch: usize) -> u64 {
     seed ^ (epoch as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15)
 }
+
+/// Reports a finished epoch: the record, then a checkpoint where one is due (written by
+/// `write_checkpoint` into `checkpoint_dir`), then the end of the run after the last epoch.
+pub(crate) fn report_epoch(
+    sink: &mut dyn EventSink,
+    record: &EpochRecord,
+    epochs: usize,
+    checkpoint_every: usize,
+    checkpoint_dir: Option<&std::path::Path>,
+    write_checkpoint: impl FnOnce(&std::path::Path) -> Result<(), TrainError>,
+) -> Result<(), TrainError> {
+    sink.event(TrainingEvent::Epoch(record.clone()));
+    let last = record.epoch == epochs;
+    if let Some(dir) = checkpoint_dir
+        && (last || (checkpoint_every > 0 && record.epoch.is_multiple_of(checkpoint_every)))
+    {
+        write_checkpoint(dir)?;
+        sink.event(TrainingEvent::Checkpoint { epoch: record.epoch, path: dir.display().to_string() });
+    }
+    if last {
+        sink.event(TrainingEvent::Finished { epochs: record.epoch });
+    }
+    Ok(())
+}

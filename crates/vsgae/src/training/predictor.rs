@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{CheckpointFiles, read_json, write_json};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
-use super::{StepOutcome, TrainError, epoch_seed};
+use super::{StepOutcome, TrainError, epoch_seed, report_epoch};
 use crate::batch::GraphBatch;
 use crate::config::PredictorTrainingConfig;
 use crate::metrics::RegressionMetrics;
@@ -298,18 +298,10 @@ impl PredictorSession {
             validation_loss: None,
         };
         self.history.push(record.clone());
-        sink.event(TrainingEvent::Epoch(record.clone()));
-        let every = self.config.checkpoint_every;
-        let last = self.epochs_done == self.config.epochs;
-        if let Some(dir) = self.checkpoint_dir.clone()
-            && (last || (every > 0 && self.epochs_done.is_multiple_of(every)))
-        {
-            self.checkpoint(&dir)?;
-            sink.event(TrainingEvent::Checkpoint { epoch: self.epochs_done, path: dir.display().to_string() });
-        }
-        if last {
-            sink.event(TrainingEvent::Finished { epochs: self.epochs_done });
-        }
+        let dir = self.checkpoint_dir.clone();
+        report_epoch(sink, &record, self.config.epochs, self.config.checkpoint_every, dir.as_deref(), |dir| {
+            self.checkpoint(dir)
+        })?;
         Ok(record)
     }
 

@@ -7,14 +7,14 @@ use std::time::Instant;
 use anyhow::Context as _;
 use serde_json::json;
 use vsgae::metrics::RegressionMetrics;
-use vsgae::training::checkpoint::{write_atomically, write_json};
+use vsgae::training::checkpoint::write_json;
 use vsgae::training::predictor::predict as predict_cells;
 use vsgae::training::{CheckpointFiles, PredictorSession, TrainingEvent};
 use vsgae::{EncoderConfig, Predictor, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
 
 use crate::backend::Backend;
 use crate::data::{read_dataset, read_targets};
-use crate::progress::TrainingProgress;
+use crate::progress::{MetricsLog, TrainingProgress};
 use crate::{CommonTraining, OutDir};
 
 #[derive(Debug, clap::Args)]
@@ -75,23 +75,12 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
     let split = session.split().clone();
     tracing::info!(train = split.train.len(), validation = split.validation.len(), test = split.test.len(), "split");
     let mut progress = TrainingProgress::new();
-    let mut metrics_error = None;
-    let metrics_path = out.join("metrics.jsonl");
-    let mut history = session.history().to_vec();
+    let mut log = MetricsLog::new(out.join("metrics.jsonl"), session.history());
     session.run(&mut |event: TrainingEvent| {
         progress.event(&event);
-        if let TrainingEvent::Epoch(record) = &event {
-            history.push(record.clone());
-            let lines: String =
-                history.iter().filter_map(|r| serde_json::to_string(r).ok()).map(|l| l + "\n").collect();
-            if let Err(e) = write_atomically(&metrics_path, lines.as_bytes()) {
-                metrics_error = Some(e);
-            }
-        }
+        log.event(&event);
     })?;
-    if let Some(e) = metrics_error {
-        return Err(e.into());
-    }
+    log.finish()?;
     let last = session.history().last().cloned();
     let config = session.config();
     let results = json!({

@@ -45,3 +45,41 @@ impl TrainingProgress {
         }
     }
 }
+
+/// Keeps `metrics.jsonl` (one line per epoch) up to date while a run goes on.
+pub struct MetricsLog {
+    path: std::path::PathBuf,
+    history: Vec<vsgae::training::EpochRecord>,
+    error: Option<vsgae::training::CheckpointError>,
+}
+
+impl MetricsLog {
+    /// A log at `path` that starts with the epochs already done.
+    pub fn new(path: std::path::PathBuf, history: &[vsgae::training::EpochRecord]) -> Self {
+        Self { path, history: history.to_vec(), error: None }
+    }
+
+    /// Records an epoch and rewrites the file (atomically); the first error is kept for [`Self::finish`].
+    pub fn event(&mut self, event: &TrainingEvent) {
+        if let TrainingEvent::Epoch(record) = event {
+            self.history.push(record.clone());
+            if let Err(e) = write_metrics(&self.path, &self.history) {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// The first write error, if any.
+    pub fn finish(self) -> anyhow::Result<()> {
+        self.error.map_or(Ok(()), |e| Err(e.into()))
+    }
+}
+
+/// Writes one JSON line per epoch, atomically.
+pub fn write_metrics(
+    path: &std::path::Path,
+    history: &[vsgae::training::EpochRecord],
+) -> Result<(), vsgae::training::CheckpointError> {
+    let lines: String = history.iter().filter_map(|r| serde_json::to_string(r).ok()).map(|l| l + "\n").collect();
+    vsgae::training::checkpoint::write_atomically(path, lines.as_bytes())
+}

@@ -21,7 +21,7 @@ use vsgae::{ReferenceParams, VsGae, VsGaeConfig, VsGaeTrainingConfig};
 
 use crate::backend::Backend;
 use crate::data::read_dataset;
-use crate::progress::TrainingProgress;
+use crate::progress::{MetricsLog, TrainingProgress};
 
 /// Where the cells come from; saved as `data.json` beside a trained model.
 #[derive(Debug, Clone, clap::Args, Serialize, Deserialize)]
@@ -101,23 +101,12 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
         }
     };
     let mut progress = TrainingProgress::new();
-    let metrics_path = out.join("metrics.jsonl");
-    let mut history = session.history().to_vec();
-    let mut write_error = None;
+    let mut log = MetricsLog::new(out.join("metrics.jsonl"), session.history());
     session.run(&mut |event: TrainingEvent| {
         progress.event(&event);
-        if let TrainingEvent::Epoch(record) = &event {
-            history.push(record.clone());
-            let lines: String =
-                history.iter().filter_map(|r| serde_json::to_string(r).ok()).map(|l| l + "\n").collect();
-            if let Err(e) = write_atomically(&metrics_path, lines.as_bytes()) {
-                write_error = Some(e);
-            }
-        }
+        log.event(&event);
     })?;
-    if let Some(e) = write_error {
-        return Err(e.into());
-    }
+    log.finish()?;
     let mut results = json!({
         "epochs": session.epochs_done(),
         "cells": cells.len(),
@@ -403,8 +392,7 @@ pub fn train_latent_predictor(args: TrainLatentPredictorArgs) -> anyhow::Result<
         &args.common.backend.device(true)?,
         &mut |event: TrainingEvent| progress.event(&event),
     )?;
-    let lines: String = history.iter().filter_map(|r| serde_json::to_string(r).ok()).map(|l| l + "\n").collect();
-    write_atomically(&args.out.join("metrics.jsonl"), lines.as_bytes())?;
+    crate::progress::write_metrics(&args.out.join("metrics.jsonl"), &history)?;
     let mut weights = vsgae::StateDict::default();
     for (k, layer) in head.head.iter().enumerate() {
         layer.save(&mut weights, &format!("Accuracy.lin_layers.{k}."));
