@@ -4,7 +4,8 @@
 //! the reference's `Generator.inference` does. The reference decodes one point at a time; here a
 //! whole batch is decoded at once with each graph's own graph vector and latent in its edge
 //! scores, which is what the reference computes for a batch of one. A graph ends when it samples
-//! the output type (0); a graph that reaches `max_nodes` nodes without one ends unfinished.
+//! the output type (0) and then leaves the batch, so the work shrinks as graphs finish; a graph
+//! that reaches `max_nodes` nodes without one ends unfinished.
 
 use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Int, Tensor, TensorData};
@@ -54,47 +55,60 @@ impl Decoder {
         let mut graphs: Vec<DecodedGraph> =
             (0..batch).map(|_| DecodedGraph { types: vec![1], edges: Vec::new(), finished: false }).collect();
         let mut adjacency = vec![0f32; batch * capacity * capacity];
+        let mut c = c;
         let mut h = self.start(c.clone());
+        // The graphs still growing, one row each; finished graphs leave the batch.
+        let mut active: Vec<usize> = (0..batch).collect();
         let mut nodes = 1;
-        while nodes < capacity && graphs.iter().any(|g| !g.finished) {
-            let dense: Vec<f32> = (0..batch)
-                .flat_map(|b| {
-                    let base = b * capacity * capacity;
+        while nodes < capacity && !active.is_empty() {
+            let rows = active.len();
+            let dense: Vec<f32> = active
+                .iter()
+                .flat_map(|&g| {
+                    let base = g * capacity * capacity;
                     let adjacency = &adjacency;
                     (0..nodes).flat_map(move |i| (0..nodes).map(move |j| adjacency[base + i * capacity + j]))
                 })
                 .collect();
-            let partial = Tensor::<3>::from_data(TensorData::new(dense, [batch, nodes, nodes]), &device);
+            let partial = Tensor::<3>::from_data(TensorData::new(dense, [rows, nodes, nodes]), &device);
             let (updated, h_g, h_g_init) = self.propagate(h, partial);
             let probabilities = host(softmax(self.type_logits(h_g.clone(), c.clone()), 1));
             let types: Vec<u8> =
-                probabilities.chunks(probabilities.len() / batch.max(1)).map(|p| sample_categorical(p, rng)).collect();
+                probabilities.chunks(probabilities.len() / rows).map(|p| sample_categorical(p, rng)).collect();
             let type_tensor = Tensor::<1, Int>::from_data(
-                TensorData::new(types.iter().map(|&t| i64::from(t)).collect::<Vec<_>>(), [batch]),
+                TensorData::new(types.iter().map(|&t| i64::from(t)).collect::<Vec<_>>(), [rows]),
                 &device,
             );
             let h_v = self.new_node(h_g_init, type_tensor, c.clone());
             let edge_probabilities = if nodes == 1 {
-                vec![1.0; batch]
+                vec![1.0; rows]
             } else {
                 host(sigmoid(self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone())))
             };
-            for (b, graph) in graphs.iter_mut().enumerate() {
+            for (row, &g) in active.iter().enumerate() {
                 for from in 0..nodes {
-                    let p = edge_probabilities[b * nodes + from];
-                    if rng.random::<f32>() < p {
-                        adjacency[b * capacity * capacity + from * capacity + nodes] = 1.0;
-                        if !graph.finished {
-                            graph.edges.push((from, nodes));
-                        }
+                    if rng.random::<f32>() < edge_probabilities[row * nodes + from] {
+                        adjacency[g * capacity * capacity + from * capacity + nodes] = 1.0;
+                        graphs[g].edges.push((from, nodes));
                     }
                 }
-                if !graph.finished {
-                    graph.types.push(types[b]);
-                    graph.finished = types[b] == OUTPUT_TYPE;
-                }
+                graphs[g].types.push(types[row]);
+                graphs[g].finished = types[row] == OUTPUT_TYPE;
             }
             h = Tensor::cat(vec![updated, h_v.unsqueeze_dim(1)], 1);
+            let kept: Vec<usize> = (0..rows).filter(|&row| !graphs[active[row]].finished).collect();
+            if kept.is_empty() {
+                break;
+            }
+            if kept.len() < rows {
+                let index = Tensor::<1, Int>::from_data(
+                    TensorData::new(kept.iter().map(|&r| r as i64).collect::<Vec<_>>(), [kept.len()]),
+                    &device,
+                );
+                h = h.select(0, index.clone());
+                c = c.select(0, index);
+                active = kept.iter().map(|&row| active[row]).collect();
+            }
             nodes += 1;
         }
         graphs
