@@ -10,7 +10,6 @@ use burn::tensor::{Device, Tensor, TensorData};
 use common::{assert_close, assert_close_to, cells_of, floats, json, values};
 use nasbench::Cell;
 use vsgae::batch::GraphBatch;
-use vsgae::gradients::gradients_as_module;
 use vsgae::{EncoderConfig, Predictor, PredictorConfig, ReferenceParams, StateDict};
 
 fn reference_predictor(file: &str, device: &Device) -> Option<Predictor> {
@@ -73,14 +72,7 @@ fn one_training_step_matches_the_reference() {
     assert_close("loss before", &values(loss.clone()), &[step["loss_before"].as_f64().unwrap() as f32]);
     let grads = GradientsParams::from_grads(loss.backward(), &model);
 
-    let mut reference =
-        StateDict::from_bytes(&common::read_shared("fixtures/gnnpred_grads_batch64.safetensors").unwrap()).unwrap();
-    let mut ours = StateDict::default();
-    gradients_as_module(&model, &grads).save(&mut ours, "");
-    assert_eq!(ours.tensors.keys().collect::<Vec<_>>(), reference.tensors.keys().collect::<Vec<_>>());
-    for (name, tensor) in &ours.tensors {
-        assert_close(&format!("gradient of {name}"), &tensor.values, &reference.tensors.remove(name).unwrap().values);
-    }
+    common::assert_gradients_match(&model, &grads, "gnnpred_grads_batch64.safetensors");
 
     let mut optimizer = AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init();
     let model = optimizer.step(1e-5, model, grads);

@@ -96,3 +96,19 @@ pub fn device() -> burn::tensor::Device {
         _ => burn::tensor::Device::flex(),
     }
 }
+
+/// Every gradient, by the reference's parameter names, equals the reference's gradients file
+/// (1e-5 relative), and no parameter is missing or extra.
+pub fn assert_gradients_match<M>(model: &M, grads: &burn::optim::GradientsParams, fixture: &str)
+where
+    M: burn::module::Module + vsgae::ReferenceParams,
+{
+    let bytes = read_shared(&format!("fixtures/{fixture}")).unwrap();
+    let mut reference = vsgae::StateDict::from_bytes(&bytes).unwrap();
+    let mut ours = vsgae::StateDict::default();
+    vsgae::gradients::gradients_as_module(model, grads).save(&mut ours, "");
+    assert_eq!(ours.tensors.keys().collect::<Vec<_>>(), reference.tensors.keys().collect::<Vec<_>>());
+    for (name, tensor) in &ours.tensors {
+        assert_close(&format!("gradient of {name}"), &tensor.values, &reference.tensors.remove(name).unwrap().values);
+    }
+}
