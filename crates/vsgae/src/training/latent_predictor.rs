@@ -9,11 +9,11 @@ use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use rand::seq::SliceRandom;
 
+use super::TrainError;
+use super::cursor::EpochCursor;
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::predictor::{PredictorData, PredictorSplit};
-use super::{TrainError, epoch_seed};
 use crate::config::PredictorTrainingConfig;
 use crate::metrics::RegressionMetrics;
 
@@ -102,28 +102,25 @@ pub fn train_latent_predictor(
         steps_per_epoch: split.train.len().div_ceil(batch_size),
         training_cells: split.train.len(),
     });
-    for epoch in 0..config.epochs {
-        let mut order = split.train.clone();
-        order.shuffle(&mut nasbench::split::rng(epoch_seed(config.seed, epoch)));
-        let (mut sum, mut count) = (0.0, 0usize);
-        for (step, indices) in order.chunks(batch_size).enumerate() {
+    let mut cursor = EpochCursor::default();
+    while cursor.epochs_done < config.epochs {
+        loop {
+            let indices = cursor.next_batch(&split.train, config.seed, batch_size);
             let targets: Vec<f32> = indices.iter().map(|&i| data.targets[i] as f32).collect();
             let targets = Tensor::<1>::from_data(TensorData::new(targets, [indices.len()]), device);
-            let loss = (model.forward(rows(&train_latents, indices)) - targets).powi_scalar(2).mean();
-            let value = f64::from(loss.clone().into_scalar::<f32>());
-            if !value.is_finite() {
-                return Err(TrainError::NonFinite { epoch: epoch + 1, step: step + 1, loss: value });
-            }
+            let loss = (model.forward(rows(&train_latents, &indices)) - targets).powi_scalar(2).mean();
+            let epoch_done = cursor.record(f64::from(loss.clone().into_scalar::<f32>()), sink)?;
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(config.learning_rate, model, grads);
-            sum += value * indices.len() as f64;
-            count += indices.len();
-            sink.event(TrainingEvent::Step { epoch: epoch + 1, step: step + 1, loss: value });
+            if epoch_done {
+                break;
+            }
         }
+        let train_loss = cursor.finish_epoch();
         let frozen = model.valid();
         let record = EpochRecord {
-            epoch: epoch + 1,
-            train_loss: sum / count.max(1) as f64,
+            epoch: cursor.epochs_done,
+            train_loss,
             learning_rate: config.learning_rate,
             validation: evaluate(&frozen, &latents, data, &split.validation),
             test: evaluate(&frozen, &latents, data, &split.test),

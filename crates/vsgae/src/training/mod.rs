@@ -2,6 +2,7 @@
 //! between steps), report [`TrainingEvent`]s to a sink, check a cancel flag, and never print.
 
 pub mod checkpoint;
+mod cursor;
 pub mod events;
 pub mod latent_predictor;
 pub mod plateau;

@@ -8,12 +8,12 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use nasbench::sampling::sample;
 use nasbench::{Cell, Dataset, MetricKey, ModuleHash};
-use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{CheckpointFiles, read_json, write_json};
+use super::cursor::EpochCursor;
 use super::events::{EpochRecord, EventSink, TrainingEvent};
-use super::{StepOutcome, TrainError, epoch_seed, report_epoch};
+use super::{StepOutcome, TrainError, report_epoch};
 use crate::batch::GraphBatch;
 use crate::config::PredictorTrainingConfig;
 use crate::metrics::RegressionMetrics;
@@ -120,21 +120,14 @@ pub struct PredictorSession {
     optimizer: ModuleOptimizer,
     device: Device,
     cancel: Arc<AtomicBool>,
-    epochs_done: usize,
-    order: Vec<usize>,
-    position: usize,
-    loss_sum: f64,
-    loss_count: usize,
+    cursor: EpochCursor,
     history: Vec<EpochRecord>,
     checkpoint_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for PredictorSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PredictorSession")
-            .field("epochs_done", &self.epochs_done)
-            .field("position", &self.position)
-            .finish()
+        f.debug_struct("PredictorSession").field("cursor", &self.cursor).finish()
     }
 }
 
@@ -161,11 +154,7 @@ impl PredictorSession {
             model,
             device,
             cancel: Arc::new(AtomicBool::new(false)),
-            epochs_done: 0,
-            order: Vec::new(),
-            position: 0,
-            loss_sum: 0.0,
-            loss_count: 0,
+            cursor: EpochCursor::default(),
             history: Vec::new(),
             checkpoint_dir: None,
         }
@@ -200,7 +189,7 @@ impl PredictorSession {
         let model = with_stable_ids(model);
         let mut session = Self::assemble(config, data, split, model, device);
         session.optimizer = session.optimizer.load_record(files.read_optimizer()?);
-        session.epochs_done = progress.epochs_done;
+        session.cursor = EpochCursor::after(progress.epochs_done);
         session.history = progress.history;
         session.checkpoint_dir = Some(dir.to_owned());
         Ok(session)
@@ -225,7 +214,7 @@ impl PredictorSession {
     }
 
     pub fn epochs_done(&self) -> usize {
-        self.epochs_done
+        self.cursor.epochs_done
     }
 
     pub fn history(&self) -> &[EpochRecord] {
@@ -243,55 +232,40 @@ impl PredictorSession {
         if self.cancel.load(Ordering::Relaxed) {
             return Err(TrainError::Cancelled);
         }
-        if self.epochs_done >= self.config.epochs {
+        if self.cursor.epochs_done >= self.config.epochs {
             return Ok(StepOutcome::Finished);
         }
-        if self.position == 0 {
-            self.order = self.split.train.clone();
-            self.order.shuffle(&mut nasbench::split::rng(epoch_seed(self.config.seed, self.epochs_done)));
-            self.loss_sum = 0.0;
-            self.loss_count = 0;
-            if self.epochs_done == 0 || self.history.len() == self.epochs_done {
-                sink.event(TrainingEvent::Started {
-                    epoch: self.epochs_done + 1,
-                    epochs: self.config.epochs,
-                    steps_per_epoch: self.steps_per_epoch(),
-                    training_cells: self.split.train.len(),
-                });
-            }
+        if self.cursor.at_epoch_start() {
+            sink.event(TrainingEvent::Started {
+                epoch: self.cursor.epochs_done + 1,
+                epochs: self.config.epochs,
+                steps_per_epoch: self.steps_per_epoch(),
+                training_cells: self.split.train.len(),
+            });
         }
-        let end = (self.position + self.config.batch_size.max(1)).min(self.order.len());
-        let indices = &self.order[self.position..end];
+        let indices = self.cursor.next_batch(&self.split.train, self.config.seed, self.config.batch_size);
         let cells: Vec<&Cell> = indices.iter().map(|&i| &self.data.cells[i]).collect();
         let targets: Vec<f32> = indices.iter().map(|&i| self.data.targets[i] as f32).collect();
         let batch = GraphBatch::new(&cells, &self.device);
         let targets = Tensor::<1>::from_data(TensorData::new(targets, [indices.len()]), &self.device);
         let loss = (self.model.forward(&batch) - targets).powi_scalar(2).mean();
         let loss_value = f64::from(loss.clone().into_scalar::<f32>());
-        let step = self.position / self.config.batch_size.max(1) + 1;
-        if !loss_value.is_finite() {
-            return Err(TrainError::NonFinite { epoch: self.epochs_done + 1, step, loss: loss_value });
-        }
+        let epoch_done = self.cursor.record(loss_value, sink)?;
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), grads);
-        self.loss_sum += loss_value * indices.len() as f64;
-        self.loss_count += indices.len();
-        self.position = end;
-        sink.event(TrainingEvent::Step { epoch: self.epochs_done + 1, step, loss: loss_value });
-        if self.position < self.order.len() {
+        if !epoch_done {
             return Ok(StepOutcome::Stepped);
         }
         Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(sink)?)))
     }
 
     fn finish_epoch(&mut self, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
-        self.position = 0;
-        self.epochs_done += 1;
+        let train_loss = self.cursor.finish_epoch();
         let model = self.model.valid();
         let device = self.device.clone().inner();
         let record = EpochRecord {
-            epoch: self.epochs_done,
-            train_loss: self.loss_sum / self.loss_count.max(1) as f64,
+            epoch: self.cursor.epochs_done,
+            train_loss,
             learning_rate: self.config.learning_rate,
             validation: evaluate(&model, &self.data, &self.split.validation, &device),
             test: evaluate(&model, &self.data, &self.split.test, &device),
@@ -315,7 +289,7 @@ impl PredictorSession {
         write_json(
             &files.progress(),
             &Progress {
-                epochs_done: self.epochs_done,
+                epochs_done: self.cursor.epochs_done,
                 cells: self.data.len(),
                 first_hash: self.data.hashes.first().map(ToString::to_string),
                 history: self.history.clone(),

@@ -12,6 +12,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{CheckpointFiles, read_json, write_json};
+use super::cursor::EpochCursor;
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::plateau::ReduceLrOnPlateau;
 use super::{StepOutcome, TrainError, epoch_seed, report_epoch};
@@ -50,19 +51,15 @@ pub struct VaeSession {
     plateau: ReduceLrOnPlateau,
     device: Device,
     cancel: Arc<AtomicBool>,
-    epochs_done: usize,
-    order: Vec<usize>,
-    position: usize,
+    cursor: EpochCursor,
     noise: rand_chacha::ChaCha8Rng,
-    loss_sum: f64,
-    loss_count: usize,
     history: Vec<EpochRecord>,
     checkpoint_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for VaeSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VaeSession").field("epochs_done", &self.epochs_done).field("position", &self.position).finish()
+        f.debug_struct("VaeSession").field("cursor", &self.cursor).finish()
     }
 }
 
@@ -98,12 +95,8 @@ impl VaeSession {
             model,
             device,
             cancel: Arc::new(AtomicBool::new(false)),
-            epochs_done: 0,
-            order: Vec::new(),
-            position: 0,
+            cursor: EpochCursor::default(),
             noise: nasbench::split::rng(config_seed),
-            loss_sum: 0.0,
-            loss_count: 0,
             history: Vec::new(),
             checkpoint_dir: None,
         })
@@ -134,7 +127,7 @@ impl VaeSession {
         let mut session = Self::assemble(config, cells, with_stable_ids(model), device)?;
         session.optimizer = session.optimizer.load_record(files.read_optimizer()?);
         session.plateau = progress.plateau;
-        session.epochs_done = progress.epochs_done;
+        session.cursor = EpochCursor::after(progress.epochs_done);
         session.history = progress.history;
         session.checkpoint_dir = Some(dir.to_owned());
         Ok(session)
@@ -159,7 +152,7 @@ impl VaeSession {
     }
 
     pub fn epochs_done(&self) -> usize {
-        self.epochs_done
+        self.cursor.epochs_done
     }
 
     pub fn history(&self) -> &[EpochRecord] {
@@ -183,25 +176,20 @@ impl VaeSession {
         if self.cancel.load(Ordering::Relaxed) {
             return Err(TrainError::Cancelled);
         }
-        if self.epochs_done >= self.config.epochs {
+        if self.cursor.epochs_done >= self.config.epochs {
             return Ok(StepOutcome::Finished);
         }
-        if self.position == 0 {
-            self.order = self.train.clone();
-            self.order.shuffle(&mut nasbench::split::rng(epoch_seed(self.config.seed, self.epochs_done)));
-            self.loss_sum = 0.0;
-            self.loss_count = 0;
+        if self.cursor.at_epoch_start() {
             sink.event(TrainingEvent::Started {
-                epoch: self.epochs_done + 1,
+                epoch: self.cursor.epochs_done + 1,
                 epochs: self.config.epochs,
                 steps_per_epoch: self.steps_per_epoch(),
                 training_cells: self.train.len(),
             });
             // The reparameterisation noise follows the epoch, so a resumed run repeats it.
-            self.noise = nasbench::split::rng(epoch_seed(self.config.seed.wrapping_add(1), self.epochs_done));
+            self.noise = nasbench::split::rng(epoch_seed(self.config.seed.wrapping_add(1), self.cursor.epochs_done));
         }
-        let end = (self.position + self.config.batch_size.max(1)).min(self.order.len());
-        let indices = self.order[self.position..end].to_vec();
+        let indices = self.cursor.next_batch(&self.train, self.config.seed, self.config.batch_size);
         let dim = self.config.model.encoder.graph_dim;
         let eps: Vec<f32> =
             (0..indices.len() * dim).map(|_| crate::initialization::standard_normal(&mut self.noise)).collect();
@@ -210,27 +198,17 @@ impl VaeSession {
             &self.device,
         );
         let loss = self.batch_loss(&self.model, &indices, Latent::WithNoise(Box::new(eps)), &self.device);
-        let loss_value = f64::from(loss.clone().into_scalar::<f32>());
-        let step = self.position / self.config.batch_size.max(1) + 1;
-        if !loss_value.is_finite() {
-            return Err(TrainError::NonFinite { epoch: self.epochs_done + 1, step, loss: loss_value });
-        }
+        let epoch_done = self.cursor.record(f64::from(loss.clone().into_scalar::<f32>()), sink)?;
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.model = self.optimizer.step(self.plateau.learning_rate, self.model.clone(), grads);
-        self.loss_sum += loss_value * indices.len() as f64;
-        self.loss_count += indices.len();
-        self.position = end;
-        sink.event(TrainingEvent::Step { epoch: self.epochs_done + 1, step, loss: loss_value });
-        if self.position < self.order.len() {
+        if !epoch_done {
             return Ok(StepOutcome::Stepped);
         }
         Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(sink)?)))
     }
 
     fn finish_epoch(&mut self, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
-        self.position = 0;
-        self.epochs_done += 1;
-        let train_loss = self.loss_sum / self.loss_count.max(1) as f64;
+        let train_loss = self.cursor.finish_epoch();
         let model = self.model.valid();
         let device = self.device.clone().inner();
         let mut test_loss = 0.0;
@@ -239,7 +217,7 @@ impl VaeSession {
             test_loss += f64::from(loss.into_scalar::<f32>()) * part.len() as f64;
         }
         let record = EpochRecord {
-            epoch: self.epochs_done,
+            epoch: self.cursor.epochs_done,
             train_loss,
             learning_rate: self.plateau.learning_rate,
             validation: None,
@@ -266,7 +244,7 @@ impl VaeSession {
         write_json(
             &files.progress(),
             &Progress {
-                epochs_done: self.epochs_done,
+                epochs_done: self.cursor.epochs_done,
                 cells: self.cells.len(),
                 first_hash: self.cells.first().map(|c| c.hash().to_string()),
                 plateau: self.plateau.clone(),
