@@ -65,6 +65,40 @@ pub struct CommonTraining {
     pub backend: Backend,
 }
 
+/// What a predictor trains on and how: shared by `train-predictor` and `train-latent-predictor`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PredictorRun {
+    /// Data files (our CSV, the official tfrecord, .pth or zips), merged by hash.
+    #[arg(long, required = true, num_args = 1..)]
+    pub data: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonTraining,
+    #[arg(long, default_value_t = 100)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 128)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 1e-5)]
+    pub lr: f64,
+    /// The metric to predict.
+    #[arg(long, default_value = "val_acc_108")]
+    pub target: String,
+}
+
+impl PredictorRun {
+    /// The training config of these options with `encoder`'s sizes.
+    pub fn config(&self, encoder: vsgae::EncoderConfig) -> vsgae::PredictorTrainingConfig {
+        vsgae::PredictorTrainingConfig::new(vsgae::PredictorConfig::new(encoder))
+            .with_epochs(self.epochs)
+            .with_batch_size(self.batch_size)
+            .with_learning_rate(self.lr)
+            .with_task(self.common.task)
+            .with_training_size(self.common.training_size)
+            .with_sampling(self.common.sampling)
+            .with_target(self.target.clone())
+            .with_seed(self.common.seed)
+    }
+}
+
 fn parse_task(text: &str) -> Result<Task, String> {
     text.parse().map_err(|e: nasbench::split::UnknownTask| e.to_string())
 }

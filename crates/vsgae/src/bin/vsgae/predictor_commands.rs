@@ -12,29 +12,17 @@ use vsgae::training::predictor::predict as predict_cells;
 use vsgae::training::{CheckpointFiles, PredictorSession, TrainingEvent};
 use vsgae::{EncoderConfig, Predictor, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
 
+use crate::OutDir;
 use crate::backend::Backend;
 use crate::data::{read_dataset, read_targets};
 use crate::progress::{MetricsLog, TrainingProgress};
-use crate::{CommonTraining, OutDir};
 
 #[derive(Debug, clap::Args)]
 pub struct TrainPredictorArgs {
-    /// Data files (our CSV, the official tfrecord, .pth or zips), merged by hash.
-    #[arg(long, required = true, num_args = 1..)]
-    data: Vec<PathBuf>,
     #[command(flatten)]
-    common: CommonTraining,
+    run: crate::PredictorRun,
     #[command(flatten)]
     size: crate::ModelSize,
-    #[arg(long, default_value_t = 100)]
-    epochs: usize,
-    #[arg(long, default_value_t = 128)]
-    batch_size: usize,
-    #[arg(long, default_value_t = 1e-5)]
-    lr: f64,
-    /// The metric to predict.
-    #[arg(long, default_value = "val_acc_108")]
-    target: String,
     /// Write a checkpoint every this many epochs (and at the end).
     #[arg(long, default_value_t = 10)]
     checkpoint_every: usize,
@@ -47,26 +35,17 @@ pub struct TrainPredictorArgs {
 
 pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let device = args.common.backend.device(true)?;
+    let device = args.run.common.backend.device(true)?;
     let (mut session, out) = match &args.resume {
         Some(dir) => {
             let config: PredictorTrainingConfig =
                 vsgae::training::checkpoint::read_json(&CheckpointFiles::new(dir).config())?;
-            let data = Arc::new(read_targets(&args.data, &config.target)?);
+            let data = Arc::new(read_targets(&args.run.data, &config.target)?);
             (PredictorSession::resume(dir, data, device)?, dir.clone())
         }
         None => {
-            let config = PredictorTrainingConfig::new(PredictorConfig::new(args.size.encoder()))
-                .with_epochs(args.epochs)
-                .with_batch_size(args.batch_size)
-                .with_learning_rate(args.lr)
-                .with_task(args.common.task)
-                .with_training_size(args.common.training_size)
-                .with_sampling(args.common.sampling)
-                .with_target(args.target.clone())
-                .with_seed(args.common.seed)
-                .with_checkpoint_every(args.checkpoint_every);
-            let data = Arc::new(read_targets(&args.data, &config.target)?);
+            let config = args.run.config(args.size.encoder()).with_checkpoint_every(args.checkpoint_every);
+            let data = Arc::new(read_targets(&args.run.data, &config.target)?);
             std::fs::create_dir_all(&args.out.out).with_context(|| args.out.out.display().to_string())?;
             write_json(&CheckpointFiles::new(&args.out.out).config(), &config)?;
             (PredictorSession::new(config, data, device)?.with_checkpoints(&args.out.out), args.out.out.clone())
@@ -94,7 +73,7 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
         "test_cells": split.test.len(),
         "validation": last.as_ref().and_then(|r| r.validation),
         "test": last.as_ref().and_then(|r| r.test),
-        "backend": args.common.backend,
+        "backend": args.run.common.backend,
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
     write_json(&out.join("results.json"), &results)?;

@@ -349,19 +349,8 @@ pub struct TrainLatentPredictorArgs {
     /// A directory written by train-vae; its encoder stays frozen.
     #[arg(long)]
     vae: PathBuf,
-    /// Data files with the target metric.
-    #[arg(long, required = true, num_args = 1..)]
-    data: Vec<PathBuf>,
     #[command(flatten)]
-    common: crate::CommonTraining,
-    #[arg(long, default_value_t = 100)]
-    epochs: usize,
-    #[arg(long, default_value_t = 128)]
-    batch_size: usize,
-    #[arg(long, default_value_t = 1e-5)]
-    lr: f64,
-    #[arg(long, default_value = "val_acc_108")]
-    target: String,
+    run: crate::PredictorRun,
     #[arg(long)]
     out: PathBuf,
 }
@@ -369,19 +358,11 @@ pub struct TrainLatentPredictorArgs {
 /// The paper's stability experiment: the accuracy head on frozen VS-GAE latents.
 pub fn train_latent_predictor(args: TrainLatentPredictorArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let device = args.common.backend.device(false)?;
+    let device = args.run.common.backend.device(false)?;
     let (vae_config, model) = load_vae(&args.vae, &device)?;
-    let data = crate::data::read_targets(&args.data, &args.target)?;
+    let data = crate::data::read_targets(&args.run.data, &args.run.target)?;
     let latents = encode_means(&model, &data.cells, &device, 2048);
-    let config = vsgae::PredictorTrainingConfig::new(vsgae::PredictorConfig::new(vae_config.model.encoder.clone()))
-        .with_epochs(args.epochs)
-        .with_batch_size(args.batch_size)
-        .with_learning_rate(args.lr)
-        .with_task(args.common.task)
-        .with_training_size(args.common.training_size)
-        .with_sampling(args.common.sampling)
-        .with_target(args.target.clone())
-        .with_seed(args.common.seed);
+    let config = args.run.config(vae_config.model.encoder.clone());
     std::fs::create_dir_all(&args.out).with_context(|| args.out.display().to_string())?;
     write_json(&args.out.join("config.json"), &config)?;
     let mut progress = TrainingProgress::new();
@@ -389,7 +370,7 @@ pub fn train_latent_predictor(args: TrainLatentPredictorArgs) -> anyhow::Result<
         &config,
         &data,
         latents,
-        &args.common.backend.device(true)?,
+        &args.run.common.backend.device(true)?,
         &mut |event: TrainingEvent| progress.event(&event),
     )?;
     crate::progress::write_metrics(&args.out.join("metrics.jsonl"), &history)?;
