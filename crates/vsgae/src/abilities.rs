@@ -131,7 +131,7 @@ pub fn test_abilities(
     // Prior: N(mean, std) of the training latents, per dimension.
     let means = encode_means(model, train, device, 2048);
     let [count, dim] = means.dims();
-    let values = means.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+    let values = crate::readback::floats(means);
     let mut mu = vec![0f64; dim];
     let mut sigma = vec![0f64; dim];
     for row in values.chunks(dim) {

@@ -12,6 +12,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 use rand::Rng;
 
 use crate::decoder::Decoder;
+use crate::readback::floats;
 
 /// The type code that ends a graph.
 pub const OUTPUT_TYPE: u8 = 0;
@@ -25,10 +26,6 @@ pub struct DecodedGraph {
     pub edges: Vec<(usize, usize)>,
     /// Whether the graph sampled the output type before `max_nodes`.
     pub finished: bool,
-}
-
-fn host(tensor: Tensor<2>) -> Vec<f32> {
-    tensor.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default()
 }
 
 fn sample_categorical(probabilities: &[f32], rng: &mut impl Rng) -> u8 {
@@ -72,7 +69,7 @@ impl Decoder {
                 .collect();
             let partial = Tensor::<3>::from_data(TensorData::new(dense, [rows, nodes, nodes]), &device);
             let (updated, h_g, h_g_init) = self.propagate(h, partial);
-            let probabilities = host(softmax(self.type_logits(h_g.clone(), c.clone()), 1));
+            let probabilities = floats(softmax(self.type_logits(h_g.clone(), c.clone()), 1));
             let types: Vec<u8> =
                 probabilities.chunks(probabilities.len() / rows).map(|p| sample_categorical(p, rng)).collect();
             let type_tensor = Tensor::<1, Int>::from_data(
@@ -83,7 +80,7 @@ impl Decoder {
             let edge_probabilities = if nodes == 1 {
                 vec![1.0; rows]
             } else {
-                host(sigmoid(self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone())))
+                floats(sigmoid(self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone())))
             };
             for (row, &g) in active.iter().enumerate() {
                 for from in 0..nodes {

@@ -21,6 +21,7 @@ pub mod message_passing;
 pub mod metrics;
 pub mod node_embedding;
 pub mod predictor;
+pub mod readback;
 pub mod readout;
 pub mod stable_ids;
 pub mod state_dict;

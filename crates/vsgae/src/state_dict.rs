@@ -118,7 +118,7 @@ impl StateDict {
 
     fn put<const D: usize>(&mut self, name: String, tensor: Tensor<D>) {
         let shape = tensor.dims().to_vec();
-        let values = tensor.into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+        let values = crate::readback::floats(tensor);
         self.tensors.insert(name, NamedTensor { shape, values });
     }
 }

@@ -73,7 +73,7 @@ fn evaluate(
     if indices.is_empty() {
         return None;
     }
-    let predicted = model.forward(rows(latents, indices)).into_data().convert::<f32>().try_into_vec::<f32>().ok()?;
+    let predicted = crate::readback::try_floats(model.forward(rows(latents, indices))).ok()?;
     let predicted: Vec<f64> = predicted.into_iter().map(f64::from).collect();
     let truth: Vec<f64> = indices.iter().map(|&i| data.targets[i]).collect();
     Some(RegressionMetrics::compute(&predicted, &truth))

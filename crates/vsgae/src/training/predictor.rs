@@ -81,7 +81,7 @@ pub fn predict(model: &Predictor, cells: &[Cell], device: &Device, chunk: usize)
     for part in cells.chunks(chunk.max(1)) {
         let refs: Vec<&Cell> = part.iter().collect();
         let batch = GraphBatch::new(&refs, device);
-        let values = model.forward(&batch).into_data().convert::<f32>().try_into_vec::<f32>().unwrap_or_default();
+        let values = crate::readback::floats(model.forward(&batch));
         out.extend(values.into_iter().map(f64::from));
     }
     out

@@ -215,7 +215,7 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<()> {
     let cells: Vec<Cell> = dataset.records().iter().map(|r| r.cell).collect();
     let means = encode_means(&model, &cells, &device, 2048);
     let [rows, dim] = means.dims();
-    let values = means.into_data().convert::<f32>().try_into_vec::<f32>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let values = vsgae::readback::try_floats(means).map_err(anyhow::Error::msg)?;
     let bytes = if args.out.extension().is_some_and(|e| e == "csv") {
         let mut text = String::from("hash");
         (0..dim).for_each(|d| text.push_str(&format!(",z{d}")));
@@ -330,7 +330,7 @@ pub fn interpolate_cells(args: InterpolateArgs) -> anyhow::Result<()> {
     let ends = [find(args.from)?, find(args.to)?];
     let means = encode_means(&model, &ends, &device, 2);
     let dim = config.model.encoder.graph_dim;
-    let values = means.into_data().convert::<f32>().try_into_vec::<f32>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let values = vsgae::readback::try_floats(means).map_err(anyhow::Error::msg)?;
     let how = if args.spherical { Interpolation::Spherical } else { Interpolation::Linear };
     let path = interpolate(&values[..dim], &values[dim..], args.steps, how);
     let flat: Vec<f32> = path.iter().flatten().copied().collect();
