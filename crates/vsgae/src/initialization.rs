@@ -9,6 +9,18 @@ use rand::Rng;
 
 use crate::state_dict::StateDict;
 
+/// `model` with every parameter drawn afresh from `seed` (through its reference names).
+pub fn seeded<M: crate::state_dict::ReferenceParams>(
+    model: M,
+    device: &burn::tensor::Device,
+    seed: u64,
+) -> Result<M, crate::state_dict::ImportError> {
+    let mut weights = crate::state_dict::StateDict::default();
+    model.save(&mut weights, "");
+    randomize(&mut weights, seed);
+    model.load(&mut weights, "", device)
+}
+
 /// Replaces every tensor of `weights` (named as in the reference) with seeded random values.
 pub fn randomize(weights: &mut StateDict, seed: u64) {
     let mut rng = nasbench::split::rng(seed);

@@ -9,6 +9,7 @@
 //! Defaults match the reference's `gnn_config.json` ([`config`]).
 
 pub mod abilities;
+pub mod accuracy_head;
 pub mod batch;
 pub mod config;
 pub mod decoder;

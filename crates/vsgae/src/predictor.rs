@@ -1,10 +1,9 @@
 //! The performance predictor: node states, a gated-sum graph vector, an MLP to one number.
 
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor};
 
+use crate::accuracy_head::AccuracyHead;
 use crate::batch::GraphBatch;
 use crate::config::PredictorConfig;
 use crate::node_embedding::NodeEmbedding;
@@ -15,19 +14,17 @@ use crate::readout::GatedSum;
 pub struct Predictor {
     pub nodes: NodeEmbedding,
     pub readout: GatedSum,
-    /// `graph → graph/2 → … → 1`, ReLU between.
-    pub head: Vec<Linear>,
+    pub head: AccuracyHead,
 }
 
 impl PredictorConfig {
     /// A predictor with Burn's default initialisation.
     pub fn init(&self, device: &Device) -> Predictor {
         let encoder = &self.encoder;
-        let widths: Vec<usize> = (0..self.num_head_layers).map(|k| encoder.graph_dim >> k).chain([1]).collect();
         Predictor {
             nodes: NodeEmbedding::init(encoder.num_node_types, encoder.node_dim, encoder.num_layers, device),
             readout: GatedSum::init(encoder.node_dim, encoder.graph_dim, device),
-            head: widths.windows(2).map(|w| LinearConfig::new(w[0], w[1]).init(device)).collect(),
+            head: AccuracyHead::init(encoder.graph_dim, self.num_head_layers, device),
         }
     }
 }
@@ -36,12 +33,7 @@ impl PredictorConfig {
     /// A predictor initialised from `seed` with PyTorch's default distributions (see
     /// [`crate::initialization`]), the same on every backend.
     pub fn init_seeded(&self, device: &Device, seed: u64) -> Result<Predictor, crate::state_dict::ImportError> {
-        use crate::state_dict::{ReferenceParams, StateDict};
-        let model = self.init(device);
-        let mut weights = StateDict::default();
-        model.save(&mut weights, "");
-        crate::initialization::randomize(&mut weights, seed);
-        model.load(&mut weights, "", device)
+        crate::initialization::seeded(self.init(device), device, seed)
     }
 }
 
@@ -60,21 +52,6 @@ impl Predictor {
     /// # Shapes
     /// - output: `[batch]`
     pub fn forward(&self, batch: &GraphBatch) -> Tensor<1> {
-        self.head_forward(self.embed(batch))
-    }
-
-    /// The MLP head on graph vectors (for predictors on frozen latents too).
-    ///
-    /// # Shapes
-    /// - `graph`: `[batch, graph_dim]`
-    /// - output: `[batch]`
-    pub fn head_forward(&self, graph: Tensor<2>) -> Tensor<1> {
-        let last = self.head.len().saturating_sub(1);
-        let out = self
-            .head
-            .iter()
-            .enumerate()
-            .fold(graph, |x, (k, layer)| if k < last { relu(layer.forward(x)) } else { layer.forward(x) });
-        out.squeeze_dim(1)
+        self.head.forward(self.embed(batch))
     }
 }

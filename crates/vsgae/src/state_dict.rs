@@ -267,21 +267,14 @@ impl ReferenceParams for crate::predictor::Predictor {
         Ok(Self {
             nodes: self.nodes.load(weights, &format!("{prefix}NodeEmb."), device)?,
             readout: self.readout.load(weights, &format!("{prefix}GraphEmb_mean."), device)?,
-            head: self
-                .head
-                .into_iter()
-                .enumerate()
-                .map(|(k, layer)| layer.load(weights, &format!("{prefix}Accuracy.lin_layers.{k}."), device))
-                .collect::<Result<_, _>>()?,
+            head: self.head.load(weights, &format!("{prefix}Accuracy."), device)?,
         })
     }
 
     fn save(&self, weights: &mut StateDict, prefix: &str) {
         self.nodes.save(weights, &format!("{prefix}NodeEmb."));
         self.readout.save(weights, &format!("{prefix}GraphEmb_mean."));
-        for (k, layer) in self.head.iter().enumerate() {
-            layer.save(weights, &format!("{prefix}Accuracy.lin_layers.{k}."));
-        }
+        self.head.save(weights, &format!("{prefix}Accuracy."));
     }
 }
 
@@ -358,5 +351,24 @@ impl ReferenceParams for crate::vae::VsGae {
     fn save(&self, weights: &mut StateDict, prefix: &str) {
         self.encoder.save(weights, &format!("{prefix}Encoder."));
         self.decoder.save(weights, &format!("{prefix}Decoder."));
+    }
+}
+
+/// The reference's `GetAcc` names: `lin_layers.k`.
+impl ReferenceParams for crate::accuracy_head::AccuracyHead {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let layers = self
+            .layers
+            .into_iter()
+            .enumerate()
+            .map(|(k, layer)| layer.load(weights, &format!("{prefix}lin_layers.{k}."), device))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { layers })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        for (k, layer) in self.layers.iter().enumerate() {
+            layer.save(weights, &format!("{prefix}lin_layers.{k}."));
+        }
     }
 }

@@ -5,58 +5,16 @@
 //! loss as the full predictor. Training takes seconds, so it runs in one call without checkpoints.
 
 use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::TrainError;
 use super::cursor::EpochCursor;
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::predictor::{PredictorData, PredictorSplit};
+use crate::accuracy_head::AccuracyHead;
 use crate::config::PredictorTrainingConfig;
 use crate::metrics::RegressionMetrics;
-
-/// The predictor's MLP head on latent vectors.
-#[derive(Module, Debug)]
-pub struct LatentPredictor {
-    pub head: Vec<Linear>,
-}
-
-impl LatentPredictor {
-    /// A head for `graph_dim`-wide latents with `layers` linear layers, seeded.
-    pub fn init(graph_dim: usize, layers: usize, device: &Device, seed: u64) -> Result<Self, crate::ImportError> {
-        use crate::state_dict::{ReferenceParams, StateDict};
-        let widths: Vec<usize> = (0..layers).map(|k| graph_dim >> k).chain([1]).collect();
-        let model = Self { head: widths.windows(2).map(|w| LinearConfig::new(w[0], w[1]).init(device)).collect() };
-        let mut weights = StateDict::default();
-        for (k, layer) in model.head.iter().enumerate() {
-            layer.save(&mut weights, &format!("Accuracy.lin_layers.{k}."));
-        }
-        crate::initialization::randomize(&mut weights, seed);
-        let head = model
-            .head
-            .into_iter()
-            .enumerate()
-            .map(|(k, layer)| layer.load(&mut weights, &format!("Accuracy.lin_layers.{k}."), device))
-            .collect::<Result<_, _>>()?;
-        Ok(Self { head })
-    }
-
-    /// The predicted accuracies.
-    ///
-    /// # Shapes
-    /// - `latents`: `[batch, graph_dim]`
-    /// - output: `[batch]`
-    pub fn forward(&self, latents: Tensor<2>) -> Tensor<1> {
-        let last = self.head.len().saturating_sub(1);
-        self.head
-            .iter()
-            .enumerate()
-            .fold(latents, |x, (k, layer)| if k < last { relu(layer.forward(x)) } else { layer.forward(x) })
-            .squeeze_dim(1)
-    }
-}
 
 fn rows(latents: &Tensor<2>, indices: &[usize]) -> Tensor<2> {
     let device = latents.device();
@@ -65,7 +23,7 @@ fn rows(latents: &Tensor<2>, indices: &[usize]) -> Tensor<2> {
 }
 
 fn evaluate(
-    model: &LatentPredictor,
+    model: &AccuracyHead,
     latents: &Tensor<2>,
     data: &PredictorData,
     indices: &[usize],
@@ -88,10 +46,14 @@ pub fn train_latent_predictor(
     latents: Tensor<2>,
     device: &Device,
     sink: &mut dyn EventSink,
-) -> Result<(LatentPredictor, Vec<EpochRecord>), TrainError> {
+) -> Result<(AccuracyHead, Vec<EpochRecord>), TrainError> {
     let split = PredictorSplit::new(data, config)?;
     let graph_dim = latents.dims()[1];
-    let mut model = LatentPredictor::init(graph_dim, config.model.num_head_layers, device, config.seed)?;
+    let mut model = crate::initialization::seeded(
+        AccuracyHead::init(graph_dim, config.model.num_head_layers, device),
+        device,
+        config.seed,
+    )?;
     let mut optimizer = AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init();
     let batch_size = config.batch_size.max(1);
     let train_latents = latents.clone().to_device(device);

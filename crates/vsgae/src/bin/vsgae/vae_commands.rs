@@ -375,9 +375,7 @@ pub fn train_latent_predictor(args: TrainLatentPredictorArgs) -> anyhow::Result<
     )?;
     crate::progress::write_metrics(&args.out.join("metrics.jsonl"), &history)?;
     let mut weights = vsgae::StateDict::default();
-    for (k, layer) in head.head.iter().enumerate() {
-        layer.save(&mut weights, &format!("Accuracy.lin_layers.{k}."));
-    }
+    head.save(&mut weights, "Accuracy.");
     write_atomically(&args.out.join("head.safetensors"), &weights.to_safetensors()?)?;
     let last = history.last();
     let results = json!({
