@@ -12,7 +12,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 use rand::Rng;
 
 use crate::decoder::Decoder;
-use crate::readback::floats;
+use crate::readback::{block_on, floats_async};
 
 /// The type code that ends a graph.
 pub const OUTPUT_TYPE: u8 = 0;
@@ -41,11 +41,19 @@ fn sample_categorical(probabilities: &[f32], rng: &mut impl Rng) -> u8 {
 }
 
 impl Decoder {
-    /// Decodes every latent point once.
+    /// Decodes every latent point once, blocking on each readback.
     ///
     /// # Shapes
     /// - `c`: `[batch, graph_dim]`
     pub fn decode(&self, c: Tensor<2>, max_nodes: usize, rng: &mut impl Rng) -> Vec<DecodedGraph> {
+        block_on(self.decode_async(c, max_nodes, rng))
+    }
+
+    /// [`Decoder::decode`] with asynchronous readback (the form a browser needs).
+    ///
+    /// # Shapes
+    /// - `c`: `[batch, graph_dim]`
+    pub async fn decode_async(&self, c: Tensor<2>, max_nodes: usize, rng: &mut impl Rng) -> Vec<DecodedGraph> {
         let [batch, _] = c.dims();
         let device = c.device();
         let capacity = max_nodes.max(2);
@@ -69,7 +77,11 @@ impl Decoder {
                 .collect();
             let partial = Tensor::<3>::from_data(TensorData::new(dense, [rows, nodes, nodes]), &device);
             let (updated, h_g, h_g_init) = self.propagate(h, partial);
-            let probabilities = floats(softmax(self.type_logits(h_g.clone(), c.clone()), 1));
+            let probabilities = floats_async(softmax(self.type_logits(h_g.clone(), c.clone()), 1)).await;
+            if probabilities.len() < rows {
+                // A failed readback: the graphs still growing stay unfinished.
+                break;
+            }
             let types: Vec<u8> =
                 probabilities.chunks(probabilities.len() / rows).map(|p| sample_categorical(p, rng)).collect();
             let type_tensor = Tensor::<1, Int>::from_data(
@@ -80,8 +92,11 @@ impl Decoder {
             let edge_probabilities = if nodes == 1 {
                 vec![1.0; rows]
             } else {
-                floats(sigmoid(self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone())))
+                floats_async(sigmoid(self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone()))).await
             };
+            if edge_probabilities.len() < rows * nodes {
+                break;
+            }
             for (row, &g) in active.iter().enumerate() {
                 for from in 0..nodes {
                     if rng.random::<f32>() < edge_probabilities[row * nodes + from] {

@@ -38,6 +38,65 @@ pub fn interpolate(a: &[f32], b: &[f32], steps: usize, how: Interpolation) -> Ve
         .collect()
 }
 
+/// Projects row-major points (`rows × dim`) onto their first two principal axes, by power
+/// iteration with deflation on the covariance; each axis's sign is fixed so that its largest
+/// component is positive. Used to draw latent spaces in 2-D.
+pub fn principal_plane(points: &[f32], dim: usize) -> Vec<[f32; 2]> {
+    if dim == 0 || points.len() < dim {
+        return Vec::new();
+    }
+    let rows = points.len() / dim;
+    let mut mean = vec![0f64; dim];
+    for row in points.chunks_exact(dim) {
+        for (m, x) in mean.iter_mut().zip(row) {
+            *m += f64::from(*x) / rows as f64;
+        }
+    }
+    let mut covariance = vec![0f64; dim * dim];
+    for row in points.chunks_exact(dim) {
+        for i in 0..dim {
+            let di = f64::from(row[i]) - mean[i];
+            for j in 0..dim {
+                covariance[i * dim + j] += di * (f64::from(row[j]) - mean[j]);
+            }
+        }
+    }
+    let mut axes: Vec<Vec<f64>> = Vec::with_capacity(2);
+    for _ in 0..2 {
+        let mut v: Vec<f64> = (0..dim).map(|i| 1.0 + i as f64 / dim as f64).collect();
+        let mut eigenvalue = 0.0;
+        for _ in 0..200 {
+            let mut next: Vec<f64> = (0..dim).map(|i| (0..dim).map(|j| covariance[i * dim + j] * v[j]).sum()).collect();
+            let norm = next.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm <= f64::EPSILON {
+                break;
+            }
+            next.iter_mut().for_each(|x| *x /= norm);
+            eigenvalue = norm;
+            v = next;
+        }
+        let largest = v.iter().copied().fold(0.0f64, |a, x| if x.abs() > a.abs() { x } else { a });
+        if largest < 0.0 {
+            v.iter_mut().for_each(|x| *x = -*x);
+        }
+        for i in 0..dim {
+            for j in 0..dim {
+                covariance[i * dim + j] -= eigenvalue * v[i] * v[j];
+            }
+        }
+        axes.push(v);
+    }
+    points
+        .chunks_exact(dim)
+        .map(|row| {
+            let project = |axis: &[f64]| {
+                row.iter().zip(&mean).zip(axis).map(|((x, m), a)| (f64::from(*x) - m) * a).sum::<f64>() as f32
+            };
+            [project(&axes[0]), project(&axes[1])]
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +113,25 @@ mod tests {
         assert!((spherical[2][1] - 1.0).abs() < 1e-6);
         // Parallel points fall back to linear.
         assert_eq!(interpolate(&a, &[2.0, 0.0], 3, Interpolation::Spherical)[1], vec![1.5, 0.0]);
+    }
+
+    #[test]
+    fn the_principal_plane_keeps_the_two_widest_directions() {
+        // Points spread 10 along (1,1,0), 3 along (0,0,1) and 0.1 along (1,-1,0).
+        let mut points = Vec::new();
+        for k in -5..=5 {
+            for l in -2..=2 {
+                let (a, b, c) = (k as f32 * 10.0, l as f32 * 3.0, (k * l % 2) as f32 * 0.1);
+                let s = std::f32::consts::FRAC_1_SQRT_2;
+                points.extend([a * s + c * s, a * s - c * s, b]);
+            }
+        }
+        let plane = principal_plane(&points, 3);
+        assert_eq!(plane.len(), 55);
+        // The first coordinate is the position along (1,1,0), the second along (0,0,1).
+        let first = plane[54];
+        assert!((first[0] - 50.0).abs() < 1e-3, "{first:?}");
+        assert!((first[1].abs() - 6.0).abs() < 1e-3, "{first:?}");
+        assert!(principal_plane(&[], 3).is_empty());
     }
 }

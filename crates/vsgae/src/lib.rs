@@ -20,6 +20,7 @@ pub mod initialization;
 pub mod latent;
 pub mod message_passing;
 pub mod metrics;
+pub mod model_files;
 pub mod node_embedding;
 pub mod predictor;
 pub mod readback;

@@ -31,6 +31,14 @@ pub enum TrainError {
     Sampling(#[from] nasbench::sampling::SamplingError),
     #[error("the checkpoint does not fit this run: {0}")]
     Mismatch(String),
+    #[error("reading a result back from the device failed: {0}")]
+    Readback(String),
+}
+
+impl TrainError {
+    fn readback(error: impl std::fmt::Debug) -> Self {
+        Self::Readback(format!("{error:?}"))
+    }
 }
 
 /// What one call of `step` did.

@@ -77,11 +77,16 @@ impl PredictorSplit {
 
 /// Predictions for many cells, in chunks of `chunk`.
 pub fn predict(model: &Predictor, cells: &[Cell], device: &Device, chunk: usize) -> Vec<f64> {
+    crate::readback::block_on(predict_async(model, cells, device, chunk))
+}
+
+/// [`predict`] with asynchronous readback (the form a browser needs).
+pub async fn predict_async(model: &Predictor, cells: &[Cell], device: &Device, chunk: usize) -> Vec<f64> {
     let mut out = Vec::with_capacity(cells.len());
     for part in cells.chunks(chunk.max(1)) {
         let refs: Vec<&Cell> = part.iter().collect();
         let batch = GraphBatch::new(&refs, device);
-        let values = crate::readback::floats(model.forward(&batch));
+        let values = crate::readback::floats_async(model.forward(&batch)).await;
         out.extend(values.into_iter().map(f64::from));
     }
     out
@@ -97,9 +102,22 @@ pub fn evaluate(
     if indices.is_empty() {
         return None;
     }
+    crate::readback::block_on(evaluate_async(model, data, indices, device))
+}
+
+/// [`evaluate`] with asynchronous readback.
+pub async fn evaluate_async(
+    model: &Predictor,
+    data: &PredictorData,
+    indices: &[usize],
+    device: &Device,
+) -> Option<RegressionMetrics> {
+    if indices.is_empty() {
+        return None;
+    }
     let cells: Vec<Cell> = indices.iter().map(|&i| data.cells[i]).collect();
     let truth: Vec<f64> = indices.iter().map(|&i| data.targets[i]).collect();
-    Some(RegressionMetrics::compute(&predict(model, &cells, device, 2048), &truth))
+    Some(RegressionMetrics::compute(&predict_async(model, &cells, device, 2048).await, &truth))
 }
 
 /// How far a run has come; written last into a checkpoint.
@@ -229,6 +247,11 @@ impl PredictorSession {
     /// Runs one optimiser step (starting an epoch first where needed); at the end of an epoch
     /// also validates, tests and checkpoints.
     pub fn step(&mut self, sink: &mut dyn EventSink) -> Result<StepOutcome, TrainError> {
+        crate::readback::block_on(self.step_async(sink))
+    }
+
+    /// [`PredictorSession::step`] with asynchronous readback (the form a browser needs).
+    pub async fn step_async(&mut self, sink: &mut dyn EventSink) -> Result<StepOutcome, TrainError> {
         if self.cancel.load(Ordering::Relaxed) {
             return Err(TrainError::Cancelled);
         }
@@ -249,17 +272,17 @@ impl PredictorSession {
         let batch = GraphBatch::new(&cells, &self.device);
         let targets = Tensor::<1>::from_data(TensorData::new(targets, [indices.len()]), &self.device);
         let loss = (self.model.forward(&batch) - targets).powi_scalar(2).mean();
-        let loss_value = f64::from(loss.clone().into_scalar::<f32>());
+        let loss_value = f64::from(loss.clone().into_scalar_async::<f32>().await.map_err(TrainError::readback)?);
         let epoch_done = self.cursor.record(loss_value, sink)?;
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), grads);
         if !epoch_done {
             return Ok(StepOutcome::Stepped);
         }
-        Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(sink)?)))
+        Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(sink).await?)))
     }
 
-    fn finish_epoch(&mut self, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
+    async fn finish_epoch(&mut self, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
         let train_loss = self.cursor.finish_epoch();
         let model = self.model.valid();
         let device = self.device.clone().inner();
@@ -267,8 +290,8 @@ impl PredictorSession {
             epoch: self.cursor.epochs_done,
             train_loss,
             learning_rate: self.config.learning_rate,
-            validation: evaluate(&model, &self.data, &self.split.validation, &device),
-            test: evaluate(&model, &self.data, &self.split.test, &device),
+            validation: evaluate_async(&model, &self.data, &self.split.validation, &device).await,
+            test: evaluate_async(&model, &self.data, &self.split.test, &device).await,
             validation_loss: None,
         };
         self.history.push(record.clone());

@@ -169,6 +169,11 @@ impl VaeSession {
     /// Runs one optimiser step; at the end of an epoch also computes the test loss, steps the
     /// learning-rate schedule and checkpoints.
     pub fn step(&mut self, sink: &mut dyn EventSink) -> Result<StepOutcome, TrainError> {
+        crate::readback::block_on(self.step_async(sink))
+    }
+
+    /// [`VaeSession::step`] with asynchronous readback (the form a browser needs).
+    pub async fn step_async(&mut self, sink: &mut dyn EventSink) -> Result<StepOutcome, TrainError> {
         if self.cancel.load(Ordering::Relaxed) {
             return Err(TrainError::Cancelled);
         }
@@ -194,23 +199,25 @@ impl VaeSession {
             &self.device,
         );
         let loss = self.batch_loss(&self.model, &indices, Latent::WithNoise(Box::new(eps)), &self.device);
-        let epoch_done = self.cursor.record(f64::from(loss.clone().into_scalar::<f32>()), sink)?;
+        let loss_value = loss.clone().into_scalar_async::<f32>().await.map_err(TrainError::readback)?;
+        let epoch_done = self.cursor.record(f64::from(loss_value), sink)?;
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.model = self.optimizer.step(self.plateau.learning_rate, self.model.clone(), grads);
         if !epoch_done {
             return Ok(StepOutcome::Stepped);
         }
-        Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(sink)?)))
+        Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(sink).await?)))
     }
 
-    fn finish_epoch(&mut self, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
+    async fn finish_epoch(&mut self, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
         let train_loss = self.cursor.finish_epoch();
         let model = self.model.valid();
         let device = self.device.clone().inner();
         let mut test_loss = 0.0;
         for part in self.test.chunks(512) {
             let loss = self.batch_loss(&model, part, Latent::Mean, &device);
-            test_loss += f64::from(loss.into_scalar::<f32>()) * part.len() as f64;
+            test_loss +=
+                f64::from(loss.into_scalar_async::<f32>().await.map_err(TrainError::readback)?) * part.len() as f64;
         }
         let record = EpochRecord {
             epoch: self.cursor.epochs_done,

@@ -98,15 +98,7 @@ pub struct EvalPredictorArgs {
 
 /// Loads a model directory (config.json + weights.safetensors).
 fn load_model_dir(dir: &Path, device: &burn::tensor::Device) -> anyhow::Result<(PredictorTrainingConfig, Predictor)> {
-    let files = CheckpointFiles::new(dir);
-    let config: PredictorTrainingConfig = vsgae::training::checkpoint::read_json(&files.config())?;
-    let mut weights = files.read_weights()?;
-    let model = config
-        .model
-        .init(device)
-        .load(&mut weights, "", device)
-        .with_context(|| files.weights().display().to_string())?;
-    Ok((config, model))
+    Ok(vsgae::model_files::load_from_dir::<Predictor>(dir, device)?)
 }
 
 pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {

@@ -146,15 +146,7 @@ fn model_device(model: &VsGae) -> Device {
 }
 
 fn load_vae(dir: &Path, device: &Device) -> anyhow::Result<(VsGaeTrainingConfig, VsGae)> {
-    let files = CheckpointFiles::new(dir);
-    let config: VsGaeTrainingConfig = read_json(&files.config())?;
-    let mut weights = files.read_weights()?;
-    let model = config
-        .model
-        .init(device)
-        .load(&mut weights, "", device)
-        .with_context(|| files.weights().display().to_string())?;
-    Ok((config, model))
+    Ok(vsgae::model_files::load_from_dir::<VsGae>(dir, device)?)
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,0 +1,109 @@
+//! A trained model as two files: `config.json` (the training config, which holds the model
+//! config) and `weights.safetensors` (the reference's layout). The CLI reads them from a folder;
+//! the app embeds the shipped ones as bytes.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+
+use crate::config::{PredictorTrainingConfig, VsGaeTrainingConfig};
+use crate::state_dict::{ImportError, ReferenceParams, StateDict};
+use crate::{Predictor, VsGae};
+
+/// Why a model could not be loaded; names the file and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    #[error("{file}: {message}")]
+    Read { file: String, message: String },
+    #[error("{file}: {source}")]
+    Weights {
+        file: String,
+        #[source]
+        source: ImportError,
+    },
+}
+
+/// A training config with a model config inside, and that model's type.
+pub trait TrainedModel: Sized {
+    type Config: serde::de::DeserializeOwned;
+    fn init(config: &Self::Config, device: &Device) -> Self;
+}
+
+impl TrainedModel for Predictor {
+    type Config = PredictorTrainingConfig;
+    fn init(config: &Self::Config, device: &Device) -> Self {
+        config.model.init(device)
+    }
+}
+
+impl TrainedModel for VsGae {
+    type Config = VsGaeTrainingConfig;
+    fn init(config: &Self::Config, device: &Device) -> Self {
+        config.model.init(device)
+    }
+}
+
+/// Builds a model from the bytes of its two files; `source` names them in errors.
+pub fn load_from_bytes<M: TrainedModel + ReferenceParams>(
+    config_json: &[u8],
+    weights: &[u8],
+    source: &str,
+    device: &Device,
+) -> Result<(M::Config, M), ModelFileError> {
+    let config_file = format!("{source}/config.json");
+    let weights_file = format!("{source}/weights.safetensors");
+    let config: M::Config = serde_json::from_slice(config_json)
+        .map_err(|e| ModelFileError::Read { file: config_file, message: e.to_string() })?;
+    let weights_error = |source| ModelFileError::Weights { file: weights_file.clone(), source };
+    let mut state = StateDict::from_bytes(weights).map_err(weights_error)?;
+    let model = M::init(&config, device).load(&mut state, "", device).map_err(weights_error)?;
+    state.finish().map_err(weights_error)?;
+    Ok((config, model))
+}
+
+/// Builds a model from a folder holding `config.json` and `weights.safetensors`.
+pub fn load_from_dir<M: TrainedModel + ReferenceParams>(
+    dir: &Path,
+    device: &Device,
+) -> Result<(M::Config, M), ModelFileError> {
+    let read = |name: &str| {
+        let path: PathBuf = dir.join(name);
+        std::fs::read(&path)
+            .map_err(|e| ModelFileError::Read { file: path.display().to_string(), message: e.to_string() })
+    };
+    load_from_bytes::<M>(&read("config.json")?, &read("weights.safetensors")?, &dir.display().to_string(), device)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{EncoderConfig, PredictorConfig};
+
+    fn tiny_config() -> PredictorTrainingConfig {
+        PredictorTrainingConfig::new(PredictorConfig::new(EncoderConfig::new().with_node_dim(8).with_graph_dim(4)))
+    }
+
+    #[test]
+    fn a_saved_predictor_loads_back_and_bad_files_name_themselves() {
+        let device = Device::flex();
+        let config = tiny_config();
+        let model = config.model.init(&device);
+        let mut weights = StateDict::default();
+        model.save(&mut weights, "");
+        let bytes = weights.to_safetensors().unwrap();
+        let json = serde_json::to_vec(&config).unwrap();
+        let (loaded_config, _) = load_from_bytes::<Predictor>(&json, &bytes, "embedded", &device).unwrap();
+        assert_eq!(loaded_config, config);
+
+        let error = load_from_bytes::<Predictor>(b"{", &bytes, "embedded", &device).unwrap_err();
+        assert!(error.to_string().starts_with("embedded/config.json: "), "{error}");
+        let error = load_from_bytes::<Predictor>(&json, b"noise", "embedded", &device).unwrap_err();
+        assert!(error.to_string().starts_with("embedded/weights.safetensors: "), "{error}");
+        let other = serde_json::to_vec(&PredictorTrainingConfig::new(PredictorConfig::new(
+            EncoderConfig::new().with_node_dim(9).with_graph_dim(4),
+        )))
+        .unwrap();
+        let error = load_from_bytes::<Predictor>(&other, &bytes, "embedded", &device).unwrap_err();
+        assert!(error.to_string().contains("shape"), "{error}");
+    }
+}
