@@ -9,16 +9,22 @@ use rand::Rng;
 
 use crate::state_dict::StateDict;
 
-/// `model` with every parameter drawn afresh from `seed` (through its reference names).
+/// The model `build` makes, with every parameter drawn afresh from `seed` (through its
+/// reference names), on `device`. The parameter names and shapes are read from a copy built on
+/// the host, so no device is read back (WebGPU in a browser cannot be read synchronously).
 pub fn seeded<M: crate::state_dict::ReferenceParams>(
-    model: M,
+    build: impl Fn(&burn::tensor::Device) -> M,
     device: &burn::tensor::Device,
     seed: u64,
 ) -> Result<M, crate::state_dict::ImportError> {
+    #[cfg(feature = "flex")]
+    let host = burn::tensor::Device::flex();
+    #[cfg(not(feature = "flex"))]
+    let host = device.clone();
     let mut weights = crate::state_dict::StateDict::default();
-    model.save(&mut weights, "");
+    build(&host).save(&mut weights, "");
     randomize(&mut weights, seed);
-    model.load(&mut weights, "", device)
+    build(device).load(&mut weights, "", device)
 }
 
 /// Replaces every tensor of `weights` (named as in the reference) with seeded random values.

@@ -80,7 +80,7 @@ mod tests {
     use crate::config::{EncoderConfig, PredictorConfig};
 
     fn tiny_config() -> PredictorTrainingConfig {
-        PredictorTrainingConfig::new(PredictorConfig::new(EncoderConfig::new().with_node_dim(8).with_graph_dim(4)))
+        PredictorTrainingConfig::new(PredictorConfig::new(EncoderConfig::new().with_node_dim(8).with_graph_dim(16)))
     }
 
     #[test]
@@ -100,7 +100,7 @@ mod tests {
         let error = load_from_bytes::<Predictor>(&json, b"noise", "embedded", &device).unwrap_err();
         assert!(error.to_string().starts_with("embedded/weights.safetensors: "), "{error}");
         let other = serde_json::to_vec(&PredictorTrainingConfig::new(PredictorConfig::new(
-            EncoderConfig::new().with_node_dim(9).with_graph_dim(4),
+            EncoderConfig::new().with_node_dim(9).with_graph_dim(16),
         )))
         .unwrap();
         let error = load_from_bytes::<Predictor>(&other, &bytes, "embedded", &device).unwrap_err();

@@ -33,7 +33,7 @@ impl PredictorConfig {
     /// A predictor initialised from `seed` with PyTorch's default distributions (see
     /// [`crate::initialization`]), the same on every backend.
     pub fn init_seeded(&self, device: &Device, seed: u64) -> Result<Predictor, crate::state_dict::ImportError> {
-        crate::initialization::seeded(self.init(device), device, seed)
+        crate::initialization::seeded(|d| self.init(d), device, seed)
     }
 }
 

@@ -50,7 +50,7 @@ pub fn train_latent_predictor(
     let split = PredictorSplit::new(data, config)?;
     let graph_dim = latents.dims()[1];
     let mut model = crate::initialization::seeded(
-        AccuracyHead::init(graph_dim, config.model.num_head_layers, device),
+        |d| AccuracyHead::init(graph_dim, config.model.num_head_layers, d),
         device,
         config.seed,
     )?;

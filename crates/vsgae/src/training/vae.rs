@@ -66,7 +66,7 @@ impl std::fmt::Debug for VaeSession {
 impl VaeSession {
     /// A new run on `cells`. `device` should have autodiff.
     pub fn new(config: VsGaeTrainingConfig, cells: Arc<Vec<Cell>>, device: Device) -> Result<Self, TrainError> {
-        let model = with_stable_ids(crate::initialization::seeded(config.model.init(&device), &device, config.seed)?);
+        let model = with_stable_ids(crate::initialization::seeded(|d| config.model.init(d), &device, config.seed)?);
         Self::assemble(config, cells, model, device)
     }
 
