@@ -1,23 +1,260 @@
-//! The app shell. The panels (data, train, cell, latent, predict) arrive with the app issue.
+//! The app: tabs over the five panels, a status bar, and the loop that feeds engine events to
+//! the panels. State that persists ([`Settings`]) is kept apart from runtime state.
 
-use nasbench::space::UNIQUE_CELLS;
+use web_time::Instant;
+
+use crate::compute::{ComputeHandle, ComputeOptions, Event};
+use crate::frame_stats::FrameStats;
+use crate::panels::{cell::CellPanel, data::DataPanel, latent::LatentPanel, predict::PredictPanel, train::TrainPanel};
+use crate::settings::{Settings, Tab};
+use crate::shared::{CACHE_REQUEST, Progress, Shared};
+
+/// How the app starts.
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    pub compute: ComputeOptions,
+    /// Start from default settings instead of the stored ones.
+    pub fresh: bool,
+    /// A file to load at start: its name and bytes.
+    pub open: Option<(String, Vec<u8>)>,
+    /// The panel to show first.
+    pub tab: Option<Tab>,
+    /// A scripted run (native only).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub automation: Option<crate::automation::Automation>,
+}
 
 /// The top-level application state.
-#[derive(Debug, Default)]
-pub struct StudioApp {}
+#[derive(Debug)]
+pub struct StudioApp {
+    pub settings: Settings,
+    pub shared: Shared,
+    pub data: DataPanel,
+    pub train: TrainPanel,
+    pub cell: CellPanel,
+    pub latent: LatentPanel,
+    pub predict: PredictPanel,
+    compute: ComputeHandle,
+    pub(crate) frames: FrameStats,
+    last_frame: Option<Instant>,
+    #[cfg(target_arch = "wasm32")]
+    status: crate::status::StatusClock,
+    #[cfg(not(target_arch = "wasm32"))]
+    automation: Option<crate::automation::AutomationRun>,
+}
 
 impl StudioApp {
     /// Called once before the first frame.
-    pub fn new(_cc: &eframe::CreationContext<'_>) -> Self {
-        Self::default()
+    pub fn new(cc: &eframe::CreationContext<'_>) -> Self {
+        let prefer_gpu = std::env::var("VSGAE_BACKEND").map_or(true, |v| v != "cpu");
+        Self::with_options(cc, AppOptions { compute: ComputeOptions { prefer_gpu }, ..AppOptions::default() })
+    }
+
+    pub fn with_options(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
+        // Start the clock of the time to the first prediction.
+        let _ = milliseconds_since_start();
+        #[cfg_attr(not(target_arch = "wasm32"), expect(unused_mut))]
+        let mut settings: Settings = cc
+            .storage
+            .filter(|_| !options.fresh)
+            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
+            .unwrap_or_default();
+        #[cfg(target_arch = "wasm32")]
+        if let Some(cell) = crate::web_page::cell_from_address() {
+            settings.cell = crate::panels::cell::CellDraft::from_cell(&cell);
+            settings.tab = Tab::Cell;
+        }
+        let mut app = Self {
+            settings,
+            shared: Shared::default(),
+            data: DataPanel::default(),
+            train: TrainPanel::default(),
+            cell: CellPanel::default(),
+            latent: LatentPanel::default(),
+            predict: PredictPanel::default(),
+            compute: ComputeHandle::spawn(Some(cc.egui_ctx.clone()), options.compute),
+            frames: FrameStats::default(),
+            last_frame: None,
+            #[cfg(target_arch = "wasm32")]
+            status: crate::status::StatusClock::default(),
+            #[cfg(not(target_arch = "wasm32"))]
+            automation: options.automation.map(crate::automation::AutomationRun::new),
+        };
+        if let Some(tab) = options.tab {
+            app.settings.tab = tab;
+        }
+        if let Some((name, bytes)) = options.open {
+            app.compute.send(crate::compute::Command::LoadFile { name, bytes });
+        }
+        app
+    }
+
+    /// The engine's handle (tests drive it directly, as the file dialog would).
+    pub fn compute(&self) -> &ComputeHandle {
+        &self.compute
+    }
+
+    fn handle_events(&mut self) {
+        for event in self.compute.poll() {
+            match event {
+                Event::Ready { backend, models, gpu_error } => {
+                    if let Some(why) = gpu_error {
+                        log::info!("running on the CPU: {why}");
+                        self.shared.notice(format!("Running on the CPU: {why}"));
+                    }
+                    self.shared.backend = Some(backend);
+                    self.shared.models = Some(models);
+                }
+                Event::DatasetLoaded(info) => {
+                    self.shared.load_error = None;
+                    self.shared.dataset = Some(info);
+                }
+                Event::LoadFailed { message, .. } => self.shared.load_error = Some(message),
+                Event::Predictions { request, cells, values } => {
+                    if self.shared.first_prediction_ms.is_none() {
+                        self.shared.first_prediction_ms = Some(milliseconds_since_start());
+                    }
+                    self.shared.store_predictions(&cells, &values);
+                    if request != CACHE_REQUEST {
+                        self.predict.on_predictions(request, cells, values);
+                    }
+                }
+                Event::Progress { job, done, total } => {
+                    self.shared.progress = (done < total).then_some(Progress { job, done, total });
+                }
+                Event::Ranking { top, cells, seconds } => {
+                    self.shared.progress = None;
+                    self.predict.ranking = Some(crate::panels::predict::Ranking { top, cells, seconds });
+                }
+                Event::Interpolation(points) => self.latent.strip = points,
+                Event::LatentMap(points) => self.latent.map = points,
+                Event::Training(event) => self.train.on_event(event),
+                Event::TrainingState(state) => self.train.on_state(state),
+                Event::ModelReplaced { which } => {
+                    if which == "predictor" {
+                        self.shared.clear_predictions();
+                    }
+                    self.shared.notice(format!("the trained {which} now serves the app"));
+                }
+                Event::Notice(message) => self.shared.notice(message),
+            }
+        }
+    }
+
+    fn take_files(&mut self, ctx: &egui::Context) {
+        self.data.inbox.take_dropped(ctx);
+        for file in self.data.inbox.poll() {
+            match file {
+                Ok((name, bytes)) => {
+                    self.settings.tab = Tab::Data;
+                    self.compute.send(crate::compute::Command::LoadFile { name, bytes });
+                }
+                Err(message) => self.shared.load_error = Some(message),
+            }
+        }
+    }
+
+    fn status_bar_ui(&self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            match &self.shared.backend {
+                Some(backend) => ui.label(format!("Backend: {backend}")),
+                None => ui.label("Starting the engine…"),
+            };
+            match &self.shared.models {
+                Some(Ok(models)) => {
+                    ui.label(format!("· Models: {models}"));
+                }
+                Some(Err(error)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, format!("· Models not loaded: {error}"));
+                }
+                None => {}
+            }
+            if let Some(info) = &self.shared.dataset {
+                ui.label(format!("· Dataset: {} ({} cells)", info.name, info.summary.cells));
+            }
+            if let (Some(frames), Some(ui_times)) = (self.frames.intervals(), self.frames.ui_times()) {
+                ui.label(format!(
+                    "· Frames (last minute): interval median {:.1} ms, worst {:.1} ms; UI median {:.1} ms, worst {:.1} ms",
+                    frames.median_ms, frames.worst_ms, ui_times.median_ms, ui_times.worst_ms
+                ));
+            }
+        });
+        if let Some(progress) = &self.shared.progress {
+            ui.add(
+                egui::ProgressBar::new(progress.done as f32 / progress.total.max(1) as f32)
+                    .text(format!("{}: {} / {}", progress.job, progress.done, progress.total)),
+            );
+        }
+        if let Some(notice) = self.shared.notices.last() {
+            ui.label(notice);
+        }
+    }
+}
+
+/// Milliseconds since the app started (since the page started loading, on the web).
+fn milliseconds_since_start() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
     }
 }
 
 impl eframe::App for StudioApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui.heading("VS-GAE Studio");
-            ui.label(format!("NAS-Bench-101: {UNIQUE_CELLS} unique cells."));
+        let started = Instant::now();
+        let ctx = ui.ctx().clone();
+        // Only what this frame draws is on screen.
+        self.shared.anchors.clear();
+        self.handle_events();
+        self.take_files(&ctx);
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(mut automation) = self.automation.take() {
+            automation.tick(self, &ctx);
+            self.automation = Some(automation);
+        }
+        egui::Panel::top("tabs").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading("VS-GAE Studio");
+                ui.separator();
+                for tab in Tab::ALL {
+                    let response = ui.selectable_value(&mut self.settings.tab, tab, tab.title());
+                    self.shared.anchor(tab.title(), &response);
+                }
+            });
         });
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| match self.settings.tab {
+            Tab::Data => self.data.ui(ui, &mut self.shared, &self.compute),
+            Tab::Train => self.train.ui(ui, &mut self.settings.train, &mut self.shared, &self.compute),
+            Tab::Cell => self.cell.ui(ui, &mut self.settings.cell, &mut self.shared, &self.compute),
+            Tab::Latent => {
+                self.latent.ui(ui, &mut self.settings.latent, &mut self.data.picked, &mut self.shared, &self.compute)
+            }
+            Tab::Predict => self.predict.ui(ui, &mut self.settings.predict, &mut self.shared, &self.compute),
+        });
+        if self.shared.open_cell.is_some() {
+            self.settings.tab = Tab::Cell;
+            ctx.request_repaint();
+        }
+        let now = Instant::now();
+        let interval = self.last_frame.map_or(0.0, |last| now.duration_since(last).as_secs_f32() * 1000.0);
+        self.last_frame = Some(now);
+        self.frames.record(interval, now.duration_since(started).as_secs_f32() * 1000.0);
+        #[cfg(target_arch = "wasm32")]
+        if self.status.due() {
+            crate::web_page::publish_status(self);
+        } else {
+            // Publish what this frame changed once the status is due again.
+            ctx.request_repaint_after(web_time::Duration::from_millis(300));
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
     }
 }

@@ -1,20 +1,93 @@
 //! VS-GAE Studio: the desktop entry point and the web entry point.
 
-mod app;
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::path::PathBuf;
+
+    use anyhow::Context as _;
+    use clap::Parser;
+    use vsgae_studio::automation::Automation;
+    use vsgae_studio::compute::ComputeOptions;
+    use vsgae_studio::{AppOptions, StudioApp, Tab};
+
+    /// VS-GAE Studio: predict NAS-Bench-101 accuracies, train the models, walk the latent space.
+    #[derive(Debug, Parser)]
+    #[command(version)]
+    struct Cli {
+        /// Load this data file at start (zip, .pth, tfrecord or CSV).
+        #[arg(long)]
+        open: Option<PathBuf>,
+        /// The panel to show first: data, train, cell, latent or predict.
+        #[arg(long, value_parser = parse_tab)]
+        tab: Option<Tab>,
+        /// Run the models on Burn's CPU backend instead of the GPU.
+        #[arg(long)]
+        cpu: bool,
+        /// Start stored settings afresh.
+        #[arg(long)]
+        fresh: bool,
+        /// Start training the predictor (the train panel's form) once the data is loaded.
+        #[arg(long)]
+        train: bool,
+        /// Rank the whole search space at start.
+        #[arg(long)]
+        rank: bool,
+        /// Write the app's status (JSON: backend, timings, frame times) to this file while running.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Close after this many seconds.
+        #[arg(long)]
+        quit_after: Option<f64>,
+    }
+
+    fn parse_tab(name: &str) -> Result<Tab, String> {
+        Tab::ALL
+            .into_iter()
+            .find(|tab| tab.title().eq_ignore_ascii_case(name))
+            .ok_or_else(|| format!("{name:?} is not a panel (data, train, cell, latent, predict)"))
+    }
+
+    pub fn main() -> anyhow::Result<()> {
+        let cli = Cli::parse();
+        let open = match &cli.open {
+            Some(path) => {
+                let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+                Some((path.display().to_string(), bytes))
+            }
+            None => None,
+        };
+        let prefer_gpu = !cli.cpu && std::env::var("VSGAE_BACKEND").map_or(true, |v| v != "cpu");
+        let options = AppOptions {
+            compute: ComputeOptions { prefer_gpu },
+            fresh: cli.fresh,
+            open,
+            tab: cli.tab,
+            automation: Some(Automation {
+                train: cli.train,
+                rank: cli.rank,
+                report: cli.report,
+                quit_after: cli.quit_after,
+            }),
+        };
+        let native = eframe::NativeOptions {
+            viewport: egui::ViewportBuilder::default().with_title("VS-GAE Studio").with_inner_size([1280.0, 820.0]),
+            ..Default::default()
+        };
+        eframe::run_native("VS-GAE Studio", native, Box::new(|cc| Ok(Box::new(StudioApp::with_options(cc, options)))))
+            .map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
 
 #[cfg(not(target_arch = "wasm32"))]
-fn main() -> eframe::Result {
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default().with_title("VS-GAE Studio").with_inner_size([1200.0, 800.0]),
-        ..Default::default()
-    };
-    eframe::run_native("VS-GAE Studio", options, Box::new(|cc| Ok(Box::new(app::StudioApp::new(cc)))))
+fn main() -> anyhow::Result<()> {
+    native::main()
 }
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
     use eframe::wasm_bindgen::JsCast as _;
 
+    eframe::WebLogger::init(log::LevelFilter::Info).ok();
     wasm_bindgen_futures::spawn_local(async {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             log::error!("no document");
@@ -27,12 +100,22 @@ fn main() {
             log::error!("no canvas with id studio_canvas");
             return;
         };
+        // Draw with WebGL and compute on WebGPU: headless Chromium's software WebGPU (SwiftShader)
+        // runs compute but loses its GPU process on a WebGPU canvas, and WebGL draws egui
+        // everywhere.
+        let mut web_options = eframe::WebOptions::default();
+        if let eframe::egui_wgpu::WgpuSetup::CreateNew(setup) = &mut web_options.wgpu_options.wgpu_setup {
+            setup.instance_descriptor.backends = eframe::wgpu::Backends::GL;
+        }
         let result = eframe::WebRunner::new()
-            .start(canvas, eframe::WebOptions::default(), Box::new(|cc| Ok(Box::new(app::StudioApp::new(cc)))))
+            .start(canvas, web_options, Box::new(|cc| Ok(Box::new(vsgae_studio::StudioApp::new(cc)))))
             .await;
         if let Some(loading) = document.get_element_by_id("loading_text") {
             match result {
-                Ok(()) => loading.remove(),
+                // Hidden, not removed: a later panic shows its message there.
+                Ok(()) => {
+                    let _ = loading.set_attribute("hidden", "");
+                }
                 Err(error) => loading.set_inner_html(&format!("<p>VS-GAE Studio failed to start: {error:?}</p>")),
             }
         }

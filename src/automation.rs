@@ -1,0 +1,74 @@
+//! Scripted runs of the native app (`--train`, `--rank`, `--report`, `--quit-after`): press
+//! Start or Rank once the engine is ready, write the status to a file while running, and close
+//! after a while. Used to measure the app for real, in a window, without a person at it.
+
+use std::path::PathBuf;
+
+use web_time::Instant;
+
+use crate::StudioApp;
+use crate::compute::{Command, TrainRequest};
+use crate::settings::Tab;
+use crate::status::StatusClock;
+
+/// What to do without a person at the app.
+#[derive(Debug, Clone, Default)]
+pub struct Automation {
+    /// Start training (the train panel's form, predictor) once a labelled dataset is loaded.
+    pub train: bool,
+    /// Rank the search space once the engine is ready.
+    pub rank: bool,
+    /// Write the status JSON here, four times a second.
+    pub report: Option<PathBuf>,
+    /// Close the window after this many seconds.
+    pub quit_after: Option<f64>,
+}
+
+/// An [`Automation`] under way.
+#[derive(Debug)]
+pub struct AutomationRun {
+    plan: Automation,
+    started: Instant,
+    trained: bool,
+    ranked: bool,
+    clock: StatusClock,
+}
+
+impl AutomationRun {
+    pub fn new(plan: Automation) -> Self {
+        Self { plan, started: Instant::now(), trained: false, ranked: false, clock: StatusClock::default() }
+    }
+
+    /// Runs once per frame.
+    pub fn tick(&mut self, app: &mut StudioApp, ctx: &egui::Context) {
+        let ready = app.shared.models.is_some();
+        if self.plan.train && !self.trained && ready && app.shared.dataset.as_ref().is_some_and(|d| d.labelled) {
+            self.trained = true;
+            app.settings.tab = Tab::Train;
+            let form = &app.settings.train;
+            app.compute().send(Command::StartTraining(TrainRequest::Predictor {
+                config: form.predictor.clone(),
+                backend: form.backend,
+            }));
+        }
+        if self.plan.rank && !self.ranked && ready {
+            self.ranked = true;
+            app.settings.tab = Tab::Predict;
+            app.compute().send(Command::RankSpace { top: app.settings.predict.top });
+        }
+        if let Some(path) = &self.plan.report
+            && self.clock.due()
+        {
+            let temporary = path.with_extension("tmp");
+            let written = std::fs::write(&temporary, crate::status::status_json(app))
+                .and_then(|()| std::fs::rename(&temporary, path));
+            if let Err(error) = written {
+                log::error!("{}: {error}", path.display());
+            }
+        }
+        if self.plan.quit_after.is_some_and(|seconds| self.started.elapsed().as_secs_f64() > seconds) {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+        ctx.request_repaint_after(web_time::Duration::from_millis(250));
+    }
+}

@@ -1,0 +1,169 @@
+//! What the GUI asks of the engine, and what the engine reports back.
+
+use std::sync::Arc;
+
+use nasbench::{Cell, Dataset, DatasetSummary};
+use vsgae::decoding::DecodedGraph;
+use vsgae::latent::Interpolation;
+use vsgae::training::TrainingEvent;
+use vsgae::{PredictorTrainingConfig, VsGaeTrainingConfig};
+
+use super::backend::BackendChoice;
+
+/// A request to the engine.
+pub enum Command {
+    /// Parse a file (any supported format, detected from its content) into the current dataset.
+    LoadFile {
+        name: String,
+        bytes: Vec<u8>,
+    },
+    /// Make the generated search space (423,624 cells, no labels) the current dataset.
+    LoadSpace,
+    /// Predict the accuracy of some cells; answered by [`Event::Predictions`] with the same `request`.
+    Predict {
+        request: u64,
+        cells: Vec<Cell>,
+    },
+    /// Predict every cell of the search space and report the best `top`.
+    RankSpace {
+        top: usize,
+    },
+    /// Decode `steps` points between the latents of `from` and `to`.
+    Interpolate {
+        from: Cell,
+        to: Cell,
+        steps: usize,
+        how: Interpolation,
+    },
+    /// Encode (at most `max_cells` of) the current dataset and project the latents to 2-D.
+    LatentMap {
+        max_cells: usize,
+    },
+    StartTraining(TrainRequest),
+    /// Pause (`true`) or continue (`false`) the training run.
+    PauseTraining(bool),
+    StopTraining,
+    /// Write a checkpoint of the training run into a folder (native only).
+    SaveCheckpoint {
+        dir: std::path::PathBuf,
+    },
+    /// Continue a checkpointed run on the current dataset (native only).
+    ResumeTraining {
+        dir: std::path::PathBuf,
+        backend: BackendChoice,
+    },
+    /// Use the trained model for predictions (predictor) or the latent panel (VS-GAE).
+    UseTrainedModel,
+}
+
+/// What to train.
+#[derive(Debug, Clone)]
+pub enum TrainRequest {
+    Predictor { config: PredictorTrainingConfig, backend: BackendChoice },
+    VsGae { config: VsGaeTrainingConfig, backend: BackendChoice },
+}
+
+/// The current dataset, as the GUI shows it.
+#[derive(Debug)]
+pub struct DatasetInfo {
+    pub name: String,
+    pub format: String,
+    pub dataset: Dataset,
+    pub summary: DatasetSummary,
+    /// Whether the cells carry the predictor's target metric.
+    pub labelled: bool,
+}
+
+/// One decoded point of an interpolation.
+#[derive(Debug, Clone)]
+pub struct InterpolationPoint {
+    pub graph: DecodedGraph,
+    /// The decoding as a NAS-Bench-101 cell, where it is one.
+    pub cell: Option<Cell>,
+    pub predicted: Option<f64>,
+}
+
+/// One cell of the latent map.
+#[derive(Debug, Clone)]
+pub struct LatentPoint {
+    pub position: [f32; 2],
+    pub cell: Cell,
+    pub accuracy: Option<f64>,
+}
+
+/// Where a training run stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TrainingState {
+    Running { device: String },
+    Paused,
+    Finished,
+    Stopped,
+    Failed(String),
+}
+
+/// A report from the engine.
+#[derive(Debug)]
+pub enum Event {
+    /// The devices are chosen and the embedded models loaded (or not, with why).
+    Ready {
+        backend: String,
+        models: Result<String, String>,
+        /// Why there is no GPU device, where there is none.
+        gpu_error: Option<String>,
+    },
+    DatasetLoaded(Arc<DatasetInfo>),
+    /// A file could not be read; the message names the file and the problem.
+    LoadFailed {
+        name: String,
+        message: String,
+    },
+    Predictions {
+        request: u64,
+        cells: Vec<Cell>,
+        values: Vec<f64>,
+    },
+    /// How far a long job has come (`done` of `total`).
+    Progress {
+        job: &'static str,
+        done: usize,
+        total: usize,
+    },
+    Ranking {
+        top: Vec<(Cell, f64)>,
+        cells: usize,
+        seconds: f64,
+    },
+    Interpolation(Vec<InterpolationPoint>),
+    LatentMap(Vec<LatentPoint>),
+    Training(TrainingEvent),
+    TrainingState(TrainingState),
+    /// A model trained here now serves the app.
+    ModelReplaced {
+        which: &'static str,
+    },
+    /// Something the user should read, such as a failed job.
+    Notice(String),
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(command_name(self))
+    }
+}
+
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::LoadFile { .. } => "LoadFile",
+        Command::LoadSpace => "LoadSpace",
+        Command::Predict { .. } => "Predict",
+        Command::RankSpace { .. } => "RankSpace",
+        Command::Interpolate { .. } => "Interpolate",
+        Command::LatentMap { .. } => "LatentMap",
+        Command::StartTraining(_) => "StartTraining",
+        Command::PauseTraining(_) => "PauseTraining",
+        Command::StopTraining => "StopTraining",
+        Command::SaveCheckpoint { .. } => "SaveCheckpoint",
+        Command::ResumeTraining { .. } => "ResumeTraining",
+        Command::UseTrainedModel => "UseTrainedModel",
+    }
+}

@@ -1,0 +1,262 @@
+//! The engine: devices, models, the current dataset and the training run. Every job here is
+//! `async` with asynchronous readback, so the same code runs on the worker thread (blocked on)
+//! and in the browser (awaited between turns of the event loop).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use nasbench::{Cell, Dataset, MetricKey, Record};
+use rand_chacha::ChaCha8Rng;
+use vsgae::latent::{interpolate, principal_plane};
+use vsgae::{Predictor, VsGae};
+use web_time::Instant;
+
+use super::backend::{BackendChoice, ComputeDevices};
+use super::commands::{Command, DatasetInfo, Event, InterpolationPoint, LatentPoint};
+use super::handle::{ComputeOptions, EventSender};
+use super::platform::pause;
+use super::training::TrainingRun;
+
+/// Cells per inference batch.
+pub const INFERENCE_CHUNK: usize = 4096;
+
+/// A model with the device its weights live on.
+pub(crate) struct Loaded<M> {
+    pub model: M,
+    pub device: Device,
+    pub max_nodes: usize,
+}
+
+pub(crate) struct Engine {
+    pub devices: ComputeDevices,
+    pub predictor: Option<Loaded<Predictor>>,
+    pub vsgae: Option<Loaded<VsGae>>,
+    pub dataset: Option<Arc<DatasetInfo>>,
+    pub space: Option<Arc<Vec<Cell>>>,
+    pub training: Option<TrainingRun>,
+    pub events: EventSender,
+    pub cancel: Arc<AtomicBool>,
+    rng: ChaCha8Rng,
+}
+
+/// The engine's life: choose devices, load the embedded models, then serve commands and train
+/// in bounded steps until the GUI goes away.
+pub(crate) async fn run(
+    options: ComputeOptions,
+    commands: Receiver<Command>,
+    events: EventSender,
+    cancel: Arc<AtomicBool>,
+) {
+    let devices = ComputeDevices::acquire(options.prefer_gpu).await;
+    let mut engine = Engine {
+        devices,
+        predictor: None,
+        vsgae: None,
+        dataset: None,
+        space: None,
+        training: None,
+        events,
+        cancel,
+        rng: nasbench::split::rng(0),
+    };
+    let models = engine.load_embedded_models();
+    let gpu_error = engine.devices.gpu_error.clone();
+    engine.events.send(Event::Ready { backend: engine.devices.description.clone(), models, gpu_error });
+    loop {
+        let mut worked = false;
+        loop {
+            match commands.try_recv() {
+                Ok(command) => {
+                    engine.handle(command).await;
+                    worked = true;
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => return,
+            }
+        }
+        if engine.train_slice().await {
+            worked = true;
+        }
+        // Natively the thread naps when idle; on the web every turn goes back to the page.
+        pause(if worked { 0 } else { 10 }).await;
+    }
+}
+
+impl Engine {
+    fn load_embedded_models(&mut self) -> Result<String, String> {
+        let device = self.devices.device(BackendChoice::Gpu);
+        let (predictor_config, predictor) = crate::embedded::predictor(&device).map_err(|e| e.to_string())?;
+        self.predictor = Some(Loaded { model: predictor, device: device.clone(), max_nodes: 0 });
+        let (vae_config, vsgae) = crate::embedded::vsgae(&device).map_err(|e| e.to_string())?;
+        let max_nodes = vae_config.model.max_nodes;
+        self.vsgae = Some(Loaded { model: vsgae, device, max_nodes });
+        Ok(format!(
+            "predictor (target {}, {} epochs) and VS-GAE ({} epochs; see data/README.md)",
+            predictor_config.target, predictor_config.epochs, vae_config.epochs
+        ))
+    }
+
+    async fn handle(&mut self, command: Command) {
+        match command {
+            Command::LoadFile { name, bytes } => self.load_file(name, &bytes),
+            Command::LoadSpace => {
+                let cells = self.space().await;
+                let mut dataset = Dataset::new();
+                for cell in cells.iter() {
+                    dataset.push(Record::new(*cell));
+                }
+                self.set_dataset("generated search space".to_owned(), "generated".to_owned(), dataset);
+            }
+            Command::Predict { request, cells } => {
+                if let Some(values) = self.predict(&cells).await {
+                    self.events.send(Event::Predictions { request, cells, values });
+                }
+            }
+            Command::RankSpace { top } => self.rank_space(top).await,
+            Command::Interpolate { from, to, steps, how } => self.interpolate(from, to, steps, how).await,
+            Command::LatentMap { max_cells } => self.latent_map(max_cells).await,
+            Command::StartTraining(request) => self.start_training(request),
+            Command::PauseTraining(paused) => self.pause_training(paused),
+            Command::StopTraining => self.stop_training(),
+            Command::SaveCheckpoint { dir } => self.save_checkpoint(&dir),
+            Command::ResumeTraining { dir, backend } => self.resume_training(&dir, backend),
+            Command::UseTrainedModel => self.use_trained_model(),
+        }
+    }
+
+    fn notice(&self, message: impl Into<String>) {
+        self.events.send(Event::Notice(message.into()));
+    }
+
+    fn load_file(&mut self, name: String, bytes: &[u8]) {
+        match nasbench::formats::read_bytes(bytes) {
+            Ok((format, dataset)) => self.set_dataset(name, format.name().to_owned(), dataset),
+            Err(error) => self.events.send(Event::LoadFailed { message: format!("{name}: {error}"), name }),
+        }
+    }
+
+    fn set_dataset(&mut self, name: String, format: String, dataset: Dataset) {
+        let summary = dataset.summary();
+        let labelled = summary.metrics.contains_key(&MetricKey::VAL_ACC_108);
+        let info = Arc::new(DatasetInfo { name, format, dataset, summary, labelled });
+        self.dataset = Some(info.clone());
+        self.events.send(Event::DatasetLoaded(info));
+    }
+
+    /// The search space, enumerated once.
+    pub async fn space(&mut self) -> Arc<Vec<Cell>> {
+        if let Some(space) = &self.space {
+            return space.clone();
+        }
+        self.events.send(Event::Progress { job: "enumerating the search space", done: 0, total: 6 });
+        let mut cells = Vec::with_capacity(nasbench::space::UNIQUE_CELLS);
+        for vertices in 2..=nasbench::MAX_VERTICES {
+            cells.extend(nasbench::space::enumerate_vertices(vertices).into_iter().map(|c| c.cell));
+            self.events.send(Event::Progress {
+                job: "enumerating the search space",
+                done: vertices - 1,
+                total: nasbench::MAX_VERTICES - 1,
+            });
+            pause(0).await;
+        }
+        let space = Arc::new(cells);
+        self.space = Some(space.clone());
+        space
+    }
+
+    pub async fn predict(&self, cells: &[Cell]) -> Option<Vec<f64>> {
+        let Some(loaded) = &self.predictor else {
+            self.notice("no predictor is loaded");
+            return None;
+        };
+        Some(vsgae::training::predictor::predict_async(&loaded.model, cells, &loaded.device, INFERENCE_CHUNK).await)
+    }
+
+    /// The VS-GAE's latent means of `cells`, in chunks (reporting progress and yielding
+    /// between them), as rows of `dim` values; `None` without a VS-GAE or when cancelled.
+    async fn encode(&self, cells: &[Cell]) -> Option<(Vec<f32>, usize)> {
+        const JOB: &str = "encoding cells";
+        let loaded = self.vsgae.as_ref()?;
+        let mut dim = 0;
+        let mut latents = Vec::new();
+        for part in cells.chunks(512) {
+            if self.cancelled() {
+                self.notice("encoding cancelled");
+                return None;
+            }
+            let means = vsgae::abilities::encode_means(&loaded.model, part, &loaded.device, 512);
+            dim = means.dims()[1];
+            latents.extend(vsgae::readback::floats_async(means).await);
+            self.events.send(Event::Progress { job: JOB, done: latents.len() / dim.max(1), total: cells.len() });
+            pause(0).await;
+        }
+        Some((latents, dim))
+    }
+
+    async fn interpolate(&mut self, from: Cell, to: Cell, steps: usize, how: vsgae::latent::Interpolation) {
+        let Some((latents, dim)) = self.encode(&[from, to]).await else {
+            self.notice("no VS-GAE is loaded");
+            return;
+        };
+        if latents.len() != 2 * dim {
+            self.notice("encoding the two cells failed");
+            return;
+        }
+        let points = interpolate(&latents[..dim], &latents[dim..], steps.clamp(2, 64), how);
+        let rows = points.len();
+        let Some(loaded) = &self.vsgae else { return };
+        let flat: Vec<f32> = points.into_iter().flatten().collect();
+        let z = Tensor::<2>::from_data(TensorData::new(flat, [rows, dim]), &loaded.device);
+        let graphs = loaded.model.decoder.decode_async(z, loaded.max_nodes, &mut self.rng).await;
+        let cells: Vec<Cell> = graphs.iter().filter_map(|g| g.to_cell()).collect();
+        let mut predicted = self.predict(&cells).await.unwrap_or_default().into_iter();
+        let points = graphs
+            .into_iter()
+            .map(|graph| {
+                let cell = graph.to_cell();
+                let predicted = cell.and_then(|_| predicted.next());
+                InterpolationPoint { graph, cell, predicted }
+            })
+            .collect();
+        self.events.send(Event::Interpolation(points));
+    }
+
+    async fn latent_map(&mut self, max_cells: usize) {
+        self.cancel.store(false, Ordering::Relaxed);
+        let Some(info) = self.dataset.clone() else {
+            self.notice("load a dataset first");
+            return;
+        };
+        let records = info.dataset.records();
+        // `max_cells` cells spread evenly over the dataset (all of them where it is smaller).
+        let count = max_cells.min(records.len());
+        let chosen: Vec<&Record> = (0..count).map(|k| &records[k * records.len() / count]).collect();
+        let cells: Vec<Cell> = chosen.iter().map(|r| r.cell).collect();
+        let Some((latents, dim)) = self.encode(&cells).await else {
+            self.notice("no VS-GAE is loaded");
+            return;
+        };
+        let plane = principal_plane(&latents, dim);
+        let points = plane
+            .into_iter()
+            .zip(chosen)
+            .map(|(position, record)| LatentPoint {
+                position,
+                cell: record.cell,
+                accuracy: record.mean(MetricKey::VAL_ACC_108),
+            })
+            .collect();
+        self.events.send(Event::LatentMap(points));
+    }
+
+    /// Whether the GUI asked the running job to stop; clears the request.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.swap(false, Ordering::Relaxed)
+    }
+
+    pub fn elapsed_seconds(started: Instant) -> f64 {
+        started.elapsed().as_secs_f64()
+    }
+}

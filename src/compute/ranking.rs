@@ -1,0 +1,36 @@
+//! Ranking the whole search space by predicted accuracy.
+
+use nasbench::Cell;
+use web_time::Instant;
+
+use super::commands::Event;
+use super::engine::{Engine, INFERENCE_CHUNK};
+use super::platform::pause;
+
+const JOB: &str = "ranking the search space";
+
+impl Engine {
+    /// Predicts every cell of the space in chunks (yielding between them) and reports the best
+    /// `top`, with the time from the request to the last prediction.
+    pub(crate) async fn rank_space(&mut self, top: usize) {
+        let started = Instant::now();
+        self.cancel.store(false, std::sync::atomic::Ordering::Relaxed);
+        let space = self.space().await;
+        let mut scored: Vec<(Cell, f64)> = Vec::with_capacity(space.len());
+        for chunk in space.chunks(INFERENCE_CHUNK * 4) {
+            if self.cancelled() {
+                self.events.send(Event::Notice("ranking cancelled".to_owned()));
+                return;
+            }
+            let Some(values) = self.predict(chunk).await else { return };
+            scored.extend(chunk.iter().copied().zip(values));
+            self.events.send(Event::Progress { job: JOB, done: scored.len(), total: space.len() });
+            pause(0).await;
+        }
+        let seconds = Engine::elapsed_seconds(started);
+        let count = scored.len();
+        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
+        scored.truncate(top);
+        self.events.send(Event::Ranking { top: scored, cells: count, seconds });
+    }
+}

@@ -1,0 +1,26 @@
+//! VS-GAE Studio: predict the accuracy of NAS-Bench-101 cells, train the paper's models, draw
+//! decoded cells and walk the VS-GAE's latent space, natively (wgpu) and in the browser (WebGPU,
+//! or Burn's CPU backend where the browser has no WebGPU adapter).
+//!
+//! - [`StudioApp`]: the eframe app; one file per panel in [`panels`].
+//! - [`compute`]: the engine that owns the models, behind a command queue and an event stream.
+//! - [`embedded`]: the shipped models, built into the binary.
+
+mod app;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod automation;
+pub mod compute;
+pub mod embedded;
+mod files;
+mod frame_stats;
+pub mod panels;
+mod settings;
+mod shared;
+pub mod status;
+#[cfg(target_arch = "wasm32")]
+mod web_page;
+pub mod widgets;
+
+pub use app::{AppOptions, StudioApp};
+pub use settings::{Settings, Tab};
+pub use shared::Shared;

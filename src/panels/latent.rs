@@ -1,0 +1,200 @@
+//! The latent panel: interpolate between two cells' VS-GAE latents and show the decoded strip,
+//! and map the dataset's latents to 2-D (PCA) coloured by accuracy; click a point to open it.
+
+use egui::Color32;
+use egui_plot::{Plot, PlotPoints, Points};
+use nasbench::{Cell, ModuleHash, Op};
+use serde::{Deserialize, Serialize};
+use vsgae::latent::Interpolation;
+
+use crate::compute::{Command, ComputeHandle, InterpolationPoint, LatentPoint};
+use crate::panels::percent;
+use crate::shared::Shared;
+use crate::widgets::cell_graph::cell_graph_ui;
+
+/// The form; persisted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LatentSettings {
+    pub from_hash: String,
+    pub to_hash: String,
+    pub steps: usize,
+    pub how: Interpolation,
+    pub map_cells: usize,
+}
+
+impl Default for LatentSettings {
+    fn default() -> Self {
+        Self { from_hash: String::new(), to_hash: String::new(), steps: 8, how: Interpolation::Linear, map_cells: 2000 }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct LatentPanel {
+    pub strip: Vec<InterpolationPoint>,
+    pub map: Vec<LatentPoint>,
+    message: Option<String>,
+}
+
+/// Colour for an accuracy in `[low, high]`: blue (low) to yellow (high); grey where unknown.
+fn accuracy_color(accuracy: Option<f64>, low: f64, high: f64) -> Color32 {
+    let Some(a) = accuracy else { return Color32::GRAY };
+    let t = ((a - low) / (high - low).max(1e-9)).clamp(0.0, 1.0) as f32;
+    Color32::from_rgb((40.0 + 215.0 * t) as u8, (60.0 + 160.0 * t) as u8, (200.0 * (1.0 - t)) as u8)
+}
+
+impl LatentPanel {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        settings: &mut LatentSettings,
+        picked: &mut [Option<Cell>; 2],
+        shared: &mut Shared,
+        compute: &ComputeHandle,
+    ) {
+        for (k, slot) in picked.iter_mut().enumerate() {
+            if let Some(cell) = slot.take() {
+                let hash = cell.hash().to_string();
+                if k == 0 { settings.from_hash = hash } else { settings.to_hash = hash }
+            }
+        }
+        ui.horizontal(|ui| {
+            ui.label("From hash");
+            let from = ui.add(egui::TextEdit::singleline(&mut settings.from_hash).desired_width(260.0));
+            shared.anchor("from_hash", &from);
+            ui.label("to hash");
+            let to = ui.add(egui::TextEdit::singleline(&mut settings.to_hash).desired_width(260.0));
+            shared.anchor("to_hash", &to);
+        });
+        ui.horizontal(|ui| {
+            ui.label("Steps");
+            ui.add(egui::DragValue::new(&mut settings.steps).range(2..=32));
+            ui.selectable_value(&mut settings.how, Interpolation::Linear, "linear");
+            ui.selectable_value(&mut settings.how, Interpolation::Spherical, "spherical");
+            let button = ui.button("Interpolate");
+            shared.anchor("Interpolate", &button);
+            if button.clicked() {
+                match (find(shared, &settings.from_hash), find(shared, &settings.to_hash)) {
+                    (Ok(from), Ok(to)) => {
+                        self.message = None;
+                        compute.send(Command::Interpolate { from, to, steps: settings.steps, how: settings.how });
+                    }
+                    (Err(e), _) | (_, Err(e)) => self.message = Some(e),
+                }
+            }
+        });
+        ui.label("Pick the cells with the A and B buttons of the data panel's table, or paste their hashes.");
+        if let Some(message) = &self.message {
+            ui.colored_label(ui.visuals().error_fg_color, message);
+        }
+        self.strip_ui(ui, shared);
+        ui.separator();
+        self.map_ui(ui, settings, shared, compute);
+    }
+
+    fn strip_ui(&self, ui: &mut egui::Ui, shared: &mut Shared) {
+        if self.strip.is_empty() {
+            return;
+        }
+        egui::ScrollArea::horizontal().id_salt("strip").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for (k, point) in self.strip.iter().enumerate() {
+                    ui.vertical(|ui| {
+                        let ops: Vec<_> = point
+                            .graph
+                            .types
+                            .iter()
+                            .map(|&t| Op::from_node_att(i64::from(t)).unwrap_or(Op::Output))
+                            .collect();
+                        let (response, _) =
+                            cell_graph_ui(ui, &ops, &point.graph.edges, egui::vec2(120.0, 150.0), None, None);
+                        let validity = match (&point.cell, point.graph.is_valid()) {
+                            (Some(_), _) => "valid cell",
+                            (None, true) => "valid DAG, not a cell",
+                            (None, false) => "invalid",
+                        };
+                        ui.label(format!("{k}: {validity}"));
+                        if let Some(p) = point.predicted {
+                            ui.label(format!("predicted {}", percent(p)));
+                        }
+                        if let Some(cell) = point.cell
+                            && response.on_hover_text("Open in the cell panel").clicked()
+                        {
+                            shared.open_cell = Some(cell);
+                        }
+                    });
+                }
+            });
+        });
+    }
+
+    fn map_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        settings: &mut LatentSettings,
+        shared: &mut Shared,
+        compute: &ComputeHandle,
+    ) {
+        ui.horizontal(|ui| {
+            ui.label("Latent map of up to");
+            let cells = ui.add(egui::DragValue::new(&mut settings.map_cells).range(100..=50_000));
+            shared.anchor("map_cells", &cells);
+            ui.label("cells of the current dataset");
+            let button = ui.button("Map");
+            shared.anchor("Map", &button);
+            if button.clicked() {
+                compute.send(Command::LatentMap { max_cells: settings.map_cells });
+            }
+        });
+        if self.map.is_empty() {
+            return;
+        }
+        let known: Vec<f64> = self.map.iter().filter_map(|p| p.accuracy).collect();
+        let low = known.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = known.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // One series per colour band, so the plot draws each with its own colour.
+        const BANDS: usize = 10;
+        let mut bands: Vec<Vec<[f64; 2]>> = vec![Vec::new(); BANDS + 1];
+        for p in &self.map {
+            let band = p.accuracy.map_or(BANDS, |a| {
+                (((a - low) / (high - low).max(1e-9)) * (BANDS - 1) as f64).round().clamp(0.0, (BANDS - 1) as f64)
+                    as usize
+            });
+            bands[band].push([f64::from(p.position[0]), f64::from(p.position[1])]);
+        }
+        ui.label(format!(
+            "{} cells; colour: validation accuracy from {} (blue) to {} (yellow); click a point to open it",
+            self.map.len(),
+            if low.is_finite() { percent(low) } else { "—".to_owned() },
+            if high.is_finite() { percent(high) } else { "—".to_owned() }
+        ));
+        let response = Plot::new("latent_map").data_aspect(1.0).show(ui, |plot| {
+            for (band, points) in bands.into_iter().enumerate() {
+                let accuracy = (band < BANDS).then(|| low + (high - low) * band as f64 / (BANDS - 1) as f64);
+                let color = accuracy_color(accuracy, low, high);
+                plot.points(Points::new(format!("band {band}"), PlotPoints::from(points)).color(color).radius(2.0));
+            }
+            plot.pointer_coordinate()
+        });
+        if response.response.clicked()
+            && let Some(at) = response.inner
+        {
+            let nearest = self.map.iter().min_by(|a, b| {
+                let d = |p: &LatentPoint| {
+                    (f64::from(p.position[0]) - at.x).powi(2) + (f64::from(p.position[1]) - at.y).powi(2)
+                };
+                d(a).total_cmp(&d(b))
+            });
+            if let Some(point) = nearest {
+                shared.open_cell = Some(point.cell);
+            }
+        }
+    }
+}
+
+/// The cell with this hash in the current dataset.
+fn find(shared: &Shared, hash: &str) -> Result<Cell, String> {
+    let parsed: ModuleHash = hash.trim().parse().map_err(|_| format!("{hash:?} is not a 32-digit hash"))?;
+    let dataset = shared.dataset.as_ref().ok_or("load a dataset (or the search space) to look up hashes")?;
+    dataset.dataset.get(&parsed).map(|r| r.cell).ok_or_else(|| format!("{hash} is not in {}", dataset.name))
+}

@@ -1,0 +1,211 @@
+//! The predict panel: paste cells (or predict the whole current dataset) and get predicted
+//! accuracies; rank the whole search space by predicted accuracy.
+
+use nasbench::Cell;
+use nasbench::cell::{parse_adjacency_rows, parse_operations};
+use serde::{Deserialize, Serialize};
+use vsgae::metrics::RegressionMetrics;
+
+use crate::compute::{Command, ComputeHandle};
+use crate::panels::percent;
+use crate::shared::Shared;
+
+/// The form; persisted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PredictSettings {
+    /// One cell per line: adjacency rows, then `|`, then ops (our CSV's columns).
+    pub text: String,
+    pub top: usize,
+}
+
+impl Default for PredictSettings {
+    fn default() -> Self {
+        Self {
+            text: "0111010,0000001,0000001,0000100,0000001,0000001,0000000 | \
+                   input,conv1x1-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,conv3x3-bn-relu,maxpool3x3,output"
+                .to_owned(),
+            top: 20,
+        }
+    }
+}
+
+/// The best cells of the search space by predicted accuracy.
+#[derive(Debug, Clone)]
+pub struct Ranking {
+    pub top: Vec<(Cell, f64)>,
+    /// How many cells were predicted, and in how many seconds.
+    pub cells: usize,
+    pub seconds: f64,
+}
+
+/// Predictions for a list of cells.
+#[derive(Debug, Default)]
+pub struct PredictionTable {
+    pub request: u64,
+    pub cells: Vec<Cell>,
+    pub values: Vec<f64>,
+}
+
+#[derive(Debug, Default)]
+pub struct PredictPanel {
+    pub pasted: PredictionTable,
+    pub dataset: PredictionTable,
+    pub ranking: Option<Ranking>,
+    errors: Vec<String>,
+}
+
+/// Parses one line `rows | ops` into a cell.
+pub fn parse_line(line: &str) -> Result<Cell, String> {
+    let (rows, ops) = line.split_once(['|', ';']).ok_or("expected `adjacency rows | ops`")?;
+    let adjacency = parse_adjacency_rows(rows.trim()).map_err(|e| e.to_string())?;
+    let ops = parse_operations(&ops.trim().replace(' ', "")).map_err(|e| e.to_string())?;
+    Cell::new(&adjacency, &ops).map_err(|e| e.to_string())
+}
+
+impl PredictPanel {
+    /// Takes predictions the engine sent for one of this panel's requests.
+    pub fn on_predictions(&mut self, request: u64, cells: Vec<Cell>, values: Vec<f64>) {
+        for table in [&mut self.pasted, &mut self.dataset] {
+            if table.request == request {
+                table.cells = cells;
+                table.values = values;
+                return;
+            }
+        }
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        settings: &mut PredictSettings,
+        shared: &mut Shared,
+        compute: &ComputeHandle,
+    ) {
+        ui.label("Cells, one per line: adjacency rows, `|`, ops (as in our CSV).");
+        ui.add(
+            egui::TextEdit::multiline(&mut settings.text).desired_rows(4).desired_width(f32::INFINITY).code_editor(),
+        );
+        ui.horizontal(|ui| {
+            if ui.button("Predict these cells").clicked() {
+                let (cells, errors): (Vec<_>, Vec<_>) = settings
+                    .text
+                    .lines()
+                    .enumerate()
+                    .filter(|(_, line)| !line.trim().is_empty())
+                    .map(|(k, line)| parse_line(line).map_err(|e| format!("line {}: {e}", k + 1)))
+                    .partition(Result::is_ok);
+                self.errors = errors.into_iter().filter_map(Result::err).collect();
+                let cells: Vec<Cell> = cells.into_iter().filter_map(Result::ok).collect();
+                self.pasted = PredictionTable { request: shared.next_request(), ..Default::default() };
+                if !cells.is_empty() {
+                    compute.send(Command::Predict { request: self.pasted.request, cells });
+                }
+            }
+            let dataset = shared.dataset.clone();
+            if ui.add_enabled(dataset.is_some(), egui::Button::new("Predict the current dataset")).clicked()
+                && let Some(info) = dataset
+            {
+                self.dataset = PredictionTable { request: shared.next_request(), ..Default::default() };
+                let cells = info.dataset.records().iter().map(|r| r.cell).collect();
+                compute.send(Command::Predict { request: self.dataset.request, cells });
+            }
+        });
+        for error in &self.errors {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        table_ui(ui, "pasted_predictions", &self.pasted, shared, 50);
+        self.dataset_ui(ui, shared);
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.label("Rank the whole search space; show the top");
+            ui.add(egui::DragValue::new(&mut settings.top).range(1..=1000));
+            let button = ui.button("Rank");
+            shared.anchor("Rank", &button);
+            if button.clicked() {
+                compute.send(Command::RankSpace { top: settings.top });
+            }
+            let cancel = ui.button("Cancel");
+            shared.anchor("Cancel", &cancel);
+            if cancel.clicked() {
+                compute.cancel_job();
+            }
+        });
+        if let Some(Ranking { top, cells, seconds }) = &self.ranking {
+            ui.label(format!(
+                "{cells} cells predicted in {seconds:.2} s ({:.0} cells/s)",
+                *cells as f64 / seconds.max(1e-9)
+            ));
+            let table = PredictionTable {
+                request: 0,
+                cells: top.iter().map(|(c, _)| *c).collect(),
+                values: top.iter().map(|(_, v)| *v).collect(),
+            };
+            table_ui(ui, "ranking", &table, shared, top.len());
+        }
+    }
+
+    fn dataset_ui(&self, ui: &mut egui::Ui, shared: &Shared) {
+        if self.dataset.values.is_empty() {
+            return;
+        }
+        let pairs: Vec<(f64, f64)> = self
+            .dataset
+            .cells
+            .iter()
+            .zip(&self.dataset.values)
+            .filter_map(|(c, &p)| shared.true_accuracy(c).map(|t| (p, t)))
+            .collect();
+        if pairs.is_empty() {
+            ui.label(format!(
+                "{} cells predicted (the dataset has no accuracies to compare with).",
+                self.dataset.values.len()
+            ));
+            return;
+        }
+        let (predicted, truth): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+        let m = RegressionMetrics::compute(&predicted, &truth);
+        ui.label(format!(
+            "{} cells of the dataset: RMSE {:.4}, Kendall τ {:.3}, Spearman ρ {:.3}, R² {:.3}",
+            m.n, m.rmse, m.kendall_tau, m.spearman, m.r2
+        ));
+    }
+}
+
+fn table_ui(ui: &mut egui::Ui, id: &str, table: &PredictionTable, shared: &mut Shared, limit: usize) {
+    if table.values.is_empty() {
+        return;
+    }
+    egui::ScrollArea::vertical().id_salt(id).max_height(260.0).show(ui, |ui| {
+        egui::Grid::new(id).striped(true).num_columns(5).show(ui, |ui| {
+            for name in ["#", "hash", "ops", "predicted", "measured"] {
+                ui.strong(name);
+            }
+            ui.end_row();
+            for (k, (cell, value)) in table.cells.iter().zip(&table.values).take(limit).enumerate() {
+                ui.label((k + 1).to_string());
+                if ui.link(cell.hash().to_string()).on_hover_text("Open in the cell panel").clicked() {
+                    shared.open_cell = Some(*cell);
+                }
+                ui.label(cell.ops().iter().map(|op| op.short_name()).collect::<Vec<_>>().join(" "));
+                ui.label(percent(*value));
+                ui.label(shared.true_accuracy(cell).map(percent).unwrap_or_else(|| "—".to_owned()));
+                ui.end_row();
+            }
+        });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pasted_lines_become_cells_or_say_what_is_wrong() {
+        let cell = parse_line(&PredictSettings::default().text).unwrap();
+        assert_eq!(cell.hash().to_string(), "28cfc7874f6d200472e1a9dcd8650aa0");
+        assert!(parse_line("0110").unwrap_err().contains("adjacency rows | ops"));
+        assert!(parse_line("01,00 | input,output,output").unwrap_err().contains("operations"));
+        assert!(parse_line("01,00 | input,softmax").unwrap_err().contains("softmax"));
+    }
+}

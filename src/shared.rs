@@ -1,0 +1,99 @@
+//! Runtime state that several panels read: the engine's status, the current dataset, the
+//! prediction cache and requests to open a cell.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use nasbench::{Cell, MetricKey};
+
+use crate::compute::{Command, ComputeHandle, DatasetInfo};
+
+/// Predictions requested by the prediction cache carry this request id.
+pub const CACHE_REQUEST: u64 = 0;
+
+/// A long job's progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub job: &'static str,
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Shared {
+    /// What inference runs on; `None` until the engine is ready.
+    pub backend: Option<String>,
+    /// The embedded models, or why they did not load.
+    pub models: Option<Result<String, String>>,
+    pub dataset: Option<Arc<DatasetInfo>>,
+    /// The last file that failed to load, with why.
+    pub load_error: Option<String>,
+    predictions: HashMap<Cell, f64>,
+    pending: HashSet<Cell>,
+    pub progress: Option<Progress>,
+    /// The latest notices from the engine, newest last.
+    pub notices: Vec<String>,
+    /// A cell another panel asked the cell panel to open.
+    pub open_cell: Option<Cell>,
+    /// Milliseconds from start (page load on the web) to the first prediction.
+    pub first_prediction_ms: Option<f64>,
+    /// Where the main controls are on screen (for the page's status, which the browser test
+    /// clicks through).
+    pub anchors: std::collections::BTreeMap<&'static str, [f32; 4]>,
+    next_request: u64,
+}
+
+impl Shared {
+    /// The predicted accuracy of `cell`, asking the engine for it the first time.
+    pub fn prediction(&mut self, cell: &Cell, compute: &ComputeHandle) -> Option<f64> {
+        if let Some(value) = self.predictions.get(cell) {
+            return Some(*value);
+        }
+        if self.backend.is_some() && self.pending.insert(*cell) {
+            compute.send(Command::Predict { request: CACHE_REQUEST, cells: vec![*cell] });
+        }
+        None
+    }
+
+    /// The predicted accuracy of `cell`, if it has arrived.
+    pub fn cached_prediction(&self, cell: &Cell) -> Option<f64> {
+        self.predictions.get(cell).copied()
+    }
+
+    /// Remembers predictions the engine sent back.
+    pub fn store_predictions(&mut self, cells: &[Cell], values: &[f64]) {
+        for (cell, value) in cells.iter().zip(values) {
+            self.pending.remove(cell);
+            self.predictions.insert(*cell, *value);
+        }
+    }
+
+    /// Forgets every prediction (the predictor changed).
+    pub fn clear_predictions(&mut self) {
+        self.predictions.clear();
+        self.pending.clear();
+    }
+
+    /// The measured validation accuracy at 108 epochs, where the current dataset has the cell.
+    pub fn true_accuracy(&self, cell: &Cell) -> Option<f64> {
+        self.dataset.as_ref()?.dataset.get(&cell.hash())?.mean(MetricKey::VAL_ACC_108)
+    }
+
+    /// A fresh request id for a panel's own predictions.
+    pub fn next_request(&mut self) -> u64 {
+        self.next_request += 1;
+        self.next_request
+    }
+
+    /// Remembers where a control was drawn this frame.
+    pub fn anchor(&mut self, name: &'static str, response: &egui::Response) {
+        let r = response.rect;
+        self.anchors.insert(name, [r.min.x, r.min.y, r.max.x, r.max.y]);
+    }
+
+    pub fn notice(&mut self, message: String) {
+        self.notices.push(message);
+        let excess = self.notices.len().saturating_sub(5);
+        self.notices.drain(..excess);
+    }
+}

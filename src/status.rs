@@ -1,0 +1,78 @@
+//! The app's machine-readable status: backend, timings, progress and where the main controls
+//! are. The web page publishes it in `#studio_status`; the native app writes it to the file
+//! given with `--report`. The browser test and the native measurements read it.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use web_time::{Duration, Instant};
+
+use crate::StudioApp;
+use crate::frame_stats::Spread;
+
+#[derive(Serialize, Debug)]
+struct Status<'a> {
+    backend: Option<&'a str>,
+    models: Option<&'a str>,
+    model_error: Option<&'a str>,
+    dataset_cells: Option<usize>,
+    load_error: Option<&'a str>,
+    cell_hash: Option<String>,
+    cell_predicted: Option<f64>,
+    first_prediction_ms: Option<f64>,
+    frame_intervals: Option<Spread>,
+    ui_times: Option<Spread>,
+    training_steps: usize,
+    training_epochs: usize,
+    strip: usize,
+    map_points: usize,
+    progress: Option<(usize, usize)>,
+    ranking_cells: Option<usize>,
+    ranking_seconds: Option<f64>,
+    anchors: &'a BTreeMap<&'static str, [f32; 4]>,
+    notices: &'a [String],
+}
+
+/// Says when the status is due again (at most four times a second).
+#[derive(Debug, Default)]
+pub struct StatusClock {
+    last: Option<Instant>,
+}
+
+impl StatusClock {
+    pub fn due(&mut self) -> bool {
+        if self.last.is_some_and(|t| t.elapsed() < Duration::from_millis(250)) {
+            return false;
+        }
+        self.last = Some(Instant::now());
+        true
+    }
+}
+
+/// The status as JSON.
+pub fn status_json(app: &StudioApp) -> String {
+    let shared = &app.shared;
+    let cell = app.settings.cell.to_cell().ok();
+    let status = Status {
+        backend: shared.backend.as_deref(),
+        models: shared.models.as_ref().and_then(|m| m.as_ref().ok()).map(String::as_str),
+        model_error: shared.models.as_ref().and_then(|m| m.as_ref().err()).map(String::as_str),
+        dataset_cells: shared.dataset.as_ref().map(|d| d.summary.cells),
+        load_error: shared.load_error.as_deref(),
+        cell_hash: cell.map(|c| c.hash().to_string()),
+        cell_predicted: cell.and_then(|c| shared.cached_prediction(&c)),
+        first_prediction_ms: shared.first_prediction_ms,
+        frame_intervals: app.frames.intervals(),
+        ui_times: app.frames.ui_times(),
+        training_steps: app.train.steps_recorded(),
+        training_epochs: app.train.epochs.len(),
+        strip: app.latent.strip.len(),
+        map_points: app.latent.map.len(),
+        progress: shared.progress.as_ref().map(|p| (p.done, p.total)),
+        ranking_cells: app.predict.ranking.as_ref().map(|r| r.cells),
+        ranking_seconds: app.predict.ranking.as_ref().map(|r| r.seconds),
+        anchors: &shared.anchors,
+        notices: &shared.notices,
+    };
+    serde_json::to_string(&status).unwrap_or_default()
+}

@@ -1,0 +1,158 @@
+//! A native UI smoke test with egui_kittest: every panel opens, a dropped fixture file loads
+//! (and a bad one is reported), a tiny training run starts and stops, and editing a cell
+//! changes its prediction. The engine runs on Burn's CPU backend with the embedded models.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use vsgae_studio::compute::{ComputeOptions, TrainingState};
+use vsgae_studio::panels::cell::CellDraft;
+use vsgae_studio::{AppOptions, StudioApp, Tab};
+
+/// A file as egui hands over a dropped one.
+#[derive(Debug)]
+struct DroppedBytes {
+    path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl egui::DroppedFile for DroppedBytes {
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        Ok(self.bytes.clone())
+    }
+}
+
+fn drop_file(harness: &mut Harness<'_, StudioApp>, name: &str, bytes: Vec<u8>) {
+    harness.input_mut().dropped_files.push(Arc::new(DroppedBytes { path: PathBuf::from(name), bytes }));
+}
+
+/// Steps frames until `done` holds, for up to `seconds`.
+fn run_until(harness: &mut Harness<'_, StudioApp>, what: &str, seconds: u64, done: impl Fn(&StudioApp) -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(seconds) {
+        harness.step();
+        if done(harness.state()) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("timed out after {seconds} s waiting for {what}");
+}
+
+fn shared_fixture(name: &str) -> Option<PathBuf> {
+    match nasbench::shared_data::shared_dir() {
+        Ok(Some(dir)) => Some(dir.join("fixtures").join(name)),
+        Ok(None) => {
+            eprintln!("skipping the fixture part: ../shared is absent");
+            None
+        }
+        Err(error) => panic!("{error}"),
+    }
+}
+
+#[test]
+fn every_panel_works_on_the_embedded_models() {
+    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 820.0)).build_eframe(|cc| {
+        StudioApp::with_options(
+            cc,
+            AppOptions { compute: ComputeOptions { prefer_gpu: false }, fresh: true, ..AppOptions::default() },
+        )
+    });
+    run_until(&mut harness, "the engine and the embedded models", 120, |app| app.shared.models.is_some());
+    assert!(matches!(&harness.state().shared.models, Some(Ok(_))), "{:?}", harness.state().shared.models);
+    assert_eq!(harness.state().shared.backend.as_deref(), Some("CPU (Burn flex)"));
+
+    // The cell panel opens first and predicts the default cell.
+    let default_cell = CellDraft::default().to_cell().unwrap();
+    run_until(&mut harness, "the default cell's prediction", 60, |app| {
+        app.shared.cached_prediction(&default_cell).is_some()
+    });
+    harness.get_by_label("28cfc7874f6d200472e1a9dcd8650aa0");
+    let before = harness.state().shared.cached_prediction(&default_cell).unwrap();
+    assert!((0.0..=1.0).contains(&before), "{before}");
+
+    // Edit: remove vertex 1 (the conv1x1); the cell stays valid and gets its own prediction.
+    harness.get_all_by_label("Remove").next().unwrap().click();
+    harness.run_steps(2);
+    let edited = harness.state().settings.cell.to_cell().unwrap();
+    assert_eq!(edited.n_vertices(), 6);
+    run_until(&mut harness, "the edited cell's prediction", 60, |app| app.shared.cached_prediction(&edited).is_some());
+    let after = harness.state().shared.cached_prediction(&edited).unwrap();
+    assert_ne!(before, after, "the prediction did not change with the cell");
+
+    // An edit that breaks the cell shows why.
+    harness.state_mut().settings.cell.edges.retain(|&(from, _)| from != 0);
+    harness.run_steps(2);
+    harness.get_by_label_contains("Not a valid cell");
+
+    // Every panel opens.
+    for tab in [Tab::Data, Tab::Train, Tab::Latent, Tab::Predict, Tab::Cell] {
+        harness.get_by_label(tab.title()).click();
+        harness.run_steps(2);
+        assert_eq!(harness.state().settings.tab, tab);
+    }
+
+    // A bad file gets a message naming it.
+    drop_file(&mut harness, "noise.pth", vec![0x80, 0x02, 0xff, 0x00, 0x13]);
+    run_until(&mut harness, "the bad file's error", 30, |app| app.shared.load_error.is_some());
+    let error = harness.state().shared.load_error.clone().unwrap();
+    assert!(error.starts_with("noise.pth: "), "{error}");
+    harness.get_by_label(&error);
+
+    let Some(fixture) = shared_fixture("enc_data_sample.zip") else { return };
+    drop_file(&mut harness, "enc_data_sample.zip", std::fs::read(&fixture).unwrap());
+    run_until(&mut harness, "the fixture dataset", 60, |app| app.shared.dataset.is_some());
+    let info = harness.state().shared.dataset.clone().unwrap();
+    // 2,000 records; 43 are repeats of a cell by official hash.
+    assert_eq!((info.summary.records, info.summary.cells), (2000, 1957));
+    assert!(info.labelled);
+    assert_eq!(harness.state().settings.tab, Tab::Data);
+    harness.get_by_label_contains("1957 of 1957 cells");
+
+    // Interpolate between two cells of the dataset and decode the strip.
+    let records = info.dataset.records();
+    harness.state_mut().settings.latent.from_hash = records[0].hash.to_string();
+    harness.state_mut().settings.latent.to_hash = records[1].hash.to_string();
+    harness.state_mut().settings.latent.steps = 5;
+    harness.get_by_label("Latent").click();
+    harness.run_steps(1);
+    harness.get_by_label("Interpolate").click();
+    run_until(&mut harness, "the decoded strip", 60, |app| !app.latent.strip.is_empty());
+    assert_eq!(harness.state().latent.strip.len(), 5);
+
+    // Predict pasted cells.
+    harness.get_by_label("Predict").click();
+    harness.run_steps(1);
+    harness.get_by_label("Predict these cells").click();
+    run_until(&mut harness, "the pasted cell's prediction", 60, |app| !app.predict.pasted.values.is_empty());
+    assert_eq!(harness.state().predict.pasted.values, vec![before]);
+
+    // A tiny predictor run: start it, see an epoch finish, stop it.
+    harness.get_by_label("Train").click();
+    harness.run_steps(1);
+    {
+        let form = &mut harness.state_mut().settings.train;
+        form.backend = vsgae_studio::compute::BackendChoice::Cpu;
+        form.predictor.model.encoder.node_dim = 16;
+        form.predictor.model.encoder.graph_dim = 8;
+        form.predictor.training_size = 5;
+        form.predictor.batch_size = 16;
+        form.predictor.epochs = 1000;
+    }
+    harness.get_by_label("Start").click();
+    run_until(&mut harness, "the first epoch", 120, |app| !app.train.epochs.is_empty());
+    assert!(matches!(harness.state().train.state, Some(TrainingState::Running { .. })));
+    harness.get_by_label("Stop").click();
+    run_until(&mut harness, "the stopped run", 30, |app| app.train.state == Some(TrainingState::Stopped));
+    let record = harness.state().train.epochs[0].clone();
+    assert!(record.train_loss.is_finite() && record.validation.is_some());
+    harness.get_by_label_contains("Results after epoch");
+}
