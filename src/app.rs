@@ -172,10 +172,10 @@ impl StudioApp {
             if let Some(info) = &self.shared.dataset {
                 ui.label(format!("· Dataset: {} ({} cells)", info.name, info.summary.cells));
             }
-            if let (Some(frames), Some(ui_times)) = (self.frames.intervals(), self.frames.ui_times()) {
+            if let Some(frames) = self.frames.frame_cpu_times().or_else(|| self.frames.ui_times()) {
                 ui.label(format!(
-                    "· Frames (last minute): interval median {:.1} ms, worst {:.1} ms; UI median {:.1} ms, worst {:.1} ms",
-                    frames.median_ms, frames.worst_ms, ui_times.median_ms, ui_times.worst_ms
+                    "· Frame time (last minute): median {:.1} ms, worst {:.1} ms",
+                    frames.median_ms, frames.worst_ms
                 ));
             }
         });
@@ -205,7 +205,7 @@ fn milliseconds_since_start() -> f64 {
 }
 
 impl eframe::App for StudioApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         // Only what this frame draws is on screen.
@@ -244,7 +244,8 @@ impl eframe::App for StudioApp {
         let now = Instant::now();
         let interval = self.last_frame.map_or(0.0, |last| now.duration_since(last).as_secs_f32() * 1000.0);
         self.last_frame = Some(now);
-        self.frames.record(interval, now.duration_since(started).as_secs_f32() * 1000.0);
+        let cpu = frame.info().cpu_usage.map(|seconds| seconds * 1000.0);
+        self.frames.record(interval, now.duration_since(started).as_secs_f32() * 1000.0, cpu);
         #[cfg(target_arch = "wasm32")]
         if self.status.due() {
             crate::web_page::publish_status(self);

@@ -20,7 +20,7 @@ pub struct Automation {
     pub rank: bool,
     /// Write the status JSON here, four times a second.
     pub report: Option<PathBuf>,
-    /// Close the window after this many seconds.
+    /// Close the window after this many seconds (a `rank` run closes as soon as it is done).
     pub quit_after: Option<f64>,
 }
 
@@ -56,8 +56,10 @@ impl AutomationRun {
             app.settings.tab = Tab::Predict;
             app.compute().send(Command::RankSpace { top: app.settings.predict.top });
         }
+        // A scripted ranking ends the run once its result is in.
+        let ranked = self.plan.rank && app.predict.ranking.is_some();
         if let Some(path) = &self.plan.report
-            && self.clock.due()
+            && (self.clock.due() || ranked)
         {
             let temporary = path.with_extension("tmp");
             let written = std::fs::write(&temporary, crate::status::status_json(app))
@@ -66,9 +68,11 @@ impl AutomationRun {
                 log::error!("{}: {error}", path.display());
             }
         }
-        if self.plan.quit_after.is_some_and(|seconds| self.started.elapsed().as_secs_f64() > seconds) {
+        if ranked || self.plan.quit_after.is_some_and(|seconds| self.started.elapsed().as_secs_f64() > seconds) {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
-        ctx.request_repaint_after(web_time::Duration::from_millis(250));
+        // Draw at up to 60 frames a second, so the frame times measure the app under load
+        // rather than how often something asked for a repaint.
+        ctx.request_repaint_after(web_time::Duration::from_millis(16));
     }
 }

@@ -9,6 +9,10 @@ use super::platform::pause;
 
 const JOB: &str = "ranking the search space";
 
+/// Cells per ranking chunk: small in the browser, where each chunk is one turn of the page and
+/// a software WebGPU adapter predicts only tens of cells a second.
+const RANK_CHUNK: usize = if cfg!(target_arch = "wasm32") { 512 } else { INFERENCE_CHUNK * 4 };
+
 impl Engine {
     /// Predicts every cell of the space in chunks (yielding between them) and reports the best
     /// `top`, with the time from the request to the last prediction.
@@ -17,7 +21,7 @@ impl Engine {
         self.cancel.store(false, std::sync::atomic::Ordering::Relaxed);
         let space = self.space().await;
         let mut scored: Vec<(Cell, f64)> = Vec::with_capacity(space.len());
-        for chunk in space.chunks(INFERENCE_CHUNK * 4) {
+        for chunk in space.chunks(RANK_CHUNK) {
             if self.cancelled() {
                 self.events.send(Event::Notice("ranking cancelled".to_owned()));
                 return;

@@ -149,9 +149,13 @@ impl LatentPanel {
         if self.map.is_empty() {
             return;
         }
-        let known: Vec<f64> = self.map.iter().filter_map(|p| p.accuracy).collect();
-        let low = known.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = known.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        // The colour scale spans the 5th to the 95th percentile, so a few failed trainings
+        // (NAS-Bench-101 has cells near 10 %) do not wash out the rest.
+        let mut known: Vec<f64> = self.map.iter().filter_map(|p| p.accuracy).collect();
+        known.sort_unstable_by(f64::total_cmp);
+        let quantile = |q: f64| known.get(((known.len() as f64 - 1.0) * q).round() as usize).copied();
+        let low = quantile(0.05).unwrap_or(f64::INFINITY);
+        let high = quantile(0.95).unwrap_or(f64::NEG_INFINITY);
         // One series per colour band, so the plot draws each with its own colour.
         const BANDS: usize = 10;
         let mut bands: Vec<Vec<[f64; 2]>> = vec![Vec::new(); BANDS + 1];

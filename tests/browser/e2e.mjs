@@ -1,0 +1,293 @@
+// End-to-end test of the web build in Debian's headless Chromium, driven by playwright-core.
+//
+// It serves dist/ (built by web/build.sh) on 127.0.0.1 and runs the app twice:
+//  1. with WebGPU (SwiftShader): the page must report a WebGPU adapter, predict a known cell as
+//     the native CLI does, load a dropped CSV, interpolate and map latents, train while we
+//     measure frame times for a minute, and rank the whole search space;
+//  2. without the WebGPU flag: the page must fall back to Burn's CPU backend and predict the
+//     same cell.
+// It writes a screenshot of each panel to docs/screenshots/ and the figures to
+// target/e2e/figures.json, and exits non-zero on the first failed check.
+//
+// Environment: VSGAE_SHARED_DIR (default ../shared beside the checkout), E2E_TRAIN_SECONDS
+// (default 60), E2E_RANK (default 1; 0 skips ranking the search space).
+import { chromium } from "playwright-core";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const dist = path.join(root, "dist");
+const shared = process.env.VSGAE_SHARED_DIR || path.join(root, "..", "shared");
+const screenshots = path.join(root, "docs", "screenshots");
+const figuresFile = path.join(root, "target", "e2e", "figures.json");
+const trainSeconds = Number(process.env.E2E_TRAIN_SECONDS || 60);
+const rank = (process.env.E2E_RANK || "1") !== "0";
+const figures = {};
+
+function check(condition, message) {
+  if (!condition) {
+    throw new Error(`check failed: ${message}`);
+  }
+  console.log(`ok: ${message}`);
+}
+
+// ---- the page's files -------------------------------------------------------------------
+const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
+function serve() {
+  const server = http.createServer((request, response) => {
+    let file = decodeURIComponent(new URL(request.url, "http://localhost").pathname);
+    if (file === "/") file = "/index.html";
+    const full = path.join(dist, path.normalize(file));
+    if (!full.startsWith(dist)) {
+      response.writeHead(403).end();
+      return;
+    }
+    fs.readFile(full, (error, data) => {
+      if (error) {
+        response.writeHead(404).end();
+        return;
+      }
+      response.writeHead(200, { "Content-Type": types[path.extname(full)] || "application/octet-stream" });
+      response.end(data);
+    });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+// ---- the known cell -------------------------------------------------------------------------
+const csvPath = path.join(shared, "data", "nb101_val_20k.csv");
+if (!fs.existsSync(csvPath)) {
+  if (process.env.CI === "true") throw new Error(`CI=true but ${csvPath} is missing`);
+  console.log(`skipping: ${csvPath} is absent`);
+  process.exit(0);
+}
+const csvLines = fs.readFileSync(csvPath, "utf8").split("\n");
+function parseRow(line) {
+  const [, hash, rows, ops] = line.match(/^([0-9a-f]{32}),\d+,"([01,]+)",([^,]+),/);
+  return { hash, rows, ops };
+}
+const known = parseRow(csvLines[1]);
+const other = parseRow(csvLines[2]);
+const oneRow = path.join(os.tmpdir(), `vsgae-e2e-${process.pid}.csv`);
+fs.writeFileSync(oneRow, `${csvLines[0]}\n${csvLines[1]}\n`);
+const cli = JSON.parse(
+  execFileSync("cargo", ["run", "-q", "-p", "vsgae", "--", "predict", "--model", "data/predictor", "--cells", oneRow, "--json"], {
+    cwd: root,
+    encoding: "utf8",
+  }),
+);
+const expected = cli[0].predicted;
+console.log(`native CLI predicts ${known.hash}: ${expected}`);
+
+// ---- the browser ----------------------------------------------------------------------------
+async function launch(webgpu) {
+  const args = [
+    "--no-sandbox",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ];
+  if (webgpu) args.push("--enable-unsafe-webgpu");
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vsgae-chromium-"));
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args,
+    ignoreDefaultArgs: ["--disable-gpu"],
+    viewport: { width: 1280, height: 820 },
+  });
+}
+
+async function status(page) {
+  const text = await page.locator("#studio_status").textContent();
+  return text ? JSON.parse(text) : {};
+}
+
+async function waitFor(page, what, seconds, predicate) {
+  const start = Date.now();
+  let last = {};
+  while (Date.now() - start < seconds * 1000) {
+    last = await status(page);
+    const failure = await page.locator("#loading_text.failed").count();
+    if (failure) throw new Error(`the page failed: ${await page.locator("#loading_text").textContent()}`);
+    if (predicate(last)) return last;
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`timed out after ${seconds} s waiting for ${what}; last status: ${JSON.stringify(last)}`);
+}
+
+async function click(page, anchor) {
+  // The status catches up with a new panel within a few frames.
+  const s = await waitFor(page, `the control ${anchor} on screen`, 10, (s) => s.anchors?.[anchor]);
+  const rect = s.anchors[anchor];
+  await page.mouse.click((rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2);
+  await page.waitForTimeout(300);
+}
+
+async function typeInto(page, anchor, text) {
+  await click(page, anchor);
+  await page.keyboard.type(text);
+  await page.waitForTimeout(200);
+}
+
+async function dropFile(page, file, name) {
+  const b64 = fs.readFileSync(file).toString("base64");
+  const dataTransfer = await page.evaluateHandle(
+    ({ b64, name }) => {
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], name));
+      return transfer;
+    },
+    { b64, name },
+  );
+  for (const type of ["dragenter", "dragover", "drop"]) {
+    await page.dispatchEvent("#studio_canvas", type, { dataTransfer });
+  }
+}
+
+function shoot(page, name) {
+  fs.mkdirSync(screenshots, { recursive: true });
+  return page.screenshot({ path: path.join(screenshots, `${name}.png`) });
+}
+
+/// rAF intervals over `seconds`, measured in the page.
+function frameIntervals(page, seconds) {
+  return page.evaluate(
+    (ms) =>
+      new Promise((resolve) => {
+        const intervals = [];
+        let last = performance.now();
+        const end = last + ms;
+        function frame(now) {
+          intervals.push(now - last);
+          last = now;
+          if (now < end) requestAnimationFrame(frame);
+          else resolve(intervals);
+        }
+        requestAnimationFrame(frame);
+      }),
+    seconds * 1000,
+  );
+}
+
+function spread(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { frames: sorted.length, median_ms: sorted[Math.floor(sorted.length / 2)], worst_ms: sorted[sorted.length - 1] };
+}
+
+/// Ranks the search space; where it takes longer than E2E_RANK_SECONDS (default 600), reports
+/// the rate so far and the projected total, and cancels.
+async function rankSpace(page, label) {
+  const limit = Number(process.env.E2E_RANK_SECONDS || 600);
+  await click(page, "Predict");
+  await click(page, "Rank");
+  const started = Date.now();
+  try {
+    const ranked = await waitFor(page, "the ranking of the search space", limit, (s) => s.ranking_seconds != null);
+    check(ranked.ranking_cells === 423624, `${label}: ranked ${ranked.ranking_cells} cells in ${ranked.ranking_seconds.toFixed(1)} s`);
+    return { cells: ranked.ranking_cells, seconds: ranked.ranking_seconds, complete: true };
+  } catch (error) {
+    const s = await status(page);
+    const seconds = (Date.now() - started) / 1000;
+    const done = s.progress ? s.progress[0] : 0;
+    check(done > 0, `${label}: ranking under way after ${seconds.toFixed(0)} s (${done} cells)`);
+    await click(page, "Cancel");
+    const rate = done / seconds;
+    return { cells: done, seconds, complete: false, cells_per_second: rate, projected_seconds: 423624 / rate };
+  }
+}
+
+const server = await serve();
+const base = `http://127.0.0.1:${server.address().port}/?cell=${encodeURIComponent(`${known.rows};${known.ops}`)}`;
+
+async function openApp(context, label) {
+  const page = await context.newPage();
+  page.on("console", (message) => console.log(`[${label} console ${message.type()}] ${message.text()}`));
+  page.on("pageerror", (error) => console.log(`[${label} page error] ${error}`));
+  await page.goto(base);
+  const ready = await waitFor(page, "the engine", 120, (s) => s.backend && (s.models || s.model_error));
+  check(!ready.model_error, `${label}: the embedded models load (${ready.model_error ?? ready.models})`);
+  const predicted = await waitFor(page, "the known cell's prediction", 120, (s) => s.cell_predicted != null);
+  check(predicted.cell_hash === known.hash, `${label}: the address opens cell ${known.hash}`);
+  const difference = Math.abs(predicted.cell_predicted - expected);
+  check(difference < 1e-4, `${label}: predicts ${predicted.cell_predicted} (native ${expected}, |Δ| ${difference.toExponential(2)})`);
+  return { page, ready, predicted };
+}
+
+try {
+  // ---- 1. WebGPU ----
+  const gpu = await launch(true);
+  const { page, ready, predicted } = await openApp(gpu, "webgpu");
+  check(ready.backend.startsWith("WebGPU"), `webgpu: runs on ${ready.backend}`);
+  figures.webgpu = { backend: ready.backend, first_prediction_ms: predicted.first_prediction_ms };
+  await shoot(page, "cell");
+
+  await dropFile(page, csvPath, "nb101_val_20k.csv");
+  const loaded = await waitFor(page, "the dropped CSV", 120, (s) => s.dataset_cells === 20001 || s.load_error);
+  check(loaded.dataset_cells === 20001, `webgpu: a dropped CSV loads (${loaded.dataset_cells} cells)`);
+  await page.waitForTimeout(500);
+  await shoot(page, "data");
+
+  await click(page, "Latent");
+  await typeInto(page, "from_hash", known.hash);
+  await typeInto(page, "to_hash", other.hash);
+  await click(page, "Interpolate");
+  const strip = await waitFor(page, "the interpolation", 120, (s) => s.strip > 0);
+  check(strip.strip === 8, `webgpu: interpolation decodes ${strip.strip} points`);
+  // Software WebGPU is slow: map 500 cells (type into the count, then press Map).
+  await click(page, "map_cells");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("500");
+  await page.keyboard.press("Enter");
+  await page.waitForTimeout(300);
+  await click(page, "Map");
+  const map = await waitFor(page, "the latent map", 600, (s) => s.map_points > 0);
+  check(map.map_points === 500, `webgpu: the latent map shows ${map.map_points} cells`);
+  await page.waitForTimeout(500);
+  await shoot(page, "latent");
+
+  await click(page, "Train");
+  await click(page, "Start");
+  await waitFor(page, "training steps", 120, (s) => s.training_steps > 0);
+  const intervals = await frameIntervals(page, trainSeconds);
+  const trained = await status(page);
+  figures.webgpu.training = {
+    seconds: trainSeconds,
+    steps: trained.training_steps,
+    raf_intervals: spread(intervals),
+    app_frame_intervals: trained.frame_intervals,
+    app_ui_times: trained.ui_times,
+  };
+  check(trained.training_steps > 0, `webgpu: ${trained.training_steps} training steps while the page kept drawing`);
+  await shoot(page, "train");
+  await click(page, "Stop");
+
+  if (rank) {
+    figures.webgpu.ranking = await rankSpace(page, "webgpu");
+    await shoot(page, "predict");
+  }
+  await gpu.close();
+
+  // ---- 2. CPU fallback ----
+  const cpu = await launch(false);
+  const fallback = await openApp(cpu, "cpu");
+  check(fallback.ready.backend === "CPU (Burn flex)", `cpu: falls back to ${fallback.ready.backend}`);
+  figures.cpu = { backend: fallback.ready.backend, first_prediction_ms: fallback.predicted.first_prediction_ms };
+  if (rank) {
+    figures.cpu.ranking = await rankSpace(fallback.page, "cpu");
+  }
+  await cpu.close();
+} finally {
+  server.close();
+  fs.rmSync(oneRow, { force: true });
+  fs.mkdirSync(path.dirname(figuresFile), { recursive: true });
+  fs.writeFileSync(figuresFile, JSON.stringify(figures, null, 2));
+  console.log(JSON.stringify(figures, null, 2));
+}
