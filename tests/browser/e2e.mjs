@@ -10,7 +10,8 @@
 // target/e2e/figures.json, and exits non-zero on the first failed check.
 //
 // Environment: VSGAE_SHARED_DIR (default ../shared beside the checkout), E2E_TRAIN_SECONDS
-// (default 60), E2E_RANK (default 1; 0 skips ranking the search space).
+// (default 60), E2E_RANK (default 1; 0 skips ranking the search space), E2E_RANK_SECONDS (the
+// cap on ranking, default 600), E2E_ONLY=cpu (only the CPU-fallback run).
 import { chromium } from "playwright-core";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -204,25 +205,7 @@ async function rankSpace(page, label) {
   }
 }
 
-const server = await serve();
-const base = `http://127.0.0.1:${server.address().port}/?cell=${encodeURIComponent(`${known.rows};${known.ops}`)}`;
-
-async function openApp(context, label) {
-  const page = await context.newPage();
-  page.on("console", (message) => console.log(`[${label} console ${message.type()}] ${message.text()}`));
-  page.on("pageerror", (error) => console.log(`[${label} page error] ${error}`));
-  await page.goto(base);
-  const ready = await waitFor(page, "the engine", 120, (s) => s.backend && (s.models || s.model_error));
-  check(!ready.model_error, `${label}: the embedded models load (${ready.model_error ?? ready.models})`);
-  const predicted = await waitFor(page, "the known cell's prediction", 120, (s) => s.cell_predicted != null);
-  check(predicted.cell_hash === known.hash, `${label}: the address opens cell ${known.hash}`);
-  const difference = Math.abs(predicted.cell_predicted - expected);
-  check(difference < 1e-4, `${label}: predicts ${predicted.cell_predicted} (native ${expected}, |Δ| ${difference.toExponential(2)})`);
-  return { page, ready, predicted };
-}
-
-try {
-  // ---- 1. WebGPU ----
+async function webgpuRun() {
   const gpu = await launch(true);
   const { page, ready, predicted } = await openApp(gpu, "webgpu");
   check(ready.backend.startsWith("WebGPU"), `webgpu: runs on ${ready.backend}`);
@@ -274,6 +257,28 @@ try {
     await shoot(page, "predict");
   }
   await gpu.close();
+}
+
+const server = await serve();
+const base = `http://127.0.0.1:${server.address().port}/?cell=${encodeURIComponent(`${known.rows};${known.ops}`)}`;
+
+async function openApp(context, label) {
+  const page = await context.newPage();
+  page.on("console", (message) => console.log(`[${label} console ${message.type()}] ${message.text()}`));
+  page.on("pageerror", (error) => console.log(`[${label} page error] ${error}`));
+  await page.goto(base);
+  const ready = await waitFor(page, "the engine", 120, (s) => s.backend && (s.models || s.model_error));
+  check(!ready.model_error, `${label}: the embedded models load (${ready.model_error ?? ready.models})`);
+  const predicted = await waitFor(page, "the known cell's prediction", 120, (s) => s.cell_predicted != null);
+  check(predicted.cell_hash === known.hash, `${label}: the address opens cell ${known.hash}`);
+  const difference = Math.abs(predicted.cell_predicted - expected);
+  check(difference < 1e-4, `${label}: predicts ${predicted.cell_predicted} (native ${expected}, |Δ| ${difference.toExponential(2)})`);
+  return { page, ready, predicted };
+}
+
+try {
+  // ---- 1. WebGPU ---- (E2E_ONLY=cpu skips it)
+  if (process.env.E2E_ONLY !== "cpu") await webgpuRun();
 
   // ---- 2. CPU fallback ----
   const cpu = await launch(false);
