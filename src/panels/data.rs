@@ -21,6 +21,14 @@ pub enum SortColumn {
     Accuracy,
 }
 
+/// The accuracy histogram of one dataset.
+#[derive(Debug)]
+struct AccuracyBars {
+    of: Arc<DatasetInfo>,
+    bars: Vec<(f64, f64)>,
+    width: f64,
+}
+
 #[derive(Debug, Default)]
 pub struct DataPanel {
     pub inbox: FileInbox,
@@ -30,6 +38,8 @@ pub struct DataPanel {
     /// Rows of the table after search and sort, and what they were computed for.
     rows: Vec<usize>,
     rows_for: Option<(usize, String, SortColumn, bool)>,
+    /// The accuracy histogram's bars and width, and the dataset they were binned for.
+    accuracy_bars: Option<AccuracyBars>,
     /// `(a, b)` picked for the latent panel.
     pub picked: [Option<nasbench::Cell>; 2],
 }
@@ -59,9 +69,23 @@ impl DataPanel {
             return;
         };
         ui.separator();
-        summary_ui(ui, &info);
+        let histogram = self.accuracy_histogram(&info);
+        summary_ui(ui, &info, histogram);
         ui.separator();
         self.table_ui(ui, &info, shared);
+    }
+
+    /// The accuracy histogram of `info`, binned once per dataset rather than every frame.
+    fn accuracy_histogram(&mut self, info: &Arc<DatasetInfo>) -> Option<(&[(f64, f64)], f64)> {
+        if self.accuracy_bars.as_ref().is_none_or(|cached| !Arc::ptr_eq(&cached.of, info)) {
+            let accuracies: Vec<f64> = info.dataset.records().iter().filter_map(accuracy).collect();
+            let (bars, width) = bin(&accuracies, 30);
+            self.accuracy_bars = Some(AccuracyBars { of: info.clone(), bars, width });
+        }
+        self.accuracy_bars
+            .as_ref()
+            .filter(|cached| !cached.bars.is_empty())
+            .map(|cached| (cached.bars.as_slice(), cached.width))
     }
 
     fn table_ui(&mut self, ui: &mut egui::Ui, info: &Arc<DatasetInfo>, shared: &mut Shared) {
@@ -143,7 +167,7 @@ fn filter_and_sort(records: &[Record], search: &str, sort: SortColumn, descendin
     rows
 }
 
-fn summary_ui(ui: &mut egui::Ui, info: &DatasetInfo) {
+fn summary_ui(ui: &mut egui::Ui, info: &DatasetInfo, accuracy_histogram: Option<(&[(f64, f64)], f64)>) {
     let summary = &info.summary;
     ui.label(format!(
         "{}: {} format, {} records, {} unique cells, {} metrics, up to {} repeats",
@@ -160,10 +184,8 @@ fn summary_ui(ui: &mut egui::Ui, info: &DatasetInfo) {
         let names: Vec<String> = summary.ops.keys().cloned().collect();
         let ops: Vec<(f64, f64)> = summary.ops.values().enumerate().map(|(k, &n)| (k as f64, n as f64)).collect();
         histogram_ui(ui, "op_histogram", "Inner vertices by op", &ops, 0.8, &names);
-        let accuracies: Vec<f64> = info.dataset.records().iter().filter_map(accuracy).collect();
-        if !accuracies.is_empty() {
-            let (bars, width) = bin(&accuracies, 30);
-            histogram_ui(ui, "accuracy_histogram", "Validation accuracy (108 epochs)", &bars, width, &[]);
+        if let Some((bars, width)) = accuracy_histogram {
+            histogram_ui(ui, "accuracy_histogram", "Validation accuracy (108 epochs)", bars, width, &[]);
         }
     });
 }
