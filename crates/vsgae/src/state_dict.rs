@@ -40,9 +40,46 @@ pub struct NamedTensor {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StateDict {
     pub tensors: BTreeMap<String, NamedTensor>,
+    /// Tensors saved into a [`StateDict::deferred`] dict, not yet read back.
+    pending: PendingTensors,
+}
+
+/// Device tensors waiting for an asynchronous readback (see [`StateDict::deferred`]).
+#[derive(Debug, Clone, Default)]
+struct PendingTensors {
+    deferred: bool,
+    tensors: Vec<(String, Vec<usize>, Tensor<1>)>,
+}
+
+impl PartialEq for PendingTensors {
+    /// Pending tensors compare by name and shape; their values are not on the host yet.
+    fn eq(&self, other: &Self) -> bool {
+        self.deferred == other.deferred
+            && self.tensors.len() == other.tensors.len()
+            && self.tensors.iter().zip(&other.tensors).all(|(a, b)| a.0 == b.0 && a.1 == b.1)
+    }
 }
 
 impl StateDict {
+    /// An empty dict that keeps saved tensors on their device until
+    /// [`StateDict::read_back_async`]: the way to export weights where the device cannot be read
+    /// synchronously (WebGPU in a browser).
+    pub fn deferred() -> Self {
+        Self { pending: PendingTensors { deferred: true, tensors: Vec::new() }, ..Self::default() }
+    }
+
+    /// Reads back the tensors a [`StateDict::deferred`] dict holds, without blocking.
+    pub async fn read_back_async(mut self) -> Result<Self, ImportError> {
+        for (name, shape, tensor) in std::mem::take(&mut self.pending.tensors) {
+            let values = crate::readback::try_floats_async(tensor)
+                .await
+                .map_err(|e| ImportError::Format(format!("reading {name} back: {e}")))?;
+            self.tensors.insert(name, NamedTensor { shape, values });
+        }
+        self.pending.deferred = false;
+        Ok(self)
+    }
+
     /// Reads a `.safetensors` file or a `torch.save`d state dict (legacy or zip), by content.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ImportError> {
         if nasbench::formats::torch::is_legacy(bytes) || nasbench::formats::torch::is_torch_zip(bytes) {
@@ -63,7 +100,7 @@ impl StateDict {
             let values = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
             tensors.insert(name, NamedTensor { shape: view.shape().to_vec(), values });
         }
-        Ok(Self { tensors })
+        Ok(Self { tensors, ..Self::default() })
     }
 
     /// Reads a `torch.save`d state dict with the safe unpickler of `nasbench`.
@@ -78,7 +115,7 @@ impl StateDict {
             let shape = shape.into_iter().map(|d| d as usize).collect();
             tensors.insert(name, NamedTensor { shape, values: values.into_iter().map(|v| v as f32).collect() });
         }
-        Ok(Self { tensors })
+        Ok(Self { tensors, ..Self::default() })
     }
 
     /// Writes a `.safetensors` file.
@@ -118,6 +155,10 @@ impl StateDict {
 
     fn put<const D: usize>(&mut self, name: String, tensor: Tensor<D>) {
         let shape = tensor.dims().to_vec();
+        if self.pending.deferred {
+            self.pending.tensors.push((name, shape, tensor.flatten::<1>(0, D - 1)));
+            return;
+        }
         let values = crate::readback::floats(tensor);
         self.tensors.insert(name, NamedTensor { shape, values });
     }

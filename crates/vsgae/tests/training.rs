@@ -141,3 +141,70 @@ fn cancel_stops_at_the_next_step_and_events_come_in_order() {
     session.cancel_flag().store(true, Ordering::Relaxed);
     assert!(matches!(session.step(&mut |_| {}), Err(TrainError::Cancelled)));
 }
+
+#[test]
+fn a_run_resumed_mid_epoch_from_a_checkpoint_zip_equals_an_uninterrupted_one() {
+    use vsgae::training::checkpoint::Checkpoint;
+    let data = small_space();
+    let mut straight = PredictorSession::new(tiny_config(3), data.clone(), Device::flex().autodiff()).unwrap();
+    straight.run(&mut |_| {}).unwrap();
+
+    let mut first = PredictorSession::new(tiny_config(3), data.clone(), Device::flex().autodiff()).unwrap();
+    while first.epochs_done() < 1 {
+        first.step(&mut |_| {}).unwrap();
+    }
+    // One step into the second epoch: the checkpoint must hold the position inside it.
+    assert_eq!(first.step(&mut |_| {}).unwrap(), StepOutcome::Stepped);
+    let zip = first.snapshot().unwrap().to_zip().unwrap();
+    drop(first);
+
+    let checkpoint = Checkpoint::from_zip(&zip, "run.zip").unwrap();
+    assert!(checkpoint.optimizer.is_some(), "the CPU backend reads Adam's state back");
+    let mut resumed = PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff()).unwrap();
+    assert!(resumed.optimizer_restored());
+    assert_eq!(resumed.epochs_done(), 1);
+    resumed.run(&mut |_| {}).unwrap();
+    let json = |s: &PredictorSession| serde_json::to_string(s.history()).unwrap();
+    assert_eq!(json(&resumed), json(&straight));
+    assert_eq!(weights(&resumed), weights(&straight));
+}
+
+#[test]
+fn a_checkpoint_without_optimizer_state_resumes_with_a_fresh_adam() {
+    let data = small_space();
+    let mut first = PredictorSession::new(tiny_config(2), data.clone(), Device::flex().autodiff()).unwrap();
+    first.step(&mut |_| {}).unwrap();
+    let mut checkpoint = first.snapshot().unwrap();
+    checkpoint.optimizer = None;
+    let zip = checkpoint.to_zip().unwrap();
+    let checkpoint = vsgae::training::checkpoint::Checkpoint::from_zip(&zip, "browser.zip").unwrap();
+    let mut resumed = PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff()).unwrap();
+    assert!(!resumed.optimizer_restored());
+    assert_eq!(weights(&resumed), weights(&first));
+    resumed.run(&mut |_| {}).unwrap();
+    assert_eq!(resumed.epochs_done(), 2);
+}
+
+#[test]
+fn bad_checkpoint_zips_are_refused_naming_the_file_and_the_problem() {
+    use vsgae::training::checkpoint::Checkpoint;
+    let error = Checkpoint::from_zip(b"not a zip at all", "noise.zip").unwrap_err().to_string();
+    assert!(error.starts_with("noise.zip: not a checkpoint zip"), "{error}");
+
+    let data = small_space();
+    let session = PredictorSession::new(tiny_config(1), data.clone(), Device::flex().autodiff()).unwrap();
+    let mut checkpoint = session.snapshot().unwrap();
+    checkpoint.weights = b"garbage".to_vec();
+    let zip = checkpoint.to_zip().unwrap();
+    let checkpoint = Checkpoint::from_zip(&zip, "torn.zip").unwrap();
+    let error = PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff()).unwrap_err().to_string();
+    assert!(error.contains("torn.zip/weights.safetensors"), "{error}");
+
+    // A zip of something else: the missing member is named.
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    writer.start_file("notes.txt", zip::write::SimpleFileOptions::default()).unwrap();
+    std::io::Write::write_all(&mut writer, b"hello").unwrap();
+    let other = writer.finish().unwrap().into_inner();
+    let error = Checkpoint::from_zip(&other, "notes.zip").unwrap_err().to_string();
+    assert!(error.contains("notes.zip") && error.contains("config.json"), "{error}");
+}

@@ -59,3 +59,39 @@ fn a_resumed_vae_run_equals_an_uninterrupted_one() {
     assert_eq!(json(&resumed), json(&straight));
     assert_eq!(weights(&resumed), weights(&straight));
 }
+
+#[test]
+fn a_vae_run_killed_mid_epoch_resumes_from_its_step_checkpoint() {
+    let straight_dir = tempfile::tempdir().unwrap();
+    let mut straight =
+        VaeSession::new(config(2), cells(), Device::flex().autodiff()).unwrap().with_checkpoints(straight_dir.path());
+    straight.run(&mut |_| {}).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = VaeSession::new(config(2), cells(), Device::flex().autodiff())
+        .unwrap()
+        .with_checkpoints(dir.path())
+        .with_step_checkpoints(2);
+    let mut checkpoints = Vec::new();
+    while first.epochs_done() < 1 {
+        first.step(&mut |_| {}).unwrap();
+    }
+    // Three steps into the second epoch; the step checkpoint after the second one survives.
+    for _ in 0..3 {
+        first
+            .step(&mut |event| {
+                if let vsgae::training::TrainingEvent::Checkpoint { epoch, .. } = event {
+                    checkpoints.push(epoch);
+                }
+            })
+            .unwrap();
+    }
+    assert_eq!(checkpoints, vec![1], "one step checkpoint inside the second epoch");
+    drop(first);
+    let mut resumed = VaeSession::resume(dir.path(), cells(), Device::flex().autodiff()).unwrap();
+    assert_eq!(resumed.epochs_done(), 1);
+    resumed.run(&mut |_| {}).unwrap();
+    let json = |s: &VaeSession| serde_json::to_string(s.history()).unwrap();
+    assert_eq!(json(&resumed), json(&straight));
+    assert_eq!(weights(&resumed), weights(&straight));
+}

@@ -44,6 +44,9 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, CheckpointError>
     serde_json::from_slice(&bytes).map_err(|e| file_error(path, e))
 }
 
+/// The largest file a checkpoint may hold (weights are ~30 MB; Adam's state twice that).
+pub const MAX_CHECKPOINT_FILE_BYTES: u64 = 1 << 30;
+
 /// The files of a checkpoint directory.
 #[derive(Debug, Clone)]
 pub struct CheckpointFiles {
@@ -56,39 +59,195 @@ impl CheckpointFiles {
     }
 
     pub fn weights(&self) -> PathBuf {
-        self.dir.join("weights.safetensors")
+        self.dir.join(WEIGHTS)
     }
 
     pub fn config(&self) -> PathBuf {
-        self.dir.join("config.json")
+        self.dir.join(CONFIG)
     }
 
     pub fn optimizer(&self) -> PathBuf {
-        self.dir.join("optimizer.bpk")
+        self.dir.join(OPTIMIZER)
     }
 
     pub fn progress(&self) -> PathBuf {
-        self.dir.join("progress.json")
+        self.dir.join(PROGRESS)
+    }
+}
+
+const WEIGHTS: &str = "weights.safetensors";
+const CONFIG: &str = "config.json";
+const OPTIMIZER: &str = "optimizer.bpk";
+const PROGRESS: &str = "progress.json";
+
+/// A checkpoint in memory: the files of a checkpoint directory (or of a checkpoint zip, the
+/// form a browser downloads and uploads), named by where they came from for error messages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    /// Where it came from (a directory or an archive), for messages.
+    pub origin: PathBuf,
+    /// The training config, JSON.
+    pub config: Vec<u8>,
+    /// The weights, `.safetensors` in the reference's layout.
+    pub weights: Vec<u8>,
+    /// Adam's state as a burnpack, where the device could be read back synchronously.
+    pub optimizer: Option<Vec<u8>>,
+    /// Epochs done, position in the current epoch, schedule and history, JSON.
+    pub progress: Vec<u8>,
+}
+
+impl Checkpoint {
+    /// Builds a checkpoint from its parts.
+    pub fn new(
+        config: &impl Serialize,
+        weights: &StateDict,
+        optimizer: Option<&ModuleOptimizer>,
+        progress: &impl Serialize,
+    ) -> Result<Self, CheckpointError> {
+        let origin = PathBuf::from("checkpoint");
+        let json = |name: &str, value: Result<Vec<u8>, serde_json::Error>| {
+            value.map_err(|e| file_error(&origin.join(name), e))
+        };
+        let optimizer = optimizer
+            .map(|o| {
+                o.to_record()
+                    .into_bytes()
+                    .map(|b| b.to_vec())
+                    .map_err(|e| file_error(&origin.join(OPTIMIZER), format!("{e:?}")))
+            })
+            .transpose()?;
+        Ok(Self {
+            config: json(CONFIG, serde_json::to_vec_pretty(config))?,
+            weights: weights.to_safetensors().map_err(|e| file_error(&origin.join(WEIGHTS), e))?,
+            optimizer,
+            progress: json(PROGRESS, serde_json::to_vec_pretty(progress))?,
+            origin,
+        })
     }
 
-    /// Writes weights and optimizer state (the progress file, written last, marks it complete).
-    pub fn write_state(&self, weights: &StateDict, optimizer: &ModuleOptimizer) -> Result<(), CheckpointError> {
-        let bytes = weights.to_safetensors().map_err(|e| file_error(&self.weights(), e))?;
-        write_atomically(&self.weights(), &bytes)?;
-        let record = optimizer.to_record().into_bytes().map_err(|e| file_error(&self.optimizer(), format!("{e:?}")))?;
-        write_atomically(&self.optimizer(), &record)
+    /// Reads the files of a checkpoint directory (`optimizer.bpk` may be missing).
+    pub fn read_dir(dir: &Path) -> Result<Self, CheckpointError> {
+        let files = CheckpointFiles::new(dir);
+        let read = |path: PathBuf| std::fs::read(&path).map_err(|e| file_error(&path, e));
+        let optimizer_path = files.optimizer();
+        Ok(Self {
+            origin: dir.to_owned(),
+            config: read(files.config())?,
+            weights: read(files.weights())?,
+            optimizer: optimizer_path.exists().then(|| read(optimizer_path)).transpose()?,
+            progress: read(files.progress())?,
+        })
     }
 
-    /// Reads the weights.
-    pub fn read_weights(&self) -> Result<StateDict, CheckpointError> {
-        let bytes = std::fs::read(self.weights()).map_err(|e| file_error(&self.weights(), e))?;
-        StateDict::from_bytes(&bytes).map_err(|e| file_error(&self.weights(), e))
+    /// Writes the files into a directory, each atomically, the progress file last (it marks the
+    /// checkpoint complete); a stale `optimizer.bpk` is removed where this one has none.
+    pub fn write_dir(&self, dir: &Path) -> Result<(), CheckpointError> {
+        let files = CheckpointFiles::new(dir);
+        write_atomically(&files.config(), &self.config)?;
+        write_atomically(&files.weights(), &self.weights)?;
+        match &self.optimizer {
+            Some(bytes) => write_atomically(&files.optimizer(), bytes)?,
+            None if files.optimizer().exists() => {
+                std::fs::remove_file(files.optimizer()).map_err(|e| file_error(&files.optimizer(), e))?
+            }
+            None => {}
+        }
+        write_atomically(&files.progress(), &self.progress)
     }
 
-    /// Reads the optimizer state.
-    pub fn read_optimizer(&self) -> Result<OptimizerRecord, CheckpointError> {
-        let bytes = std::fs::read(self.optimizer()).map_err(|e| file_error(&self.optimizer(), e))?;
-        OptimizerRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
-            .map_err(|e| file_error(&self.optimizer(), format!("{e:?}")))
+    /// The checkpoint as a zip of its files (stored, not compressed: weights hardly compress).
+    pub fn to_zip(&self) -> Result<Vec<u8>, CheckpointError> {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(false);
+        let mut files = vec![(CONFIG, &self.config), (WEIGHTS, &self.weights), (PROGRESS, &self.progress)];
+        if let Some(optimizer) = &self.optimizer {
+            files.push((OPTIMIZER, optimizer));
+        }
+        for (name, bytes) in files {
+            let error = |e: &dyn std::fmt::Display| file_error(&self.origin.join(name), e);
+            writer.start_file(name, options).map_err(|e| error(&e))?;
+            std::io::Write::write_all(&mut writer, bytes).map_err(|e| error(&e))?;
+        }
+        let cursor = writer.finish().map_err(|e| file_error(&self.origin, e))?;
+        Ok(cursor.into_inner())
+    }
+
+    /// Reads a checkpoint zip; `name` (the file's name) prefixes every error message. Each
+    /// member is capped at [`MAX_CHECKPOINT_FILE_BYTES`]; other members are ignored.
+    pub fn from_zip(bytes: &[u8], name: &str) -> Result<Self, CheckpointError> {
+        let origin = PathBuf::from(name);
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map_err(|e| file_error(&origin, format!("not a checkpoint zip: {e}")))?;
+        let mut member = |member: &str, required: bool| -> Result<Option<Vec<u8>>, CheckpointError> {
+            let path = origin.join(member);
+            let entry = match archive.by_name(member) {
+                Ok(entry) => entry,
+                Err(zip::result::ZipError::FileNotFound) if !required => return Ok(None),
+                Err(zip::result::ZipError::FileNotFound) => {
+                    return Err(file_error(&origin, format!("not a checkpoint zip: it has no {member}")));
+                }
+                Err(e) => return Err(file_error(&path, e)),
+            };
+            if entry.size() > MAX_CHECKPOINT_FILE_BYTES {
+                return Err(file_error(&path, format!("{} bytes, more than a checkpoint file may hold", entry.size())));
+            }
+            let mut content = Vec::with_capacity(entry.size() as usize);
+            let read = std::io::Read::read_to_end(
+                &mut std::io::Read::take(entry, MAX_CHECKPOINT_FILE_BYTES + 1),
+                &mut content,
+            )
+            .map_err(|e| file_error(&path, e))?;
+            if read as u64 > MAX_CHECKPOINT_FILE_BYTES {
+                return Err(file_error(&path, "larger than a checkpoint file may be"));
+            }
+            Ok(Some(content))
+        };
+        let config = member(CONFIG, true)?.unwrap_or_default();
+        let weights = member(WEIGHTS, true)?.unwrap_or_default();
+        let progress = member(PROGRESS, true)?.unwrap_or_default();
+        let optimizer = member(OPTIMIZER, false)?;
+        Ok(Self { origin, config, weights, optimizer, progress })
+    }
+
+    /// The training config.
+    pub fn config<T: DeserializeOwned>(&self) -> Result<T, CheckpointError> {
+        serde_json::from_slice(&self.config).map_err(|e| file_error(&self.origin.join(CONFIG), e))
+    }
+
+    /// The progress record.
+    pub fn progress<T: DeserializeOwned>(&self) -> Result<T, CheckpointError> {
+        serde_json::from_slice(&self.progress).map_err(|e| file_error(&self.origin.join(PROGRESS), e))
+    }
+
+    /// The weights.
+    pub fn weights(&self) -> Result<StateDict, CheckpointError> {
+        StateDict::from_bytes(&self.weights).map_err(|e| file_error(&self.origin.join(WEIGHTS), e))
+    }
+
+    /// Adam's state, where the checkpoint has it.
+    pub fn optimizer(&self) -> Result<Option<OptimizerRecord>, CheckpointError> {
+        let Some(bytes) = &self.optimizer else { return Ok(None) };
+        OptimizerRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.clone()))
+            .map(Some)
+            .map_err(|e| file_error(&self.origin.join(OPTIMIZER), format!("{e:?}")))
+    }
+}
+
+/// Whether tensors on `device` can be read back without awaiting: everywhere but a GPU in a
+/// browser. A checkpoint there leaves out the optimizer state, which Burn reads synchronously.
+pub fn reads_synchronously(device: &burn::tensor::Device) -> bool {
+    if !cfg!(target_family = "wasm") {
+        return true;
+    }
+    #[cfg(feature = "flex")]
+    {
+        device.clone().inner() == burn::tensor::Device::flex()
+    }
+    #[cfg(not(feature = "flex"))]
+    {
+        let _ = device;
+        false
     }
 }

@@ -2,6 +2,7 @@
 //! shuffle, the position in it, the running loss, and the checks and events of each step.
 
 use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
 
 use super::events::{EventSink, TrainingEvent};
 use super::{TrainError, epoch_seed};
@@ -19,10 +20,44 @@ pub(crate) struct EpochCursor {
     loss_count: usize,
 }
 
+/// Where a run stands inside an unfinished epoch, as a checkpoint stores it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct EpochPosition {
+    /// Training cells of the epoch's shuffle already used.
+    pub position: usize,
+    /// Steps done in the epoch.
+    pub step: usize,
+    /// Sum of the batch losses so far, each weighted by its batch size.
+    pub loss_sum: f64,
+    /// Cells in that sum.
+    pub loss_count: usize,
+}
+
 impl EpochCursor {
-    /// A cursor after `epochs_done` finished epochs.
-    pub fn after(epochs_done: usize) -> Self {
-        Self { epochs_done, ..Self::default() }
+    /// A cursor after `epochs_done` finished epochs and `within` of the next one, on the
+    /// training cells `train` shuffled by `seed` (so it continues as an uninterrupted run).
+    pub fn resume(epochs_done: usize, within: &EpochPosition, train: &[usize], seed: u64) -> Self {
+        let mut cursor = Self { epochs_done, ..Self::default() };
+        if within.position > 0 && within.position < train.len() {
+            cursor.order = train.to_vec();
+            cursor.order.shuffle(&mut nasbench::split::rng(epoch_seed(seed, epochs_done)));
+            cursor.position = within.position;
+            cursor.batch_end = within.position;
+            cursor.step = within.step;
+            cursor.loss_sum = within.loss_sum;
+            cursor.loss_count = within.loss_count;
+        }
+        cursor
+    }
+
+    /// Where the run stands in the current epoch.
+    pub fn within_epoch(&self) -> EpochPosition {
+        EpochPosition { position: self.position, step: self.step, loss_sum: self.loss_sum, loss_count: self.loss_count }
+    }
+
+    /// Steps done in the current epoch (after [`Self::next_batch`]: the index of its batch).
+    pub fn step_in_epoch(&self) -> usize {
+        self.step
     }
 
     /// Whether the next batch starts an epoch.

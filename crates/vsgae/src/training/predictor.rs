@@ -10,8 +10,8 @@ use nasbench::sampling::sample;
 use nasbench::{Cell, Dataset, MetricKey, ModuleHash};
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{CheckpointFiles, read_json, write_json};
-use super::cursor::EpochCursor;
+use super::checkpoint::{Checkpoint, reads_synchronously};
+use super::cursor::{EpochCursor, EpochPosition};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::{StepOutcome, TrainError, report_epoch};
 use crate::batch::GraphBatch;
@@ -124,6 +124,9 @@ pub async fn evaluate_async(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Progress {
     epochs_done: usize,
+    /// Where the unfinished epoch stands (checkpoints taken between epochs have it empty).
+    #[serde(default)]
+    within_epoch: EpochPosition,
     cells: usize,
     first_hash: Option<String>,
     history: Vec<EpochRecord>,
@@ -141,6 +144,8 @@ pub struct PredictorSession {
     cursor: EpochCursor,
     history: Vec<EpochRecord>,
     checkpoint_dir: Option<std::path::PathBuf>,
+    checkpoint_every_steps: usize,
+    optimizer_restored: bool,
 }
 
 impl std::fmt::Debug for PredictorSession {
@@ -175,6 +180,8 @@ impl PredictorSession {
             cursor: EpochCursor::default(),
             history: Vec::new(),
             checkpoint_dir: None,
+            checkpoint_every_steps: 0,
+            optimizer_restored: true,
         }
     }
 
@@ -184,12 +191,26 @@ impl PredictorSession {
         self
     }
 
+    /// Also writes a checkpoint every `steps` optimiser steps inside an epoch (0: only between
+    /// epochs); a resumed run continues from the step it stopped at.
+    pub fn with_step_checkpoints(mut self, steps: usize) -> Self {
+        self.checkpoint_every_steps = steps;
+        self
+    }
+
     /// Continues the run checkpointed in `dir` on the same data; it reaches the same result as
     /// an uninterrupted run with the same seed.
     pub fn resume(dir: &std::path::Path, data: Arc<PredictorData>, device: Device) -> Result<Self, TrainError> {
-        let files = CheckpointFiles::new(dir);
-        let config: PredictorTrainingConfig = read_json(&files.config())?;
-        let progress: Progress = read_json(&files.progress())?;
+        let mut session = Self::resume_from(&Checkpoint::read_dir(dir)?, data, device)?;
+        session.checkpoint_dir = Some(dir.to_owned());
+        Ok(session)
+    }
+
+    /// Continues the run of an in-memory checkpoint (a downloaded zip in a browser). Without the
+    /// optimizer state in it, Adam starts afresh ([`PredictorSession::optimizer_restored`]).
+    pub fn resume_from(checkpoint: &Checkpoint, data: Arc<PredictorData>, device: Device) -> Result<Self, TrainError> {
+        let config: PredictorTrainingConfig = checkpoint.config()?;
+        let progress: Progress = checkpoint.progress()?;
         let first_hash = data.hashes.first().map(ToString::to_string);
         if progress.cells != data.len() || progress.first_hash != first_hash {
             return Err(TrainError::Mismatch(format!(
@@ -201,16 +222,29 @@ impl PredictorSession {
             )));
         }
         let split = PredictorSplit::new(&data, &config)?;
-        let mut weights = files.read_weights()?;
+        let mut weights = checkpoint.weights()?;
         let model = config.model.init(&device).load(&mut weights, "", &device)?;
         weights.finish()?;
         let model = with_stable_ids(model);
         let mut session = Self::assemble(config, data, split, model, device);
-        session.optimizer = session.optimizer.load_record(files.read_optimizer()?);
-        session.cursor = EpochCursor::after(progress.epochs_done);
+        match checkpoint.optimizer()? {
+            Some(record) => session.optimizer = session.optimizer.load_record(record),
+            None => session.optimizer_restored = false,
+        }
+        session.cursor = EpochCursor::resume(
+            progress.epochs_done,
+            &progress.within_epoch,
+            &session.split.train,
+            session.config.seed,
+        );
         session.history = progress.history;
-        session.checkpoint_dir = Some(dir.to_owned());
         Ok(session)
+    }
+
+    /// Whether Adam's state came back with the weights (false after resuming a checkpoint that
+    /// a browser's GPU wrote without it).
+    pub fn optimizer_restored(&self) -> bool {
+        self.optimizer_restored
     }
 
     /// A flag that stops the run at its next step.
@@ -277,6 +311,7 @@ impl PredictorSession {
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.model = self.optimizer.step(self.config.learning_rate, self.model.clone(), grads);
         if !epoch_done {
+            self.checkpoint_within_epoch(sink)?;
             return Ok(StepOutcome::Stepped);
         }
         Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(sink).await?)))
@@ -302,22 +337,42 @@ impl PredictorSession {
         Ok(record)
     }
 
-    /// Writes a checkpoint of the last finished epoch into `dir`.
+    /// Writes a checkpoint of where the run stands into `dir`.
     pub fn checkpoint(&self, dir: &std::path::Path) -> Result<(), TrainError> {
-        let files = CheckpointFiles::new(dir);
-        let mut weights = StateDict::default();
+        Ok(self.snapshot()?.write_dir(dir)?)
+    }
+
+    /// The run as it stands, as an in-memory checkpoint.
+    pub fn snapshot(&self) -> Result<Checkpoint, TrainError> {
+        crate::readback::block_on(self.snapshot_async())
+    }
+
+    /// [`PredictorSession::snapshot`] with asynchronous readback. Where the device cannot be read
+    /// synchronously (WebGPU in a browser), the checkpoint has no optimizer state.
+    pub async fn snapshot_async(&self) -> Result<Checkpoint, TrainError> {
+        let mut weights = StateDict::deferred();
         self.model.valid().save(&mut weights, "");
-        write_json(&files.config(), &self.config)?;
-        files.write_state(&weights, &self.optimizer)?;
-        write_json(
-            &files.progress(),
-            &Progress {
-                epochs_done: self.cursor.epochs_done,
-                cells: self.data.len(),
-                first_hash: self.data.hashes.first().map(ToString::to_string),
-                history: self.history.clone(),
-            },
-        )?;
+        let weights = weights.read_back_async().await?;
+        let progress = Progress {
+            epochs_done: self.cursor.epochs_done,
+            within_epoch: self.cursor.within_epoch(),
+            cells: self.data.len(),
+            first_hash: self.data.hashes.first().map(ToString::to_string),
+            history: self.history.clone(),
+        };
+        let optimizer = reads_synchronously(&self.device).then_some(&self.optimizer);
+        Ok(Checkpoint::new(&self.config, &weights, optimizer, &progress)?)
+    }
+
+    fn checkpoint_within_epoch(&self, sink: &mut dyn EventSink) -> Result<(), TrainError> {
+        let every = self.checkpoint_every_steps;
+        if let Some(dir) = &self.checkpoint_dir
+            && every > 0
+            && self.cursor.step_in_epoch().is_multiple_of(every)
+        {
+            self.checkpoint(dir)?;
+            sink.event(TrainingEvent::Checkpoint { epoch: self.cursor.epochs_done, path: dir.display().to_string() });
+        }
         Ok(())
     }
 

@@ -11,8 +11,8 @@ use nasbench::Cell;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{CheckpointFiles, read_json, write_json};
-use super::cursor::EpochCursor;
+use super::checkpoint::{Checkpoint, reads_synchronously};
+use super::cursor::{EpochCursor, EpochPosition};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::plateau::ReduceLrOnPlateau;
 use super::{StepOutcome, TrainError, epoch_seed, report_epoch};
@@ -34,10 +34,18 @@ pub fn vae_split(count: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Progress {
     epochs_done: usize,
+    /// Where the unfinished epoch stands (checkpoints taken between epochs have it empty).
+    #[serde(default)]
+    within_epoch: EpochPosition,
     cells: usize,
     first_hash: Option<String>,
     plateau: ReduceLrOnPlateau,
     history: Vec<EpochRecord>,
+}
+
+/// The seed of one step's reparameterisation noise.
+fn step_seed(seed: u64, epoch: usize, step: usize) -> u64 {
+    epoch_seed(seed.wrapping_add(1), epoch) ^ (step as u64).wrapping_mul(0xd1b5_4a32_d192_ed03)
 }
 
 /// A VS-GAE training run that advances one optimiser step per [`VaeSession::step`].
@@ -52,9 +60,10 @@ pub struct VaeSession {
     device: Device,
     cancel: Arc<AtomicBool>,
     cursor: EpochCursor,
-    noise: rand_chacha::ChaCha8Rng,
     history: Vec<EpochRecord>,
     checkpoint_dir: Option<std::path::PathBuf>,
+    checkpoint_every_steps: usize,
+    optimizer_restored: bool,
 }
 
 impl std::fmt::Debug for VaeSession {
@@ -77,7 +86,6 @@ impl VaeSession {
         device: Device,
     ) -> Result<Self, TrainError> {
         let (train, test) = vae_split(cells.len(), config.seed);
-        let config_seed = config.seed;
         if train.is_empty() {
             return Err(TrainError::NoData("no cells to train the VS-GAE on".to_owned()));
         }
@@ -92,9 +100,10 @@ impl VaeSession {
             device,
             cancel: Arc::new(AtomicBool::new(false)),
             cursor: EpochCursor::default(),
-            noise: nasbench::split::rng(config_seed),
             history: Vec::new(),
             checkpoint_dir: None,
+            checkpoint_every_steps: 0,
+            optimizer_restored: true,
         })
     }
 
@@ -104,11 +113,25 @@ impl VaeSession {
         self
     }
 
+    /// Also writes a checkpoint every `steps` optimiser steps inside an epoch (0: only between
+    /// epochs); a resumed run continues from the step it stopped at.
+    pub fn with_step_checkpoints(mut self, steps: usize) -> Self {
+        self.checkpoint_every_steps = steps;
+        self
+    }
+
     /// Continues the run checkpointed in `dir` on the same cells.
     pub fn resume(dir: &std::path::Path, cells: Arc<Vec<Cell>>, device: Device) -> Result<Self, TrainError> {
-        let files = CheckpointFiles::new(dir);
-        let config: VsGaeTrainingConfig = read_json(&files.config())?;
-        let progress: Progress = read_json(&files.progress())?;
+        let mut session = Self::resume_from(&Checkpoint::read_dir(dir)?, cells, device)?;
+        session.checkpoint_dir = Some(dir.to_owned());
+        Ok(session)
+    }
+
+    /// Continues the run of an in-memory checkpoint (a downloaded zip in a browser). Without the
+    /// optimizer state in it, Adam starts afresh ([`VaeSession::optimizer_restored`]).
+    pub fn resume_from(checkpoint: &Checkpoint, cells: Arc<Vec<Cell>>, device: Device) -> Result<Self, TrainError> {
+        let config: VsGaeTrainingConfig = checkpoint.config()?;
+        let progress: Progress = checkpoint.progress()?;
         let first_hash = cells.first().map(|c| c.hash().to_string());
         if progress.cells != cells.len() || progress.first_hash != first_hash {
             return Err(TrainError::Mismatch(format!(
@@ -117,16 +140,25 @@ impl VaeSession {
                 cells.len()
             )));
         }
-        let mut weights = files.read_weights()?;
+        let mut weights = checkpoint.weights()?;
         let model = config.model.init(&device).load(&mut weights, "", &device)?;
         weights.finish()?;
         let mut session = Self::assemble(config, cells, with_stable_ids(model), device)?;
-        session.optimizer = session.optimizer.load_record(files.read_optimizer()?);
+        match checkpoint.optimizer()? {
+            Some(record) => session.optimizer = session.optimizer.load_record(record),
+            None => session.optimizer_restored = false,
+        }
         session.plateau = progress.plateau;
-        session.cursor = EpochCursor::after(progress.epochs_done);
+        session.cursor =
+            EpochCursor::resume(progress.epochs_done, &progress.within_epoch, &session.train, session.config.seed);
         session.history = progress.history;
-        session.checkpoint_dir = Some(dir.to_owned());
         Ok(session)
+    }
+
+    /// Whether Adam's state came back with the weights (false after resuming a checkpoint that
+    /// a browser's GPU wrote without it).
+    pub fn optimizer_restored(&self) -> bool {
+        self.optimizer_restored
     }
 
     pub fn cancel_flag(&self) -> Arc<AtomicBool> {
@@ -187,13 +219,14 @@ impl VaeSession {
                 steps_per_epoch: self.steps_per_epoch(),
                 training_cells: self.train.len(),
             });
-            // The reparameterisation noise follows the epoch, so a resumed run repeats it.
-            self.noise = nasbench::split::rng(epoch_seed(self.config.seed.wrapping_add(1), self.cursor.epochs_done));
         }
         let indices = self.cursor.next_batch(&self.train, self.config.seed, self.config.batch_size);
         let dim = self.config.model.encoder.graph_dim;
+        // The reparameterisation noise follows the epoch and step, so a resumed run repeats it.
+        let mut noise =
+            nasbench::split::rng(step_seed(self.config.seed, self.cursor.epochs_done, self.cursor.step_in_epoch()));
         let eps: Vec<f32> =
-            (0..indices.len() * dim).map(|_| crate::initialization::standard_normal(&mut self.noise)).collect();
+            (0..indices.len() * dim).map(|_| crate::initialization::standard_normal(&mut noise)).collect();
         let eps = burn::tensor::Tensor::<2>::from_data(
             burn::tensor::TensorData::new(eps, [indices.len(), dim]),
             &self.device,
@@ -204,6 +237,7 @@ impl VaeSession {
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.model = self.optimizer.step(self.plateau.learning_rate, self.model.clone(), grads);
         if !epoch_done {
+            self.checkpoint_within_epoch(sink)?;
             return Ok(StepOutcome::Stepped);
         }
         Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(sink).await?)))
@@ -237,23 +271,43 @@ impl VaeSession {
         Ok(record)
     }
 
-    /// Writes a checkpoint of the last finished epoch into `dir`.
+    /// Writes a checkpoint of where the run stands into `dir`.
     pub fn checkpoint(&self, dir: &std::path::Path) -> Result<(), TrainError> {
-        let files = CheckpointFiles::new(dir);
-        let mut weights = StateDict::default();
+        Ok(self.snapshot()?.write_dir(dir)?)
+    }
+
+    /// The run as it stands, as an in-memory checkpoint.
+    pub fn snapshot(&self) -> Result<Checkpoint, TrainError> {
+        crate::readback::block_on(self.snapshot_async())
+    }
+
+    /// [`VaeSession::snapshot`] with asynchronous readback. Where the device cannot be read
+    /// synchronously (WebGPU in a browser), the checkpoint has no optimizer state.
+    pub async fn snapshot_async(&self) -> Result<Checkpoint, TrainError> {
+        let mut weights = StateDict::deferred();
         self.model.valid().save(&mut weights, "");
-        write_json(&files.config(), &self.config)?;
-        files.write_state(&weights, &self.optimizer)?;
-        write_json(
-            &files.progress(),
-            &Progress {
-                epochs_done: self.cursor.epochs_done,
-                cells: self.cells.len(),
-                first_hash: self.cells.first().map(|c| c.hash().to_string()),
-                plateau: self.plateau.clone(),
-                history: self.history.clone(),
-            },
-        )?;
+        let weights = weights.read_back_async().await?;
+        let progress = Progress {
+            epochs_done: self.cursor.epochs_done,
+            within_epoch: self.cursor.within_epoch(),
+            cells: self.cells.len(),
+            first_hash: self.cells.first().map(|c| c.hash().to_string()),
+            plateau: self.plateau.clone(),
+            history: self.history.clone(),
+        };
+        let optimizer = reads_synchronously(&self.device).then_some(&self.optimizer);
+        Ok(Checkpoint::new(&self.config, &weights, optimizer, &progress)?)
+    }
+
+    fn checkpoint_within_epoch(&self, sink: &mut dyn EventSink) -> Result<(), TrainError> {
+        let every = self.checkpoint_every_steps;
+        if let Some(dir) = &self.checkpoint_dir
+            && every > 0
+            && self.cursor.step_in_epoch().is_multiple_of(every)
+        {
+            self.checkpoint(dir)?;
+            sink.event(TrainingEvent::Checkpoint { epoch: self.cursor.epochs_done, path: dir.display().to_string() });
+        }
         Ok(())
     }
 

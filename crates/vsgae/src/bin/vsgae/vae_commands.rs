@@ -64,6 +64,10 @@ pub struct TrainVaeArgs {
     backend: Backend,
     #[arg(long, default_value_t = 10)]
     checkpoint_every: usize,
+    /// Also checkpoint every this many steps inside an epoch (0: only between epochs), so a
+    /// killed run on the whole search space loses at most that many steps.
+    #[arg(long, default_value_t = 0)]
+    checkpoint_steps: usize,
     /// Continue the run checkpointed in this directory.
     #[arg(long)]
     resume: Option<PathBuf>,
@@ -85,7 +89,7 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
         None => (args.source.clone(), args.out.clone()),
     };
     let cells = Arc::new(source.cells()?);
-    let mut session = match &args.resume {
+    let session = match &args.resume {
         Some(dir) => VaeSession::resume(dir, cells.clone(), device)?,
         None => {
             let config = VsGaeTrainingConfig::new(VsGaeConfig::new(args.size.encoder()))
@@ -100,6 +104,7 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
             VaeSession::new(config, cells.clone(), device)?.with_checkpoints(&out)
         }
     };
+    let mut session = session.with_step_checkpoints(args.checkpoint_steps);
     let mut progress = TrainingProgress::new();
     let mut log = MetricsLog::new(out.join("metrics.jsonl"), session.history());
     session.run(&mut |event: TrainingEvent| {
