@@ -19,6 +19,8 @@ pub struct AppOptions {
     pub open: Option<(String, Vec<u8>)>,
     /// The panel to show first.
     pub tab: Option<Tab>,
+    /// Keep checkpoint zips in the train panel without offering them in a save dialog (tests).
+    pub skip_save_dialogs: bool,
     /// A scripted run (native only).
     #[cfg(not(target_arch = "wasm32"))]
     pub automation: Option<crate::automation::Automation>,
@@ -35,6 +37,7 @@ pub struct StudioApp {
     pub latent: LatentPanel,
     pub predict: PredictPanel,
     compute: ComputeHandle,
+    skip_save_dialogs: bool,
     pub(crate) frames: FrameStats,
     last_frame: Option<Instant>,
     #[cfg(target_arch = "wasm32")]
@@ -73,6 +76,7 @@ impl StudioApp {
             latent: LatentPanel::default(),
             predict: PredictPanel::default(),
             compute: ComputeHandle::spawn(Some(cc.egui_ctx.clone()), options.compute),
+            skip_save_dialogs: options.skip_save_dialogs,
             frames: FrameStats::default(),
             last_frame: None,
             #[cfg(target_arch = "wasm32")]
@@ -94,7 +98,7 @@ impl StudioApp {
         &self.compute
     }
 
-    fn handle_events(&mut self) {
+    fn handle_events(&mut self, ctx: &egui::Context) {
         for event in self.compute.poll() {
             match event {
                 Event::Ready { backend, models, gpu_error } => {
@@ -128,6 +132,7 @@ impl StudioApp {
                 }
                 Event::Interpolation(points) => self.latent.strip = points,
                 Event::LatentMap(points) => self.latent.map = points,
+                Event::TrainingBegan { history } => self.train.on_begin(history),
                 Event::Training(event) => self.train.on_event(event),
                 Event::TrainingState(state) => self.train.on_state(state),
                 Event::ModelReplaced { which } => {
@@ -135,6 +140,12 @@ impl StudioApp {
                         self.shared.clear_predictions();
                     }
                     self.shared.notice(format!("the trained {which} now serves the app"));
+                }
+                Event::CheckpointZip { file_name, bytes } => {
+                    if !self.skip_save_dialogs {
+                        self.train.inbox.save(ctx, file_name.clone(), bytes.clone());
+                    }
+                    self.train.checkpoint_zip = Some((file_name, bytes));
                 }
                 Event::Notice(message) => self.shared.notice(message),
             }
@@ -210,7 +221,7 @@ impl eframe::App for StudioApp {
         let ctx = ui.ctx().clone();
         // Only what this frame draws is on screen.
         self.shared.anchors.clear();
-        self.handle_events();
+        self.handle_events(&ctx);
         self.take_files(&ctx);
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(mut automation) = self.automation.take() {

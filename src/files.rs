@@ -10,30 +10,46 @@ pub const MAX_FILE_BYTES: u64 = 3 << 30;
 /// A file's name and bytes, or why it could not be read (naming the file).
 pub type FileResult = Result<(String, Vec<u8>), String>;
 
+/// What a file dialog asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// NAS-Bench-101 cells in any format the data layer reads.
+    Data,
+    /// A training checkpoint zip.
+    Checkpoint,
+}
+
+impl FileKind {
+    fn dialog(self) -> rfd::AsyncFileDialog {
+        let (title, filter, extensions): (&str, &str, &[&str]) = match self {
+            Self::Data => ("Open NAS-Bench-101 data", "NAS-Bench-101 data", &["zip", "pth", "pt", "tfrecord", "csv"]),
+            Self::Checkpoint => ("Open a training checkpoint", "Checkpoint zip", &["zip"]),
+        };
+        rfd::AsyncFileDialog::new().set_title(title).add_filter(filter, extensions).add_filter("All files", &["*"])
+    }
+}
+
 #[derive(Debug)]
 pub struct FileInbox {
     sender: Sender<FileResult>,
     receiver: Receiver<FileResult>,
+    messages: (Sender<String>, Receiver<String>),
 }
 
 impl Default for FileInbox {
     fn default() -> Self {
         let (sender, receiver) = channel();
-        Self { sender, receiver }
+        Self { sender, receiver, messages: channel() }
     }
 }
 
 impl FileInbox {
     /// Opens the file dialog; the chosen file arrives later through [`FileInbox::poll`].
-    pub fn open_dialog(&self, ctx: &egui::Context) {
+    pub fn open_dialog(&self, ctx: &egui::Context, kind: FileKind) {
         let sender = self.sender.clone();
         let ctx = ctx.clone();
         let job = async move {
-            let dialog = rfd::AsyncFileDialog::new()
-                .set_title("Open NAS-Bench-101 data")
-                .add_filter("NAS-Bench-101 data", &["zip", "pth", "pt", "tfrecord", "csv"])
-                .add_filter("All files", &["*"]);
-            if let Some(file) = dialog.pick_file().await {
+            if let Some(file) = kind.dialog().pick_file().await {
                 let name = file.file_name();
                 let bytes = file.read().await;
                 let _ = sender.send(check_size(name, bytes));
@@ -81,6 +97,67 @@ impl FileInbox {
     pub fn poll(&self) -> Vec<FileResult> {
         self.receiver.try_iter().collect()
     }
+
+    /// Offers `bytes` as a file named `file_name`: a save dialog natively, a download in the
+    /// browser. What came of it arrives through [`FileInbox::poll_messages`].
+    pub fn save(&self, ctx: &egui::Context, file_name: String, bytes: Vec<u8>) {
+        let messages = self.messages.0.clone();
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let ctx = ctx.clone();
+            std::thread::spawn(move || {
+                let dialog = FileKind::Checkpoint.dialog().set_title("Save").set_file_name(&file_name);
+                let Some(handle) = vsgae::readback::block_on(dialog.save_file()) else { return };
+                let path = handle.path().display().to_string();
+                let message = match vsgae::training::checkpoint::write_atomically(handle.path(), &bytes) {
+                    Ok(()) => format!("saved {path}"),
+                    Err(error) => format!("could not save: {error}"),
+                };
+                let _ = messages.send(message);
+                ctx.request_repaint();
+            });
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let message = match download(&file_name, &bytes) {
+                Ok(()) => format!("downloading {file_name}"),
+                Err(error) => format!("could not download {file_name}: {error}"),
+            };
+            let _ = messages.send(message);
+            ctx.request_repaint();
+        }
+    }
+
+    /// Messages about saved files since the last call.
+    pub fn poll_messages(&self) -> Vec<String> {
+        self.messages.1.try_iter().collect()
+    }
+}
+
+/// Starts a browser download of `bytes` through a blob URL and a temporary link.
+#[cfg(target_arch = "wasm32")]
+fn download(file_name: &str, bytes: &[u8]) -> Result<(), String> {
+    use eframe::wasm_bindgen::JsCast;
+    let js = |e: eframe::wasm_bindgen::JsValue| format!("{e:?}");
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/zip");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let link: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(js)?.dyn_into().map_err(|_| "not an anchor element".to_owned())?;
+    link.set_href(&url);
+    link.set_download(file_name);
+    link.click();
+    // Let the download take the blob before the URL goes (a minute is plenty).
+    let window = web_sys::window().ok_or("no window")?;
+    let revoke = eframe::wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    window.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000).map_err(js)?;
+    Ok(())
 }
 
 fn check_size(name: String, bytes: Vec<u8>) -> FileResult {

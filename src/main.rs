@@ -62,6 +62,7 @@ mod native {
             fresh: cli.fresh,
             open,
             tab: cli.tab,
+            skip_save_dialogs: false,
             automation: Some(Automation {
                 train: cli.train,
                 rank: cli.rank,

@@ -63,7 +63,12 @@ fn every_panel_works_on_the_embedded_models() {
     let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 820.0)).build_eframe(|cc| {
         StudioApp::with_options(
             cc,
-            AppOptions { compute: ComputeOptions { prefer_gpu: false }, fresh: true, ..AppOptions::default() },
+            AppOptions {
+                compute: ComputeOptions { prefer_gpu: false },
+                fresh: true,
+                skip_save_dialogs: true,
+                ..AppOptions::default()
+            },
         )
     });
     run_until(&mut harness, "the engine and the embedded models", 120, |app| app.shared.models.is_some());
@@ -155,4 +160,37 @@ fn every_panel_works_on_the_embedded_models() {
     let record = harness.state().train.epochs[0].clone();
     assert!(record.train_loss.is_finite() && record.validation.is_some());
     harness.get_by_label_contains("Results after epoch");
+
+    // Download the stopped run as a checkpoint zip and resume it, as the browser does.
+    harness.get_by_label("Download checkpoint").click();
+    run_until(&mut harness, "the checkpoint zip", 60, |app| app.train.checkpoint_zip.is_some());
+    let (name, bytes) = harness.state().train.checkpoint_zip.clone().unwrap();
+    assert!(name.starts_with("predictor-checkpoint-epoch"), "{name}");
+    let epochs_before = harness.state().train.epochs.len();
+    harness.state().compute().send(vsgae_studio::compute::Command::ResumeFromZip {
+        name,
+        bytes,
+        backend: vsgae_studio::compute::BackendChoice::Cpu,
+    });
+    run_until(&mut harness, "the resumed run's next epoch", 120, |app| app.train.epochs.len() > epochs_before);
+    assert!(matches!(harness.state().train.state, Some(TrainingState::Running { .. })));
+    // The resumed run carries on from the checkpoint's epochs.
+    let epochs: Vec<usize> = harness.state().train.epochs.iter().map(|r| r.epoch).collect();
+    assert_eq!(epochs[..epochs_before].to_vec(), (1..=epochs_before).collect::<Vec<_>>());
+    assert_eq!(epochs[epochs_before], epochs_before + 1, "{epochs:?}");
+    harness.get_by_label("Stop").click();
+    run_until(&mut harness, "the stopped resumed run", 30, |app| app.train.state == Some(TrainingState::Stopped));
+
+    // A file that is not a checkpoint is refused with its name.
+    harness.state().compute().send(vsgae_studio::compute::Command::ResumeFromZip {
+        name: "notes.zip".to_owned(),
+        bytes: b"not a zip".to_vec(),
+        backend: vsgae_studio::compute::BackendChoice::Cpu,
+    });
+    run_until(
+        &mut harness,
+        "the refused checkpoint",
+        30,
+        |app| matches!(&app.train.state, Some(TrainingState::Failed(why)) if why.starts_with("notes.zip: not a checkpoint zip")),
+    );
 }

@@ -52,6 +52,15 @@ pub enum Command {
         dir: std::path::PathBuf,
         backend: BackendChoice,
     },
+    /// Pack a checkpoint of the training run as a zip, for a download ([`Event::CheckpointZip`]).
+    DownloadCheckpoint,
+    /// Continue the run of a checkpoint zip (see [`Command::DownloadCheckpoint`]) on the current
+    /// dataset; `name` is the zip's file name, for messages.
+    ResumeFromZip {
+        name: String,
+        bytes: Vec<u8>,
+        backend: BackendChoice,
+    },
     /// Use the trained model for predictions (predictor) or the latent panel (VS-GAE).
     UseTrainedModel,
 }
@@ -135,11 +144,20 @@ pub enum Event {
     },
     Interpolation(Vec<InterpolationPoint>),
     LatentMap(Vec<LatentPoint>),
+    /// A run started or resumed; `history` holds the epochs a resumed run already has.
+    TrainingBegan {
+        history: Vec<vsgae::training::EpochRecord>,
+    },
     Training(TrainingEvent),
     TrainingState(TrainingState),
     /// A model trained here now serves the app.
     ModelReplaced {
         which: &'static str,
+    },
+    /// A checkpoint zip to offer for download.
+    CheckpointZip {
+        file_name: String,
+        bytes: Vec<u8>,
     },
     /// Something the user should read, such as a failed job.
     Notice(String),
@@ -164,6 +182,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::StopTraining => "StopTraining",
         Command::SaveCheckpoint { .. } => "SaveCheckpoint",
         Command::ResumeTraining { .. } => "ResumeTraining",
+        Command::DownloadCheckpoint => "DownloadCheckpoint",
+        Command::ResumeFromZip { .. } => "ResumeFromZip",
         Command::UseTrainedModel => "UseTrainedModel",
     }
 }

@@ -122,11 +122,13 @@ impl Engine {
             Command::StopTraining => self.stop_training(),
             Command::SaveCheckpoint { dir } => self.save_checkpoint(&dir),
             Command::ResumeTraining { dir, backend } => self.resume_training(&dir, backend),
+            Command::DownloadCheckpoint => self.download_checkpoint().await,
+            Command::ResumeFromZip { name, bytes, backend } => self.resume_from_zip(&name, &bytes, backend),
             Command::UseTrainedModel => self.use_trained_model(),
         }
     }
 
-    fn notice(&self, message: impl Into<String>) {
+    pub(crate) fn notice(&self, message: impl Into<String>) {
         self.events.send(Event::Notice(message.into()));
     }
 

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use vsgae::training::checkpoint::Checkpoint;
 use vsgae::training::{PredictorData, PredictorSession, StepOutcome, TrainError, TrainingEvent, VaeSession};
 use web_time::{Duration, Instant};
 
@@ -41,6 +42,41 @@ impl Session {
             Self::VsGae(session) => session.checkpoint(dir),
         }
     }
+
+    async fn snapshot(&self) -> Result<Checkpoint, TrainError> {
+        match self {
+            Self::Predictor(session) => session.snapshot_async().await,
+            Self::VsGae(session) => session.snapshot_async().await,
+        }
+    }
+
+    /// A file name that says what the checkpoint holds.
+    fn file_name(&self) -> String {
+        let (model, epochs) = match self {
+            Self::Predictor(session) => ("predictor", session.epochs_done()),
+            Self::VsGae(session) => ("vsgae", session.epochs_done()),
+        };
+        format!("{model}-checkpoint-epoch{epochs}.zip")
+    }
+
+    fn history(&self) -> &[vsgae::training::EpochRecord] {
+        match self {
+            Self::Predictor(session) => session.history(),
+            Self::VsGae(session) => session.history(),
+        }
+    }
+
+    fn optimizer_restored(&self) -> bool {
+        match self {
+            Self::Predictor(session) => session.optimizer_restored(),
+            Self::VsGae(session) => session.optimizer_restored(),
+        }
+    }
+}
+
+/// Whether a checkpoint's config is a predictor's (it has a target; a VS-GAE's has a schedule).
+fn is_predictor_config(config: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(config).ok().is_some_and(|config| config.get("target").is_some())
 }
 
 impl Engine {
@@ -80,6 +116,8 @@ impl Engine {
     fn begin(&mut self, session: Result<Session, String>, backend: BackendChoice) {
         match session {
             Ok(session) => {
+                // A resumed run shows the epochs it already has.
+                self.events.send(Event::TrainingBegan { history: session.history().to_vec() });
                 self.training = Some(TrainingRun { session, paused: false, done: false, backend });
                 let device = self.devices.name(backend).to_owned();
                 self.events.send(Event::TrainingState(TrainingState::Running { device }));
@@ -89,24 +127,41 @@ impl Engine {
     }
 
     pub(crate) fn resume_training(&mut self, dir: &Path, backend: BackendChoice) {
-        let device = self.devices.device(backend).autodiff();
-        // A VS-GAE run's config has a learning-rate schedule; a predictor run's has a target.
-        let is_predictor = std::fs::read(dir.join("config.json"))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-            .is_some_and(|config| config.get("target").is_some());
-        let session = if is_predictor {
-            self.training_data().and_then(|data| {
-                PredictorSession::resume(dir, data, device)
-                    .map(|s| Session::Predictor(Box::new(s)))
-                    .map_err(|e| e.to_string())
+        let session = Checkpoint::read_dir(dir).map_err(|e| e.to_string()).and_then(|checkpoint| {
+            let session = self.resume_session(&checkpoint, backend)?;
+            Ok(match session {
+                Session::Predictor(session) => Session::Predictor(Box::new(session.with_checkpoints(dir))),
+                Session::VsGae(session) => Session::VsGae(Box::new(session.with_checkpoints(dir))),
             })
-        } else {
-            self.training_cells().and_then(|cells| {
-                VaeSession::resume(dir, cells, device).map(|s| Session::VsGae(Box::new(s))).map_err(|e| e.to_string())
-            })
-        };
+        });
         self.begin(session.map_err(|e| format!("{}: {e}", dir.display())), backend);
+    }
+
+    pub(crate) fn resume_from_zip(&mut self, name: &str, bytes: &[u8], backend: BackendChoice) {
+        let session = Checkpoint::from_zip(bytes, name)
+            .map_err(|e| e.to_string())
+            .and_then(|checkpoint| self.resume_session(&checkpoint, backend).map_err(|e| format!("{name}: {e}")));
+        if let Ok(session) = &session
+            && !session.optimizer_restored()
+        {
+            self.notice(format!(
+                "{name} has no optimizer state (a browser's WebGPU cannot read it back), so Adam starts afresh"
+            ));
+        }
+        self.begin(session, backend);
+    }
+
+    fn resume_session(&self, checkpoint: &Checkpoint, backend: BackendChoice) -> Result<Session, String> {
+        let device = self.devices.device(backend).autodiff();
+        if is_predictor_config(&checkpoint.config) {
+            let data = self.training_data()?;
+            let session = PredictorSession::resume_from(checkpoint, data, device).map_err(|e| e.to_string())?;
+            Ok(Session::Predictor(Box::new(session)))
+        } else {
+            let cells = self.training_cells()?;
+            let session = VaeSession::resume_from(checkpoint, cells, device).map_err(|e| e.to_string())?;
+            Ok(Session::VsGae(Box::new(session)))
+        }
     }
 
     pub(crate) fn pause_training(&mut self, paused: bool) {
@@ -138,6 +193,23 @@ impl Engine {
             Err(error) => format!("checkpoint failed: {error}"),
         };
         self.events.send(Event::Notice(message));
+    }
+
+    pub(crate) async fn download_checkpoint(&self) {
+        let Some(run) = &self.training else {
+            self.notice("no training run to checkpoint");
+            return;
+        };
+        let zip = run.session.snapshot().await.and_then(|checkpoint| {
+            if checkpoint.optimizer.is_none() {
+                self.notice("this checkpoint has no optimizer state: a browser's WebGPU cannot read it back");
+            }
+            Ok(checkpoint.to_zip()?)
+        });
+        match zip {
+            Ok(bytes) => self.events.send(Event::CheckpointZip { file_name: run.session.file_name(), bytes }),
+            Err(error) => self.notice(format!("checkpoint failed: {error}")),
+        }
     }
 
     pub(crate) fn use_trained_model(&mut self) {

@@ -52,7 +52,7 @@ impl DataPanel {
     pub fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared, compute: &ComputeHandle) {
         ui.horizontal(|ui| {
             if ui.button("Open file…").clicked() {
-                self.inbox.open_dialog(ui.ctx());
+                self.inbox.open_dialog(ui.ctx(), crate::files::FileKind::Data);
             }
             let button = ui.button("Use the search space").on_hover_text("All 423,624 cells, without labels");
             shared.anchor("Use the search space", &button);

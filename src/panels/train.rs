@@ -10,6 +10,7 @@ use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGaeConfig
 use web_time::Instant;
 
 use crate::compute::{BackendChoice, Command, ComputeHandle, TrainRequest, TrainingState};
+use crate::files::{FileInbox, FileKind};
 use crate::shared::Shared;
 
 /// Which model the form trains.
@@ -57,9 +58,20 @@ pub struct TrainPanel {
     /// When the run (or its resumption) started, and the global step then.
     started: Option<(Instant, usize)>,
     pub checkpoint_dir: String,
+    /// Checkpoint zips chosen to resume from, and what became of saved ones.
+    pub inbox: FileInbox,
+    /// The last checkpoint zip packed for download: its file name and bytes.
+    pub checkpoint_zip: Option<(String, Vec<u8>)>,
 }
 
 impl TrainPanel {
+    /// A run began: forget the one shown; a resumed run brings the epochs it already has.
+    pub fn on_begin(&mut self, history: Vec<EpochRecord>) {
+        self.clear_run();
+        self.epoch = history.last().map_or(0, |r| r.epoch);
+        self.epochs = history;
+    }
+
     /// Takes one event of the run.
     pub fn on_event(&mut self, event: TrainingEvent) {
         match event {
@@ -97,6 +109,15 @@ impl TrainPanel {
         self.epoch.saturating_sub(1) * self.steps_per_epoch + self.step_in_epoch
     }
 
+    /// Forgets the run shown, keeping the checkpoint folder and the file inbox.
+    fn clear_run(&mut self) {
+        *self = Self {
+            checkpoint_dir: std::mem::take(&mut self.checkpoint_dir),
+            inbox: std::mem::take(&mut self.inbox),
+            ..Self::default()
+        };
+    }
+
     fn running(&self) -> bool {
         matches!(self.state, Some(TrainingState::Running { .. } | TrainingState::Paused))
     }
@@ -119,7 +140,7 @@ impl TrainPanel {
             let start = ui.add_enabled(!self.running(), egui::Button::new("Start"));
             shared.anchor("Start", &start);
             if start.clicked() {
-                *self = Self { checkpoint_dir: std::mem::take(&mut self.checkpoint_dir), ..Self::default() };
+                self.clear_run();
                 let request = match form.kind {
                     ModelKind::Predictor => {
                         TrainRequest::Predictor { config: form.predictor.clone(), backend: form.backend }
@@ -154,10 +175,43 @@ impl TrainPanel {
                     compute.send(Command::SaveCheckpoint { dir: dir.clone() });
                 }
                 if ui.add_enabled(usable && !self.running(), egui::Button::new("Resume")).clicked() {
-                    *self = Self { checkpoint_dir: std::mem::take(&mut self.checkpoint_dir), ..Self::default() };
+                    self.clear_run();
                     compute.send(Command::ResumeTraining { dir, backend: form.backend });
                 }
             });
+        }
+        self.checkpoint_zip_ui(ui, form, shared, compute);
+    }
+
+    /// Checkpoints as zips: downloaded and uploaded in the browser, saved and opened natively.
+    fn checkpoint_zip_ui(&mut self, ui: &mut egui::Ui, form: &TrainForm, shared: &mut Shared, compute: &ComputeHandle) {
+        ui.separator();
+        ui.horizontal(|ui| {
+            let download = ui.add_enabled(self.state.is_some(), egui::Button::new("Download checkpoint"));
+            shared.anchor("Download checkpoint", &download);
+            if download.on_hover_text("The run as it stands, as a zip to resume from later").clicked() {
+                compute.send(Command::DownloadCheckpoint);
+            }
+            let resume = ui.add_enabled(!self.running(), egui::Button::new("Resume from zip"));
+            shared.anchor("Resume from zip", &resume);
+            if resume.on_hover_text("Continue a downloaded checkpoint on the current dataset").clicked() {
+                self.inbox.open_dialog(ui.ctx(), FileKind::Checkpoint);
+            }
+        });
+        if let Some((name, bytes)) = &self.checkpoint_zip {
+            ui.weak(format!("Last checkpoint: {name} ({:.1} MB)", bytes.len() as f64 / 1e6));
+        }
+        for message in self.inbox.poll_messages() {
+            shared.notice(message);
+        }
+        for file in self.inbox.poll() {
+            match file {
+                Ok((name, bytes)) => {
+                    self.clear_run();
+                    compute.send(Command::ResumeFromZip { name, bytes, backend: form.backend });
+                }
+                Err(message) => shared.notice(message),
+            }
         }
     }
 
