@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use vsgae::training::checkpoint::Checkpoint;
+use vsgae::training::checkpoint::{AdamState, Checkpoint};
 use vsgae::training::{PredictorData, PredictorSession, StepOutcome, TrainError, TrainingEvent, VaeSession};
 use web_time::{Duration, Instant};
 
@@ -141,25 +141,35 @@ impl Engine {
         let session = Checkpoint::from_zip(bytes, name)
             .map_err(|e| e.to_string())
             .and_then(|checkpoint| self.resume_session(&checkpoint, backend).map_err(|e| format!("{name}: {e}")));
-        if let Ok(session) = &session
-            && !session.optimizer_restored()
-        {
-            self.notice(format!(
-                "{name} has no optimizer state (a browser's WebGPU cannot read it back), so Adam starts afresh"
-            ));
-        }
         self.begin(session, backend);
     }
 
     fn resume_session(&self, checkpoint: &Checkpoint, backend: BackendChoice) -> Result<Session, String> {
         let device = self.devices.device(backend).autodiff();
+        let adam = AdamState::where_possible(&device, self.devices.has_gpu());
+        let session = self.resume_with(checkpoint, device, adam)?;
+        if !session.optimizer_restored() {
+            self.notice(format!(
+                "resumed {} with a fresh Adam: its state is not in the checkpoint or cannot be loaded here",
+                checkpoint.origin.display()
+            ));
+        }
+        Ok(session)
+    }
+
+    fn resume_with(
+        &self,
+        checkpoint: &Checkpoint,
+        device: burn::tensor::Device,
+        adam: AdamState,
+    ) -> Result<Session, String> {
         if is_predictor_config(&checkpoint.config) {
             let data = self.training_data()?;
-            let session = PredictorSession::resume_from(checkpoint, data, device).map_err(|e| e.to_string())?;
+            let session = PredictorSession::resume_from(checkpoint, data, device, adam).map_err(|e| e.to_string())?;
             Ok(Session::Predictor(Box::new(session)))
         } else {
             let cells = self.training_cells()?;
-            let session = VaeSession::resume_from(checkpoint, cells, device).map_err(|e| e.to_string())?;
+            let session = VaeSession::resume_from(checkpoint, cells, device, adam).map_err(|e| e.to_string())?;
             Ok(Session::VsGae(Box::new(session)))
         }
     }

@@ -6,6 +6,7 @@
 //     measure frame times for a minute, and rank the whole search space;
 //  2. without the WebGPU flag: the page must fall back to Burn's CPU backend and predict the
 //     same cell.
+// Both runs download the training run as a checkpoint zip and resume from it.
 // It writes a screenshot of each panel to docs/screenshots/ and the figures to
 // target/e2e/figures.json, and exits non-zero on the first failed check.
 //
@@ -106,7 +107,8 @@ async function launch(webgpu) {
 }
 
 async function status(page) {
-  const text = await page.locator("#studio_status").textContent();
+  // Software WebGPU can hold the main thread for tens of seconds while a training step compiles.
+  const text = await page.locator("#studio_status").textContent({ timeout: 180000 });
   return text ? JSON.parse(text) : {};
 }
 
@@ -205,6 +207,39 @@ async function rankSpace(page, label) {
   }
 }
 
+/// The members of a zip file, listed by Python's zipfile.
+function zipMembers(file) {
+  const script = "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))";
+  return execFileSync("python3", ["-c", script, file], { encoding: "utf8" }).trim().split("\n");
+}
+
+/// Trains a little, downloads the run as a checkpoint zip, resumes from it through the file
+/// picker and waits for the resumed run's first step. `optimizer`: whether Adam's state must be
+/// in the zip (the CPU backend reads it back; WebGPU in a browser cannot).
+async function checkpointRoundTrip(page, label, optimizer, stepSeconds) {
+  const downloading = page.waitForEvent("download", { timeout: stepSeconds * 1000 });
+  await click(page, "Download checkpoint");
+  const download = await downloading;
+  const name = download.suggestedFilename();
+  const file = path.join(os.tmpdir(), `${label}-${name}`);
+  await download.saveAs(file);
+  const members = zipMembers(file);
+  check(
+    name.startsWith("predictor-checkpoint-epoch") && members.includes("weights.safetensors") && members.includes("progress.json"),
+    `${label}: downloads ${name} (${(fs.statSync(file).size / 1e6).toFixed(1)} MB: ${members.join(", ")})`,
+  );
+  check(members.includes("optimizer.bpk") === optimizer, `${label}: the checkpoint ${optimizer ? "has" : "leaves out"} Adam's state`);
+  const choosing = page.waitForEvent("filechooser", { timeout: 30000 });
+  await click(page, "Resume from zip");
+  await (await choosing).setFiles(file);
+  const resumed = await waitFor(page, "the resumed run's first step", stepSeconds, (s) =>
+    (/Running/.test(s.training_state ?? "") && s.training_steps > 0) || /Failed/.test(s.training_state ?? ""),
+  );
+  check(/Running/.test(resumed.training_state) && resumed.training_steps > 0, `${label}: the run resumes from ${name} and steps on (${resumed.training_state})`);
+  await click(page, "Stop");
+  fs.rmSync(file, { force: true });
+}
+
 async function webgpuRun() {
   const gpu = await launch(true);
   const { page, ready, predicted } = await openApp(gpu, "webgpu");
@@ -251,6 +286,7 @@ async function webgpuRun() {
   check(trained.training_steps > 0, `webgpu: ${trained.training_steps} training steps while the page kept drawing`);
   await shoot(page, "train");
   await click(page, "Stop");
+  await checkpointRoundTrip(page, "webgpu", false, 300);
 
   if (rank) {
     figures.webgpu.ranking = await rankSpace(page, "webgpu");
@@ -285,6 +321,13 @@ try {
   const fallback = await openApp(cpu, "cpu");
   check(fallback.ready.backend === "CPU (Burn flex)", `cpu: falls back to ${fallback.ready.backend}`);
   figures.cpu = { backend: fallback.ready.backend, first_prediction_ms: fallback.predicted.first_prediction_ms };
+  await dropFile(fallback.page, csvPath, "nb101_val_20k.csv");
+  await waitFor(fallback.page, "the dropped CSV", 120, (s) => s.dataset_cells === 20001);
+  await click(fallback.page, "Train");
+  await click(fallback.page, "Start");
+  await waitFor(fallback.page, "training steps", 120, (s) => s.training_steps >= 3);
+  await click(fallback.page, "Stop");
+  await checkpointRoundTrip(fallback.page, "cpu", true, 120);
   if (rank) {
     figures.cpu.ranking = await rankSpace(fallback.page, "cpu");
   }

@@ -10,6 +10,7 @@ use burn::tensor::Device;
 use nasbench::Op;
 use nasbench::sampling::Sampling;
 use nasbench::space::enumerate_vertices;
+use vsgae::training::checkpoint::AdamState;
 use vsgae::training::{PredictorData, PredictorSession, StepOutcome, TrainError, TrainingEvent};
 use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
 
@@ -160,7 +161,8 @@ fn a_run_resumed_mid_epoch_from_a_checkpoint_zip_equals_an_uninterrupted_one() {
 
     let checkpoint = Checkpoint::from_zip(&zip, "run.zip").unwrap();
     assert!(checkpoint.optimizer.is_some(), "the CPU backend reads Adam's state back");
-    let mut resumed = PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff()).unwrap();
+    let mut resumed =
+        PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff(), AdamState::Restore).unwrap();
     assert!(resumed.optimizer_restored());
     assert_eq!(resumed.epochs_done(), 1);
     resumed.run(&mut |_| {}).unwrap();
@@ -178,11 +180,26 @@ fn a_checkpoint_without_optimizer_state_resumes_with_a_fresh_adam() {
     checkpoint.optimizer = None;
     let zip = checkpoint.to_zip().unwrap();
     let checkpoint = vsgae::training::checkpoint::Checkpoint::from_zip(&zip, "browser.zip").unwrap();
-    let mut resumed = PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff()).unwrap();
+    let mut resumed =
+        PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff(), AdamState::Restore).unwrap();
     assert!(!resumed.optimizer_restored());
     assert_eq!(weights(&resumed), weights(&first));
     resumed.run(&mut |_| {}).unwrap();
     assert_eq!(resumed.epochs_done(), 2);
+}
+
+#[test]
+fn adam_state_is_restored_only_where_the_default_device_can_hold_it() {
+    let flex = Device::flex().autodiff();
+    // This crate's tests build only the CPU backend, so the default device is the run's own.
+    assert_eq!(AdamState::where_possible(&flex, false), AdamState::Restore);
+    let data = small_space();
+    let mut first = PredictorSession::new(tiny_config(2), data.clone(), flex.clone()).unwrap();
+    first.step(&mut |_| {}).unwrap();
+    let checkpoint = first.snapshot().unwrap();
+    assert!(checkpoint.optimizer.is_some());
+    let resumed = PredictorSession::resume_from(&checkpoint, data, flex, AdamState::Reset).unwrap();
+    assert!(!resumed.optimizer_restored());
 }
 
 #[test]
@@ -197,7 +214,9 @@ fn bad_checkpoint_zips_are_refused_naming_the_file_and_the_problem() {
     checkpoint.weights = b"garbage".to_vec();
     let zip = checkpoint.to_zip().unwrap();
     let checkpoint = Checkpoint::from_zip(&zip, "torn.zip").unwrap();
-    let error = PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff()).unwrap_err().to_string();
+    let error = PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff(), AdamState::Restore)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("torn.zip/weights.safetensors"), "{error}");
 
     // A zip of something else: the missing member is named.

@@ -235,6 +235,26 @@ impl Checkpoint {
     }
 }
 
+/// Whether a resumed run gets Adam's state back from its checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdamState {
+    /// Load the checkpoint's optimizer state (where it has one).
+    Restore,
+    /// Start Adam afresh.
+    Reset,
+}
+
+impl AdamState {
+    /// Restore where Burn can. `ModuleOptimizer::load_record` builds the state on
+    /// `Device::default()` and moves it at the next step, so the default device must be usable:
+    /// the run's own device, or natively a default GPU device where the machine has an adapter
+    /// (`gpu_adapter`). A browser cannot start another device synchronously.
+    pub fn where_possible(device: &burn::tensor::Device, gpu_adapter: bool) -> Self {
+        let default_is_this = burn::tensor::Device::default() == device.clone().inner();
+        if default_is_this || (gpu_adapter && !cfg!(target_family = "wasm")) { Self::Restore } else { Self::Reset }
+    }
+}
+
 /// Whether tensors on `device` can be read back without awaiting: everywhere but a GPU in a
 /// browser. A checkpoint there leaves out the optimizer state, which Burn reads synchronously.
 pub fn reads_synchronously(device: &burn::tensor::Device) -> bool {

@@ -10,7 +10,7 @@ use nasbench::sampling::sample;
 use nasbench::{Cell, Dataset, MetricKey, ModuleHash};
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{Checkpoint, reads_synchronously};
+use super::checkpoint::{AdamState, Checkpoint, reads_synchronously};
 use super::cursor::{EpochCursor, EpochPosition};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::{StepOutcome, TrainError, report_epoch};
@@ -201,14 +201,20 @@ impl PredictorSession {
     /// Continues the run checkpointed in `dir` on the same data; it reaches the same result as
     /// an uninterrupted run with the same seed.
     pub fn resume(dir: &std::path::Path, data: Arc<PredictorData>, device: Device) -> Result<Self, TrainError> {
-        let mut session = Self::resume_from(&Checkpoint::read_dir(dir)?, data, device)?;
+        let adam = AdamState::where_possible(&device, false);
+        let mut session = Self::resume_from(&Checkpoint::read_dir(dir)?, data, device, adam)?;
         session.checkpoint_dir = Some(dir.to_owned());
         Ok(session)
     }
 
     /// Continues the run of an in-memory checkpoint (a downloaded zip in a browser). Without the
-    /// optimizer state in it, Adam starts afresh ([`PredictorSession::optimizer_restored`]).
-    pub fn resume_from(checkpoint: &Checkpoint, data: Arc<PredictorData>, device: Device) -> Result<Self, TrainError> {
+    /// optimizer state in it, or with `adam` [`AdamState::Reset`], Adam starts afresh ([`PredictorSession::optimizer_restored`]).
+    pub fn resume_from(
+        checkpoint: &Checkpoint,
+        data: Arc<PredictorData>,
+        device: Device,
+        adam: AdamState,
+    ) -> Result<Self, TrainError> {
         let config: PredictorTrainingConfig = checkpoint.config()?;
         let progress: Progress = checkpoint.progress()?;
         let first_hash = data.hashes.first().map(ToString::to_string);
@@ -227,7 +233,7 @@ impl PredictorSession {
         weights.finish()?;
         let model = with_stable_ids(model);
         let mut session = Self::assemble(config, data, split, model, device);
-        match checkpoint.optimizer()? {
+        match checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore) {
             Some(record) => session.optimizer = session.optimizer.load_record(record),
             None => session.optimizer_restored = false,
         }

@@ -11,7 +11,7 @@ use nasbench::Cell;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{Checkpoint, reads_synchronously};
+use super::checkpoint::{AdamState, Checkpoint, reads_synchronously};
 use super::cursor::{EpochCursor, EpochPosition};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::plateau::ReduceLrOnPlateau;
@@ -122,14 +122,20 @@ impl VaeSession {
 
     /// Continues the run checkpointed in `dir` on the same cells.
     pub fn resume(dir: &std::path::Path, cells: Arc<Vec<Cell>>, device: Device) -> Result<Self, TrainError> {
-        let mut session = Self::resume_from(&Checkpoint::read_dir(dir)?, cells, device)?;
+        let adam = AdamState::where_possible(&device, false);
+        let mut session = Self::resume_from(&Checkpoint::read_dir(dir)?, cells, device, adam)?;
         session.checkpoint_dir = Some(dir.to_owned());
         Ok(session)
     }
 
     /// Continues the run of an in-memory checkpoint (a downloaded zip in a browser). Without the
-    /// optimizer state in it, Adam starts afresh ([`VaeSession::optimizer_restored`]).
-    pub fn resume_from(checkpoint: &Checkpoint, cells: Arc<Vec<Cell>>, device: Device) -> Result<Self, TrainError> {
+    /// optimizer state in it, or with `adam` [`AdamState::Reset`], Adam starts afresh ([`VaeSession::optimizer_restored`]).
+    pub fn resume_from(
+        checkpoint: &Checkpoint,
+        cells: Arc<Vec<Cell>>,
+        device: Device,
+        adam: AdamState,
+    ) -> Result<Self, TrainError> {
         let config: VsGaeTrainingConfig = checkpoint.config()?;
         let progress: Progress = checkpoint.progress()?;
         let first_hash = cells.first().map(|c| c.hash().to_string());
@@ -144,7 +150,7 @@ impl VaeSession {
         let model = config.model.init(&device).load(&mut weights, "", &device)?;
         weights.finish()?;
         let mut session = Self::assemble(config, cells, with_stable_ids(model), device)?;
-        match checkpoint.optimizer()? {
+        match checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore) {
             Some(record) => session.optimizer = session.optimizer.load_record(record),
             None => session.optimizer_restored = false,
         }
