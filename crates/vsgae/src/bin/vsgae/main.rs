@@ -3,6 +3,7 @@
 mod backend;
 mod bench;
 mod data;
+mod plot;
 mod predictor_commands;
 mod progress;
 mod vae_commands;

@@ -9,7 +9,7 @@ use serde_json::json;
 use vsgae::metrics::RegressionMetrics;
 use vsgae::training::checkpoint::write_json;
 use vsgae::training::predictor::predict as predict_cells;
-use vsgae::training::{CheckpointFiles, PredictorSession, TrainingEvent};
+use vsgae::training::{CheckpointFiles, PredictorSession, PredictorSplit, TrainingEvent};
 use vsgae::{EncoderConfig, Predictor, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
 
 use crate::OutDir;
@@ -91,9 +91,28 @@ pub struct EvalPredictorArgs {
     data: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
+    /// Which cells: all of them, or one part of the split the model was trained with (give the
+    /// data it was trained on; the split follows from its config).
+    #[arg(long, value_enum, default_value_t = Part::All)]
+    part: Part,
+    /// Only the first this many cells of the part.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Also draw predicted against true accuracy into this PNG file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+}
+
+/// The cells `eval-predictor` evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    All,
+    Train,
+    Validation,
+    Test,
 }
 
 /// Loads a model directory (config.json + weights.safetensors).
@@ -105,8 +124,32 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
     let device = args.backend.device(false)?;
     let (config, model) = load_model_dir(&args.model, &device)?;
     let data = read_targets(&args.data, &config.target)?;
-    let predicted = predict_cells(&model, &data.cells, &device, 2048);
-    let metrics = RegressionMetrics::compute(&predicted, &data.targets);
+    let mut indices: Vec<usize> = match args.part {
+        Part::All => (0..data.len()).collect(),
+        part => {
+            let split = PredictorSplit::new(&data, &config)?;
+            match part {
+                Part::Train => split.train,
+                Part::Validation => split.validation,
+                _ => split.test,
+            }
+        }
+    };
+    if let Some(limit) = args.limit {
+        indices.truncate(limit);
+    }
+    anyhow::ensure!(!indices.is_empty(), "no cells to evaluate");
+    let cells: Vec<nasbench::Cell> = indices.iter().map(|&i| data.cells[i]).collect();
+    let truth: Vec<f64> = indices.iter().map(|&i| data.targets[i]).collect();
+    let predicted = predict_cells(&model, &cells, &device, 2048);
+    let metrics = RegressionMetrics::compute(&predicted, &truth);
+    if let Some(path) = &args.plot {
+        let title = format!(
+            "{} cells ({:?} part): RMSE {:.4}, Kendall tau {:.3}",
+            metrics.n, args.part, metrics.rmse, metrics.kendall_tau
+        );
+        crate::plot::predicted_vs_true(path, &title, &predicted, &truth)?;
+    }
     if args.json {
         println!("{}", serde_json::to_string(&metrics)?);
     } else {

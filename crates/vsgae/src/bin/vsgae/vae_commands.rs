@@ -163,6 +163,13 @@ pub struct TestVaeArgs {
     prior_points: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Reconstruct only the first this many held-out cells (each is decoded 100 times, so the
+    /// 42,362 of the search space take over an hour on two CPU cores).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Reconstruct these cells (any format) instead of the held-out ones.
+    #[arg(long)]
+    cells: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
     #[arg(long)]
@@ -173,8 +180,17 @@ pub fn test(args: TestVaeArgs) -> anyhow::Result<()> {
     let device = args.backend.device(false)?;
     let (config, model) = load_vae(&args.model, &device)?;
     let source: CellSource = read_json(&args.model.join("data.json"))?;
-    let cells = source.cells()?;
-    let (train, test) = vae_split(cells.len(), config.seed);
+    let mut cells = source.cells()?;
+    let (train, mut test) = vae_split(cells.len(), config.seed);
+    if let Some(file) = &args.cells {
+        // The given cells go after the training cells, as the test part.
+        let given = read_dataset(std::slice::from_ref(file))?;
+        test = (cells.len()..cells.len() + given.records().len()).collect();
+        cells.extend(given.records().iter().map(|r| r.cell));
+    }
+    if let Some(limit) = args.limit {
+        test.truncate(limit);
+    }
     let abilities = run_abilities(&model, &cells, &train, &test, args.prior_points, &config, args.seed)?;
     if args.json {
         println!("{}", serde_json::to_string(&abilities)?);
