@@ -20,8 +20,9 @@ use rand::Rng;
 use serde::Serialize;
 
 use crate::batch::GraphBatch;
+use crate::config::VsGaeConfig;
 use crate::decoding::{DecodedGraph, OUTPUT_TYPE};
-use crate::vae::VsGae;
+use crate::vae::{Latent, VsGae};
 
 /// How many times each latent point is decoded, and each test cell encoded.
 pub const DECODINGS: usize = 10;
@@ -41,6 +42,8 @@ pub struct Abilities {
     pub uniqueness_isomorphic: f64,
     pub novelty: f64,
     pub novelty_isomorphic: f64,
+    /// The mean β-VAE loss of the test cells at their latent means (deterministic).
+    pub test_loss: f64,
     pub test_cells: usize,
     pub prior_points: usize,
 }
@@ -102,17 +105,15 @@ pub fn encode_means(model: &VsGae, cells: &[Cell], device: &Device, chunk: usize
     Tensor::cat(parts, 0)
 }
 
-/// Runs every test. `prior_points` latent points are drawn for validity (the reference uses 1,000).
-pub fn test_abilities(
+/// Reconstruction of `test`: every cell's mean decoded [`ENCODINGS`] × [`DECODINGS`] times; the
+/// shares of exact and of isomorphic (same hash) decodings.
+pub fn reconstruction(
     model: &VsGae,
-    train: &[Cell],
     test: &[Cell],
-    prior_points: usize,
     max_nodes: usize,
     device: &Device,
     rng: &mut impl Rng,
-) -> Abilities {
-    // Reconstruction: every test cell's mean decoded ENCODINGS × DECODINGS times.
+) -> (f64, f64) {
     let (mut exact, mut isomorphic) = (0usize, 0usize);
     let repeats = ENCODINGS * DECODINGS;
     for part in test.chunks(16) {
@@ -127,6 +128,49 @@ pub fn test_abilities(
         }
     }
     let total = (test.len() * repeats).max(1) as f64;
+    (exact as f64 / total, isomorphic as f64 / total)
+}
+
+/// The mean β-VAE loss of `cells` at their latent means, in batches of 512.
+pub fn mean_loss(model: &VsGae, cells: &[Cell], config: &VsGaeConfig, device: &Device) -> f64 {
+    let mut total = 0.0;
+    for part in cells.chunks(512) {
+        let refs: Vec<&Cell> = part.iter().collect();
+        let loss = model.loss(&GraphBatch::new(&refs, device), &VsGae::targets(&refs, device), Latent::Mean, config);
+        total += crate::readback::floats(loss.total).first().copied().map_or(f64::NAN, f64::from) * part.len() as f64;
+    }
+    total / cells.len().max(1) as f64
+}
+
+/// Runs every test. `prior_points` latent points are drawn for validity (the reference uses
+/// 1,000); with none, only reconstruction runs and the prior's shares are 0.
+pub fn test_abilities(
+    model: &VsGae,
+    train: &[Cell],
+    test: &[Cell],
+    prior_points: usize,
+    config: &VsGaeConfig,
+    device: &Device,
+    rng: &mut impl Rng,
+) -> Abilities {
+    let max_nodes = config.max_nodes;
+    let test_loss = mean_loss(model, test, config, device);
+    let (reconstruction, reconstruction_isomorphic) = reconstruction(model, test, max_nodes, device, rng);
+    if prior_points == 0 {
+        return Abilities {
+            test_loss,
+            reconstruction,
+            reconstruction_isomorphic,
+            validity: 0.0,
+            validity_nasbench: 0.0,
+            uniqueness: 0.0,
+            uniqueness_isomorphic: 0.0,
+            novelty: 0.0,
+            novelty_isomorphic: 0.0,
+            test_cells: test.len(),
+            prior_points,
+        };
+    }
 
     // Prior: N(mean, std) of the training latents, per dimension.
     let means = encode_means(model, train, device, 2048);
@@ -159,14 +203,15 @@ pub fn test_abilities(
     let unique_hashes: HashSet<ModuleHash> = cells.iter().map(Cell::hash).collect();
     let share = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
     Abilities {
-        reconstruction: exact as f64 / total,
-        reconstruction_isomorphic: isomorphic as f64 / total,
+        reconstruction,
+        reconstruction_isomorphic,
         validity: share(valid.len(), decoded.len()),
         validity_nasbench: share(cells.len(), decoded.len()),
         uniqueness: share(unique.len(), valid.len()),
         uniqueness_isomorphic: share(unique_hashes.len(), cells.len()),
         novelty: 1.0 - share(valid.iter().filter(|g| train_keys.contains(&g.key())).count(), valid.len()),
         novelty_isomorphic: 1.0 - share(cells.iter().filter(|c| train_hashes.contains(&c.hash())).count(), cells.len()),
+        test_loss,
         test_cells: test.len(),
         prior_points,
     }

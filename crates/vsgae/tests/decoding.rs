@@ -44,10 +44,12 @@ fn decoded_graphs_are_well_formed() {
 #[test]
 fn ability_shares_are_fractions() {
     let device = common::device();
-    let model = VsGaeConfig::new(EncoderConfig::new().with_node_dim(24).with_graph_dim(8)).init(&device);
+    let config = VsGaeConfig::new(EncoderConfig::new().with_node_dim(24).with_graph_dim(8));
+    let model = config.init(&device);
     let cells: Vec<Cell> = (2..=4).flat_map(enumerate_vertices).map(|c| c.cell).collect();
     let mut rng = nasbench::split::rng(1);
-    let report = test_abilities(&model, &cells[..60], &cells[60..70], 20, 12, &device, &mut rng);
+    let report = test_abilities(&model, &cells[..60], &cells[60..70], 20, &config, &device, &mut rng);
+    assert!(report.test_loss.is_finite() && report.test_loss > 0.0, "{}", report.test_loss);
     let shares = [
         report.reconstruction,
         report.reconstruction_isomorphic,

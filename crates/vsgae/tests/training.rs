@@ -227,3 +227,13 @@ fn bad_checkpoint_zips_are_refused_naming_the_file_and_the_problem() {
     let error = Checkpoint::from_zip(&other, "notes.zip").unwrap_err().to_string();
     assert!(error.contains("notes.zip") && error.contains("config.json"), "{error}");
 }
+
+#[test]
+fn evaluate_every_skips_the_metrics_of_the_epochs_between_but_never_the_last() {
+    let data = small_space();
+    let mut session =
+        PredictorSession::new(tiny_config(3), data, Device::flex().autodiff()).unwrap().with_evaluate_every(2);
+    session.run(&mut |_| {}).unwrap();
+    let evaluated: Vec<bool> = session.history().iter().map(|r| r.validation.is_some() && r.test.is_some()).collect();
+    assert_eq!(evaluated, vec![false, true, true]);
+}

@@ -145,6 +145,7 @@ pub struct PredictorSession {
     history: Vec<EpochRecord>,
     checkpoint_dir: Option<std::path::PathBuf>,
     checkpoint_every_steps: usize,
+    evaluate_every: usize,
     optimizer_restored: bool,
 }
 
@@ -181,6 +182,7 @@ impl PredictorSession {
             history: Vec::new(),
             checkpoint_dir: None,
             checkpoint_every_steps: 0,
+            evaluate_every: 1,
             optimizer_restored: true,
         }
     }
@@ -188,6 +190,13 @@ impl PredictorSession {
     /// Writes checkpoints into `dir` (every `checkpoint_every` epochs and at the end).
     pub fn with_checkpoints(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
         self.checkpoint_dir = Some(dir.into());
+        self
+    }
+
+    /// Validates and tests every `epochs` epochs (and after the last) instead of after each: the
+    /// reference's per-epoch evaluation dominates the run at small training sizes.
+    pub fn with_evaluate_every(mut self, epochs: usize) -> Self {
+        self.evaluate_every = epochs.max(1);
         self
     }
 
@@ -327,12 +336,22 @@ impl PredictorSession {
         let train_loss = self.cursor.finish_epoch();
         let model = self.model.valid();
         let device = self.device.clone().inner();
+        let epoch = self.cursor.epochs_done;
+        let due = epoch == self.config.epochs || epoch.is_multiple_of(self.evaluate_every.max(1));
+        let (validation, test) = if due {
+            (
+                evaluate_async(&model, &self.data, &self.split.validation, &device).await,
+                evaluate_async(&model, &self.data, &self.split.test, &device).await,
+            )
+        } else {
+            (None, None)
+        };
         let record = EpochRecord {
-            epoch: self.cursor.epochs_done,
+            epoch,
             train_loss,
             learning_rate: self.config.learning_rate,
-            validation: evaluate_async(&model, &self.data, &self.split.validation, &device).await,
-            test: evaluate_async(&model, &self.data, &self.split.test, &device).await,
+            validation,
+            test,
             validation_loss: None,
         };
         self.history.push(record.clone());

@@ -83,6 +83,9 @@ pub struct PredictorRun {
     /// The metric to predict.
     #[arg(long, default_value = "val_acc_108")]
     pub target: String,
+    /// Validate and test every this many epochs (and after the last).
+    #[arg(long, default_value_t = 1)]
+    pub evaluate_every: usize,
 }
 
 impl PredictorRun {

@@ -36,7 +36,7 @@ pub struct TrainPredictorArgs {
 pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let device = args.run.common.backend.device(true)?;
-    let (mut session, out) = match &args.resume {
+    let (session, out) = match &args.resume {
         Some(dir) => {
             let config: PredictorTrainingConfig =
                 vsgae::training::checkpoint::read_json(&CheckpointFiles::new(dir).config())?;
@@ -51,6 +51,7 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
             (PredictorSession::new(config, data, device)?.with_checkpoints(&args.out.out), args.out.out.clone())
         }
     };
+    let mut session = session.with_evaluate_every(args.run.evaluate_every);
     let split = session.split().clone();
     tracing::info!(train = split.train.len(), validation = split.validation.len(), test = split.test.len(), "split");
     let mut progress = TrainingProgress::new();

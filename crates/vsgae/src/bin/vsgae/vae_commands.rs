@@ -143,7 +143,7 @@ fn run_abilities(
     let train: Vec<Cell> = train.iter().map(|&i| cells[i]).collect();
     let test: Vec<Cell> = test.iter().map(|&i| cells[i]).collect();
     let mut rng = nasbench::split::rng(seed.wrapping_add(17));
-    Ok(test_abilities(model, &train, &test, prior_points, config.model.max_nodes, &device, &mut rng))
+    Ok(test_abilities(model, &train, &test, prior_points, &config.model, &device, &mut rng))
 }
 
 fn model_device(model: &VsGae) -> Device {

@@ -1,0 +1,79 @@
+//! The models the app ships (`data/predictor`, `data/vsgae`) load into the current architecture
+//! and give the figures `data/*/test_subset.json` records (and the README quotes) on a fixed
+//! subset of `nb101_val_20k.csv`: the predictor on the first test cells of its own split (the
+//! JSON of `vsgae eval-predictor --part test --limit N --json`), the VS-GAE reconstructing the
+//! first cells of the file (`vsgae test-vae --cells … --limit N --prior-points 0 --json`: its
+//! loss at the latent means, and its reconstruction shares).
+//! Retraining a model means rewriting its file with the commands in `data/README.md`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use burn::tensor::Device;
+use nasbench::MetricKey;
+use serde_json::Value;
+use vsgae::metrics::RegressionMetrics;
+use vsgae::training::{PredictorData, PredictorSplit};
+use vsgae::{Predictor, VsGae};
+
+fn data_dir(model: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data").join(model)
+}
+
+fn recorded(model: &str) -> Value {
+    let path = data_dir(model).join("test_subset.json");
+    serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))).unwrap()
+}
+
+fn csv() -> Option<nasbench::Dataset> {
+    let bytes = common::read_shared("data/nb101_val_20k.csv")?;
+    Some(nasbench::formats::read_bytes(&bytes).unwrap().1)
+}
+
+#[test]
+fn the_shipped_predictor_gives_its_recorded_test_figures() {
+    let Some(dataset) = csv() else { return };
+    let device = Device::flex();
+    let (config, model) = vsgae::model_files::load_from_dir::<Predictor>(&data_dir("predictor"), &device).unwrap();
+    let data = PredictorData::from_dataset(&dataset, MetricKey::VAL_ACC_108);
+    let split = PredictorSplit::new(&data, &config).unwrap();
+    let expected = recorded("predictor");
+    let limit = expected["n"].as_u64().unwrap() as usize;
+    let indices = &split.test[..limit];
+    let metrics = vsgae::training::predictor::evaluate(&model, &data, indices, &device).unwrap();
+    let RegressionMetrics { rmse, kendall_tau, .. } = metrics;
+    let close = |got: f64, key: &str| {
+        let want = expected[key].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-6, "{key}: {got} here, {want} recorded");
+    };
+    close(rmse, "rmse");
+    close(kendall_tau, "kendall_tau");
+}
+
+#[test]
+fn the_shipped_vsgae_reconstructs_its_recorded_share() {
+    let Some(dataset) = csv() else { return };
+    let device = Device::flex();
+    let (config, model) = vsgae::model_files::load_from_dir::<VsGae>(&data_dir("vsgae"), &device).unwrap();
+    let expected = recorded("vsgae");
+    let limit = expected["test_cells"].as_u64().unwrap() as usize;
+    let cells: Vec<nasbench::Cell> = dataset.records().iter().take(limit).map(|r| r.cell).collect();
+    // The seed `vsgae test-vae --seed 0` decodes with.
+    let mut rng = nasbench::split::rng(17);
+    let (exact, isomorphic) =
+        vsgae::abilities::reconstruction(&model, &cells, config.model.max_nodes, &device, &mut rng);
+    let want = |key: &str| expected[key].as_f64().unwrap();
+    // The loss at the latent means is deterministic; decoding samples, so its shares are only
+    // compared where they are far from a coin flip's worth of float noise.
+    let loss = vsgae::abilities::mean_loss(&model, &cells, &config.model, &device);
+    assert!(
+        (loss - want("test_loss")).abs() < 1e-4 * want("test_loss").abs(),
+        "loss {loss} here, {} recorded",
+        want("test_loss")
+    );
+    assert!((exact - want("reconstruction")).abs() <= 0.01, "{exact} here, {} recorded", want("reconstruction"));
+    assert!((isomorphic - want("reconstruction_isomorphic")).abs() <= 0.01, "{isomorphic}");
+}
