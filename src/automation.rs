@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use web_time::Instant;
 
 use crate::StudioApp;
-use crate::compute::{Command, TrainRequest};
+use crate::compute::Command;
 use crate::settings::Tab;
 use crate::status::StatusClock;
 
@@ -45,11 +45,8 @@ impl AutomationRun {
         if self.plan.train && !self.trained && ready && app.shared.dataset.as_ref().is_some_and(|d| d.labelled) {
             self.trained = true;
             app.settings.tab = Tab::Train;
-            let form = &app.settings.train;
-            app.compute().send(Command::StartTraining(TrainRequest::Predictor {
-                config: form.predictor.clone(),
-                backend: form.backend,
-            }));
+            let request = app.settings.train.request(crate::panels::train::ModelKind::Predictor);
+            app.compute().send(Command::StartTraining(request));
         }
         if self.plan.rank && !self.ranked && ready {
             self.ranked = true;

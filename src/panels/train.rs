@@ -44,6 +44,16 @@ impl Default for TrainForm {
     }
 }
 
+impl TrainForm {
+    /// The form's request to train `kind`.
+    pub fn request(&self, kind: ModelKind) -> TrainRequest {
+        match kind {
+            ModelKind::Predictor => TrainRequest::Predictor { config: self.predictor.clone(), backend: self.backend },
+            ModelKind::VsGae => TrainRequest::VsGae { config: self.vsgae.clone(), backend: self.backend },
+        }
+    }
+}
+
 /// What the panel shows of the run; runtime only.
 #[derive(Debug, Default)]
 pub struct TrainPanel {
@@ -141,13 +151,7 @@ impl TrainPanel {
             shared.anchor("Start", &start);
             if start.clicked() {
                 self.clear_run();
-                let request = match form.kind {
-                    ModelKind::Predictor => {
-                        TrainRequest::Predictor { config: form.predictor.clone(), backend: form.backend }
-                    }
-                    ModelKind::VsGae => TrainRequest::VsGae { config: form.vsgae.clone(), backend: form.backend },
-                };
-                compute.send(Command::StartTraining(request));
+                compute.send(Command::StartTraining(form.request(form.kind)));
             }
             let paused = self.state == Some(TrainingState::Paused);
             let label = if paused { "Continue" } else { "Pause" };
