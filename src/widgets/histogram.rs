@@ -11,6 +11,8 @@ pub fn histogram_ui(ui: &mut egui::Ui, id: &str, title: &str, bars: &[(f64, f64)
         let names = names.to_vec();
         let mut plot = Plot::new(id).height(140.0).width(260.0).allow_drag(false).allow_zoom(false).allow_scroll(false);
         if !names.is_empty() {
+            // One grid mark per bar, so that every bar gets its name.
+            plot = plot.x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 1.0, 1.0]));
             plot = plot.x_axis_formatter(move |mark, _range| {
                 let index = mark.value.round();
                 if (mark.value - index).abs() < 1e-6 && index >= 0.0 {
