@@ -33,7 +33,7 @@ for size in ${SIZES:-1 10 100}; do
                 [ -f "$run/results.json" ] && continue
                 common=(--data "$DATA" --training-size "$size" --sampling "$sampling" --seed "$seed"
                     --lr "$LR" --batch-size "$BATCH" --out "$run")
-                echo "$(date +%T) $run ($epochs epochs)"
+                echo "$(date +%T) $run"
                 if [ "$model" = plain ]; then
                     "$VSGAE" train-predictor "${common[@]}" --epochs "$epochs" --evaluate-every "$epochs" \
                         --checkpoint-every 0 > "$run.log" 2>&1
