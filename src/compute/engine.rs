@@ -92,9 +92,10 @@ impl Engine {
         let (vae_config, vsgae) = crate::embedded::vsgae(&device).map_err(|e| e.to_string())?;
         let max_nodes = vae_config.model.max_nodes;
         self.vsgae = Some(Loaded { model: vsgae, device, max_nodes });
+        // A config holds the planned epochs, not the trained ones; data/README.md has the runs.
         Ok(format!(
-            "predictor (target {}, {} epochs) and VS-GAE ({} epochs; see data/README.md)",
-            predictor_config.target, predictor_config.epochs, vae_config.epochs
+            "predictor (target {}) and VS-GAE ({}-d latent space); how they were trained: data/README.md",
+            predictor_config.target, vae_config.model.encoder.graph_dim
         ))
     }
 
