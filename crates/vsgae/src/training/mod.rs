@@ -81,3 +81,22 @@ pub(crate) fn report_epoch(
     }
     Ok(())
 }
+
+/// Writes a checkpoint inside an epoch where one is due (every `every` steps of it, with a
+/// checkpoint folder), then reports it.
+pub(crate) fn checkpoint_within_epoch(
+    sink: &mut dyn EventSink,
+    cursor: &cursor::EpochCursor,
+    every: usize,
+    checkpoint_dir: Option<&std::path::Path>,
+    write_checkpoint: impl FnOnce(&std::path::Path) -> Result<(), TrainError>,
+) -> Result<(), TrainError> {
+    if let Some(dir) = checkpoint_dir
+        && every > 0
+        && cursor.step_in_epoch().is_multiple_of(every)
+    {
+        write_checkpoint(dir)?;
+        sink.event(TrainingEvent::Checkpoint { epoch: cursor.epochs_done, path: dir.display().to_string() });
+    }
+    Ok(())
+}

@@ -390,15 +390,8 @@ impl PredictorSession {
     }
 
     fn checkpoint_within_epoch(&self, sink: &mut dyn EventSink) -> Result<(), TrainError> {
-        let every = self.checkpoint_every_steps;
-        if let Some(dir) = &self.checkpoint_dir
-            && every > 0
-            && self.cursor.step_in_epoch().is_multiple_of(every)
-        {
-            self.checkpoint(dir)?;
-            sink.event(TrainingEvent::Checkpoint { epoch: self.cursor.epochs_done, path: dir.display().to_string() });
-        }
-        Ok(())
+        let dir = self.checkpoint_dir.as_deref();
+        super::checkpoint_within_epoch(sink, &self.cursor, self.checkpoint_every_steps, dir, |dir| self.checkpoint(dir))
     }
 
     /// Runs every remaining step.
