@@ -55,11 +55,6 @@ impl ComputeDevices {
         }
     }
 
-    /// Whether a GPU adapter was found.
-    pub fn has_gpu(&self) -> bool {
-        self.gpu.is_some()
-    }
-
     /// The device for `choice`: the GPU where there is one.
     pub fn device(&self, choice: BackendChoice) -> Device {
         match (choice, &self.gpu) {

@@ -146,7 +146,7 @@ impl Engine {
 
     fn resume_session(&self, checkpoint: &Checkpoint, backend: BackendChoice) -> Result<Session, String> {
         let device = self.devices.device(backend).autodiff();
-        let adam = AdamState::where_possible(&device, self.devices.has_gpu());
+        let adam = AdamState::where_possible(&device);
         let session = self.resume_with(checkpoint, device, adam)?;
         if !session.optimizer_restored() {
             self.notice(format!(

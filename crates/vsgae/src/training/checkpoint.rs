@@ -246,13 +246,23 @@ pub enum AdamState {
 
 impl AdamState {
     /// Restore where Burn can. `ModuleOptimizer::load_record` builds the state on
-    /// `Device::default()` and moves it at the next step, so the default device must be usable:
-    /// the run's own device, or natively a default GPU device where the machine has an adapter
-    /// (`gpu_adapter`). A browser cannot start another device synchronously.
-    pub fn where_possible(device: &burn::tensor::Device, gpu_adapter: bool) -> Self {
-        let default_is_this = burn::tensor::Device::default() == device.clone().inner();
-        if default_is_this || (gpu_adapter && !cfg!(target_family = "wasm")) { Self::Restore } else { Self::Reset }
+    /// `Device::default()` and moves it at the next step. Natively Burn starts that device on
+    /// demand (and [`load_adam`] catches a failure, such as a default wgpu device on a machine
+    /// without an adapter); a browser cannot start another device synchronously, so there the
+    /// default device must be the run's own.
+    pub fn where_possible(device: &burn::tensor::Device) -> Self {
+        if !cfg!(target_family = "wasm") || burn::tensor::Device::default() == device.clone().inner() {
+            Self::Restore
+        } else {
+            Self::Reset
+        }
     }
+}
+
+/// Loads Adam's state into `optimizer`, or `None` where Burn fails building it on its default
+/// device (natively that is a panic inside Burn, which this catches).
+pub fn load_adam(optimizer: ModuleOptimizer, record: OptimizerRecord) -> Option<ModuleOptimizer> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || optimizer.load_record(record))).ok()
 }
 
 /// Whether tensors on `device` can be read back without awaiting: everywhere but a GPU in a

@@ -100,3 +100,8 @@ pub(crate) fn checkpoint_within_epoch(
     }
     Ok(())
 }
+
+/// The reference's optimiser: Adam with β = (0.9, 0.999) and ε = 1e-8.
+pub(crate) fn reference_adam() -> burn::optim::ModuleOptimizer {
+    burn::optim::AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init()
+}

@@ -4,13 +4,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use nasbench::sampling::sample;
 use nasbench::{Cell, Dataset, MetricKey, ModuleHash};
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{AdamState, Checkpoint, reads_synchronously};
+use super::checkpoint::{AdamState, Checkpoint, load_adam, reads_synchronously};
 use super::cursor::{EpochCursor, EpochPosition};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::{StepOutcome, TrainError, report_epoch};
@@ -171,7 +171,7 @@ impl PredictorSession {
         device: Device,
     ) -> Self {
         Self {
-            optimizer: AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init(),
+            optimizer: super::reference_adam(),
             config,
             data,
             split,
@@ -210,7 +210,7 @@ impl PredictorSession {
     /// Continues the run checkpointed in `dir` on the same data; it reaches the same result as
     /// an uninterrupted run with the same seed.
     pub fn resume(dir: &std::path::Path, data: Arc<PredictorData>, device: Device) -> Result<Self, TrainError> {
-        let adam = AdamState::where_possible(&device, false);
+        let adam = AdamState::where_possible(&device);
         let mut session = Self::resume_from(&Checkpoint::read_dir(dir)?, data, device, adam)?;
         session.checkpoint_dir = Some(dir.to_owned());
         Ok(session)
@@ -242,8 +242,9 @@ impl PredictorSession {
         weights.finish()?;
         let model = with_stable_ids(model);
         let mut session = Self::assemble(config, data, split, model, device);
-        match checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore) {
-            Some(record) => session.optimizer = session.optimizer.load_record(record),
+        let record = checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore);
+        match record.and_then(|r| load_adam(std::mem::replace(&mut session.optimizer, super::reference_adam()), r)) {
+            Some(optimizer) => session.optimizer = optimizer,
             None => session.optimizer_restored = false,
         }
         session.cursor = EpochCursor::resume(

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
 use nasbench::Cell;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{AdamState, Checkpoint, reads_synchronously};
+use super::checkpoint::{AdamState, Checkpoint, load_adam, reads_synchronously};
 use super::cursor::{EpochCursor, EpochPosition};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::plateau::ReduceLrOnPlateau;
@@ -90,7 +90,7 @@ impl VaeSession {
             return Err(TrainError::NoData("no cells to train the VS-GAE on".to_owned()));
         }
         Ok(Self {
-            optimizer: AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init(),
+            optimizer: super::reference_adam(),
             plateau: ReduceLrOnPlateau::new(config.learning_rate, config.plateau_factor, config.plateau_patience),
             config,
             cells,
@@ -122,7 +122,7 @@ impl VaeSession {
 
     /// Continues the run checkpointed in `dir` on the same cells.
     pub fn resume(dir: &std::path::Path, cells: Arc<Vec<Cell>>, device: Device) -> Result<Self, TrainError> {
-        let adam = AdamState::where_possible(&device, false);
+        let adam = AdamState::where_possible(&device);
         let mut session = Self::resume_from(&Checkpoint::read_dir(dir)?, cells, device, adam)?;
         session.checkpoint_dir = Some(dir.to_owned());
         Ok(session)
@@ -150,8 +150,9 @@ impl VaeSession {
         let model = config.model.init(&device).load(&mut weights, "", &device)?;
         weights.finish()?;
         let mut session = Self::assemble(config, cells, with_stable_ids(model), device)?;
-        match checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore) {
-            Some(record) => session.optimizer = session.optimizer.load_record(record),
+        let record = checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore);
+        match record.and_then(|r| load_adam(std::mem::replace(&mut session.optimizer, super::reference_adam()), r)) {
+            Some(optimizer) => session.optimizer = optimizer,
             None => session.optimizer_restored = false,
         }
         session.plateau = progress.plateau;
