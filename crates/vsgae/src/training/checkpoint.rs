@@ -44,8 +44,8 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, CheckpointError>
     serde_json::from_slice(&bytes).map_err(|e| file_error(path, e))
 }
 
-/// The largest file a checkpoint may hold (weights are ~30 MB; Adam's state twice that).
-pub const MAX_CHECKPOINT_FILE_BYTES: u64 = 1 << 30;
+/// The largest file a checkpoint may hold: the VS-GAE's weights are 20 MB, Adam's state twice that.
+pub const MAX_CHECKPOINT_FILE_BYTES: u64 = 256 << 20;
 
 /// The files of a checkpoint directory.
 #[derive(Debug, Clone)]
@@ -193,7 +193,8 @@ impl Checkpoint {
             if entry.size() > MAX_CHECKPOINT_FILE_BYTES {
                 return Err(file_error(&path, format!("{} bytes, more than a checkpoint file may hold", entry.size())));
             }
-            let mut content = Vec::with_capacity(entry.size() as usize);
+            // Grown as read: a header may claim any size.
+            let mut content = Vec::new();
             let read = std::io::Read::read_to_end(
                 &mut std::io::Read::take(entry, MAX_CHECKPOINT_FILE_BYTES + 1),
                 &mut content,
