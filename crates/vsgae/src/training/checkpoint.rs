@@ -248,7 +248,7 @@ pub enum AdamState {
 impl AdamState {
     /// Restore where Burn can. `ModuleOptimizer::load_record` builds the state on
     /// `Device::default()` and moves it at the next step. Natively Burn starts that device on
-    /// demand (and [`load_adam`] catches a failure, such as a default wgpu device on a machine
+    /// demand (and [`restore_adam`] catches a failure, such as a default wgpu device on a machine
     /// without an adapter); a browser cannot start another device synchronously, so there the
     /// default device must be the run's own.
     pub fn where_possible(device: &burn::tensor::Device) -> Self {
@@ -260,10 +260,23 @@ impl AdamState {
     }
 }
 
-/// Loads Adam's state into `optimizer`, or `None` where Burn fails building it on its default
-/// device (natively that is a panic inside Burn, which this catches).
-pub fn load_adam(optimizer: ModuleOptimizer, record: OptimizerRecord) -> Option<ModuleOptimizer> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || optimizer.load_record(record))).ok()
+/// Loads the checkpoint's Adam state into `optimizer` where it has one and `adam` says
+/// [`AdamState::Restore`]; whether it did. Where Burn fails building the state on its default
+/// device (natively a panic inside Burn, which this catches), `optimizer` is a fresh Adam.
+pub(crate) fn restore_adam(
+    optimizer: &mut ModuleOptimizer,
+    checkpoint: &Checkpoint,
+    adam: AdamState,
+) -> Result<bool, CheckpointError> {
+    let Some(record) = checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore) else { return Ok(false) };
+    let fresh = std::mem::replace(optimizer, super::reference_adam());
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || fresh.load_record(record))) {
+        Ok(loaded) => {
+            *optimizer = loaded;
+            Ok(true)
+        }
+        Err(_) => Ok(false),
+    }
 }
 
 /// Whether tensors on `device` can be read back without awaiting: everywhere but a GPU in a

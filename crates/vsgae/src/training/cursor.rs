@@ -20,6 +20,14 @@ pub(crate) struct EpochCursor {
     loss_count: usize,
 }
 
+/// The training cells in the order of `epoch` (counted from 0): shuffled by the run's seed and the
+/// epoch only, so a resumed run shuffles as an uninterrupted one.
+fn epoch_order(train: &[usize], seed: u64, epoch: usize) -> Vec<usize> {
+    let mut order = train.to_vec();
+    order.shuffle(&mut nasbench::split::rng(epoch_seed(seed, epoch)));
+    order
+}
+
 /// Where a run stands inside an unfinished epoch, as a checkpoint stores it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct EpochPosition {
@@ -39,8 +47,7 @@ impl EpochCursor {
     pub fn resume(epochs_done: usize, within: &EpochPosition, train: &[usize], seed: u64) -> Self {
         let mut cursor = Self { epochs_done, ..Self::default() };
         if within.position > 0 && within.position < train.len() {
-            cursor.order = train.to_vec();
-            cursor.order.shuffle(&mut nasbench::split::rng(epoch_seed(seed, epochs_done)));
+            cursor.order = epoch_order(train, seed, epochs_done);
             cursor.position = within.position;
             cursor.batch_end = within.position;
             cursor.step = within.step;
@@ -69,8 +76,7 @@ impl EpochCursor {
     /// run's seed and the epoch, so a resumed run shuffles as an uninterrupted one).
     pub fn next_batch(&mut self, train: &[usize], seed: u64, batch_size: usize) -> Vec<usize> {
         if self.position == 0 {
-            self.order = train.to_vec();
-            self.order.shuffle(&mut nasbench::split::rng(epoch_seed(seed, self.epochs_done)));
+            self.order = epoch_order(train, seed, self.epochs_done);
             self.step = 0;
             self.loss_sum = 0.0;
             self.loss_count = 0;

@@ -105,3 +105,19 @@ pub(crate) fn checkpoint_within_epoch(
 pub(crate) fn reference_adam() -> burn::optim::ModuleOptimizer {
     burn::optim::AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init()
 }
+
+/// A run as an in-memory checkpoint: `model`'s weights read back without blocking, and Adam's
+/// state where `device` can be read synchronously (not WebGPU in a browser).
+pub(crate) async fn capture_checkpoint(
+    config: &impl serde::Serialize,
+    model: &impl crate::state_dict::ReferenceParams,
+    optimizer: &burn::optim::ModuleOptimizer,
+    device: &burn::tensor::Device,
+    progress: &impl serde::Serialize,
+) -> Result<checkpoint::Checkpoint, TrainError> {
+    let mut weights = crate::state_dict::StateDict::deferred();
+    model.save(&mut weights, "");
+    let weights = weights.read_back_async().await?;
+    let optimizer = checkpoint::reads_synchronously(device).then_some(optimizer);
+    Ok(checkpoint::Checkpoint::new(config, &weights, optimizer, progress)?)
+}

@@ -10,7 +10,7 @@ use nasbench::sampling::sample;
 use nasbench::{Cell, Dataset, MetricKey, ModuleHash};
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{AdamState, Checkpoint, load_adam, reads_synchronously};
+use super::checkpoint::{AdamState, Checkpoint, restore_adam};
 use super::cursor::{EpochCursor, EpochPosition};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::{StepOutcome, TrainError, report_epoch};
@@ -19,7 +19,7 @@ use crate::config::PredictorTrainingConfig;
 use crate::metrics::RegressionMetrics;
 use crate::predictor::Predictor;
 use crate::stable_ids::with_stable_ids;
-use crate::state_dict::{ReferenceParams, StateDict};
+use crate::state_dict::ReferenceParams;
 
 /// Cells with a known target.
 #[derive(Debug, Clone, Default)]
@@ -242,11 +242,7 @@ impl PredictorSession {
         weights.finish()?;
         let model = with_stable_ids(model);
         let mut session = Self::assemble(config, data, split, model, device);
-        let record = checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore);
-        match record.and_then(|r| load_adam(std::mem::replace(&mut session.optimizer, super::reference_adam()), r)) {
-            Some(optimizer) => session.optimizer = optimizer,
-            None => session.optimizer_restored = false,
-        }
+        session.optimizer_restored = restore_adam(&mut session.optimizer, checkpoint, adam)?;
         session.cursor = EpochCursor::resume(
             progress.epochs_done,
             &progress.within_epoch,
@@ -376,9 +372,6 @@ impl PredictorSession {
     /// [`PredictorSession::snapshot`] with asynchronous readback. Where the device cannot be read
     /// synchronously (WebGPU in a browser), the checkpoint has no optimizer state.
     pub async fn snapshot_async(&self) -> Result<Checkpoint, TrainError> {
-        let mut weights = StateDict::deferred();
-        self.model.valid().save(&mut weights, "");
-        let weights = weights.read_back_async().await?;
         let progress = Progress {
             epochs_done: self.cursor.epochs_done,
             within_epoch: self.cursor.within_epoch(),
@@ -386,8 +379,7 @@ impl PredictorSession {
             first_hash: self.data.hashes.first().map(ToString::to_string),
             history: self.history.clone(),
         };
-        let optimizer = reads_synchronously(&self.device).then_some(&self.optimizer);
-        Ok(Checkpoint::new(&self.config, &weights, optimizer, &progress)?)
+        super::capture_checkpoint(&self.config, &self.model.valid(), &self.optimizer, &self.device, &progress).await
     }
 
     fn checkpoint_within_epoch(&self, sink: &mut dyn EventSink) -> Result<(), TrainError> {

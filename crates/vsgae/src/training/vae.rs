@@ -11,7 +11,7 @@ use nasbench::Cell;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{AdamState, Checkpoint, load_adam, reads_synchronously};
+use super::checkpoint::{AdamState, Checkpoint, restore_adam};
 use super::cursor::{EpochCursor, EpochPosition};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::plateau::ReduceLrOnPlateau;
@@ -19,7 +19,7 @@ use super::{StepOutcome, TrainError, epoch_seed, report_epoch};
 use crate::batch::GraphBatch;
 use crate::config::VsGaeTrainingConfig;
 use crate::stable_ids::with_stable_ids;
-use crate::state_dict::{ReferenceParams, StateDict};
+use crate::state_dict::ReferenceParams;
 use crate::vae::{Latent, VsGae};
 
 /// The reference's 90/10 split of cells into training and test (validation) cells.
@@ -150,11 +150,7 @@ impl VaeSession {
         let model = config.model.init(&device).load(&mut weights, "", &device)?;
         weights.finish()?;
         let mut session = Self::assemble(config, cells, with_stable_ids(model), device)?;
-        let record = checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore);
-        match record.and_then(|r| load_adam(std::mem::replace(&mut session.optimizer, super::reference_adam()), r)) {
-            Some(optimizer) => session.optimizer = optimizer,
-            None => session.optimizer_restored = false,
-        }
+        session.optimizer_restored = restore_adam(&mut session.optimizer, checkpoint, adam)?;
         session.plateau = progress.plateau;
         session.cursor =
             EpochCursor::resume(progress.epochs_done, &progress.within_epoch, &session.train, session.config.seed);
@@ -291,9 +287,6 @@ impl VaeSession {
     /// [`VaeSession::snapshot`] with asynchronous readback. Where the device cannot be read
     /// synchronously (WebGPU in a browser), the checkpoint has no optimizer state.
     pub async fn snapshot_async(&self) -> Result<Checkpoint, TrainError> {
-        let mut weights = StateDict::deferred();
-        self.model.valid().save(&mut weights, "");
-        let weights = weights.read_back_async().await?;
         let progress = Progress {
             epochs_done: self.cursor.epochs_done,
             within_epoch: self.cursor.within_epoch(),
@@ -302,8 +295,7 @@ impl VaeSession {
             plateau: self.plateau.clone(),
             history: self.history.clone(),
         };
-        let optimizer = reads_synchronously(&self.device).then_some(&self.optimizer);
-        Ok(Checkpoint::new(&self.config, &weights, optimizer, &progress)?)
+        super::capture_checkpoint(&self.config, &self.model.valid(), &self.optimizer, &self.device, &progress).await
     }
 
     fn checkpoint_within_epoch(&self, sink: &mut dyn EventSink) -> Result<(), TrainError> {
