@@ -1,7 +1,10 @@
-//! Dense batches of cells: ops `[B, N]`, adjacency `[B, N, N]` and a node mask.
+//! Dense batches of cells: ops `[B, N]`, adjacency `[B, N, N]`, a node mask, and the operator
+//! message passing needs, all built once per batch.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use nasbench::Cell;
+
+use crate::message_passing::MessageOperator;
 
 /// A batch of cells padded to the largest cell in it.
 #[derive(Debug, Clone)]
@@ -14,8 +17,14 @@ pub struct GraphBatch {
     pub adjacency: Tensor<3>,
     /// 1 for real nodes, 0 for padding. Shape `[batch, nodes, 1]`.
     pub node_mask: Tensor<3>,
+    /// The sums of message passing over the cells' edges.
+    pub messages: MessageOperator,
     /// The vertex count of each cell.
     pub sizes: Vec<usize>,
+    /// Nodes per cell after padding.
+    nodes: usize,
+    /// The adjacency on the host, for operators of partial graphs ([`GraphBatch::has_edge`]).
+    host_adjacency: Vec<bool>,
 }
 
 impl GraphBatch {
@@ -29,7 +38,7 @@ impl GraphBatch {
     pub fn padded(cells: &[&Cell], nodes: usize, padding_type: i64, device: &Device) -> Self {
         let batch = cells.len();
         let mut ops = vec![padding_type; batch * nodes];
-        let mut adjacency = vec![0f32; batch * nodes * nodes];
+        let mut host_adjacency = vec![false; batch * nodes * nodes];
         let mut mask = vec![0f32; batch * nodes];
         for (b, cell) in cells.iter().enumerate() {
             for (v, code) in cell.node_atts().into_iter().enumerate().take(nodes) {
@@ -37,14 +46,20 @@ impl GraphBatch {
                 mask[b * nodes + v] = 1.0;
             }
             for (from, to) in cell.edges().filter(|&(f, t)| f < nodes && t < nodes) {
-                adjacency[(b * nodes + from) * nodes + to] = 1.0;
+                host_adjacency[(b * nodes + from) * nodes + to] = true;
             }
         }
+        let adjacency: Vec<f32> = host_adjacency.iter().map(|&e| f32::from(u8::from(e))).collect();
+        let messages =
+            MessageOperator::new(batch, nodes, |b, from, to| host_adjacency[(b * nodes + from) * nodes + to], device);
         Self {
             ops: Tensor::from_data(TensorData::new(ops, [batch, nodes]), device),
             adjacency: Tensor::from_data(TensorData::new(adjacency, [batch, nodes, nodes]), device),
             node_mask: Tensor::from_data(TensorData::new(mask, [batch, nodes, 1]), device),
+            messages,
             sizes: cells.iter().map(|c| c.n_vertices()).collect(),
+            nodes,
+            host_adjacency,
         }
     }
 
@@ -56,5 +71,15 @@ impl GraphBatch {
     /// Whether the batch is empty.
     pub fn is_empty(&self) -> bool {
         self.sizes.is_empty()
+    }
+
+    /// Nodes per cell after padding.
+    pub fn nodes(&self) -> usize {
+        self.nodes
+    }
+
+    /// Whether cell `b` has the edge `from → to` (both below [`GraphBatch::nodes`]).
+    pub fn has_edge(&self, b: usize, from: usize, to: usize) -> bool {
+        self.host_adjacency[(b * self.nodes + from) * self.nodes + to]
     }
 }

@@ -22,7 +22,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData, s};
 
 use crate::batch::GraphBatch;
 use crate::config::EncoderConfig;
-use crate::message_passing::MessagePassing;
+use crate::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
 use crate::readout::GatedSum;
 
 /// The type code of the input node, which every generated graph starts from.
@@ -67,7 +67,7 @@ impl Decoder {
     pub fn init(config: &EncoderConfig, device: &Device) -> Self {
         let (n, g, t) = (config.node_dim, config.graph_dim, config.num_node_types);
         Self {
-            layers: (0..config.num_layers).map(|_| MessagePassing::init(n, device)).collect(),
+            layers: (0..config.num_layers).map(|_| MessagePassingConfig::new(n).init(device)).collect(),
             graph: GatedSum::init(n, g, device),
             graph_init: GatedSum::init(n, g, device),
             add_hidden: LinearConfig::new(2 * g, g).init(device),
@@ -98,15 +98,15 @@ impl Decoder {
     ///
     /// # Shapes
     /// - `h`: `[batch, nodes, node_dim]`
-    /// - `adjacency`: `[batch, nodes, nodes]`
+    /// - `messages`: the partial graphs' operator, for `batch` graphs of `nodes` nodes
     /// - output: (`h` `[batch, nodes, node_dim]`, `h_G` and `h_G_init` `[batch, graph_dim]`)
-    pub fn propagate(&self, h: Tensor<3>, adjacency: Tensor<3>) -> (Tensor<3>, Tensor<2>, Tensor<2>) {
+    pub fn propagate(&self, h: Tensor<3>, messages: &MessageOperator) -> (Tensor<3>, Tensor<2>, Tensor<2>) {
         let [batch, nodes, _] = h.dims();
         if nodes == 1 {
             let single = h.clone().squeeze_dim(1);
             return (h, self.graph.value.forward(single.clone()), self.graph_init.value.forward(single));
         }
-        let h = self.layers.iter().fold(h, |h, layer| layer.forward(h, adjacency.clone()));
+        let h = self.layers.iter().fold(h, |h, layer| layer.forward(h, messages));
         let all = Tensor::ones([batch, nodes, 1], &h.device());
         (h.clone(), self.graph.forward(h.clone(), all.clone()), self.graph_init.forward(h, all))
     }
@@ -167,20 +167,19 @@ impl Decoder {
 
     /// The teacher-forced reconstruction loss of the reference.
     ///
-    /// `targets` holds the full graphs padded to the same node count with type 1 (the
-    /// reference's padding) and no edges. Step `k` predicts node `k + 1`.
+    /// Step `k` predicts node `k + 1` of each target from the partial graph on nodes `0‥k`.
     ///
     /// # Shapes
     /// - `c`: `[batch, graph_dim]`
-    pub fn teacher_forced_loss(&self, c: Tensor<2>, targets: &GraphBatch, alpha: f64) -> ReconstructionLoss {
-        let [batch, nodes] = targets.ops.dims();
+    pub fn teacher_forced_loss(&self, c: Tensor<2>, targets: &DecoderTargets, alpha: f64) -> ReconstructionLoss {
+        let cells = &targets.cells;
+        let [batch, nodes] = cells.ops.dims();
         let device = c.device();
         let mut h = self.start(c.clone());
         let mut steps = Vec::with_capacity(nodes.saturating_sub(1));
-        for k in 0..nodes.saturating_sub(1) {
-            let partial = partial_adjacency(targets, k + 1);
+        for (k, partial) in targets.partial.iter().enumerate() {
             let (updated, h_g, h_g_init) = self.propagate(h, partial);
-            let types = targets.ops.clone().slice(s![.., k + 1..k + 2]);
+            let types = cells.ops.clone().slice(s![.., k + 1..k + 2]);
             let log_probabilities = log_softmax(self.type_logits(h_g.clone(), c.clone()), 1);
             let type_loss = log_probabilities.gather(1, types.clone()).squeeze_dim::<1>(1).neg();
             let h_v = self.new_node(h_g_init, types.squeeze_dim(1), c.clone());
@@ -188,7 +187,7 @@ impl Decoder {
                 type_loss.mul_scalar(2.0 * (1.0 - alpha))
             } else {
                 let logits = self.edge_logits(updated.clone(), h_v.clone(), h_g, c.clone());
-                let edges = targets.adjacency.clone().slice(s![.., 0..k + 1, k + 1..k + 2]).squeeze_dim::<2>(2);
+                let edges = cells.adjacency.clone().slice(s![.., 0..k + 1, k + 1..k + 2]).squeeze_dim::<2>(2);
                 let edge_loss = binary_cross_entropy_with_logits(logits, edges).mean_dim(1).squeeze_dim::<1>(1);
                 (type_loss.mul_scalar(1.0 - alpha) + edge_loss.mul_scalar(alpha)).mul_scalar(2.0)
             };
@@ -196,37 +195,43 @@ impl Decoder {
             h = Tensor::cat(vec![updated, h_v.unsqueeze_dim(1)], 1);
         }
         let per_step = if steps.is_empty() { Tensor::zeros([batch, 0], &device) } else { Tensor::cat(steps, 1) };
-        let mask: Vec<f32> = targets
-            .sizes
-            .iter()
-            .flat_map(|&n| (0..nodes - 1).map(move |k| if k + 1 < n { 1.0 } else { 0.0 }))
-            .collect();
-        let mask = Tensor::<2>::from_data(TensorData::new(mask, [batch, nodes - 1]), &device);
-        let total = (per_step.clone() * mask).sum_dim(1).mean();
+        let total = (per_step.clone() * targets.mask.clone()).sum_dim(1).mean();
         ReconstructionLoss { total, per_step }
     }
 }
 
-/// The partial graphs on nodes `0..nodes` as the reference prepares them: each cell's induced
-/// subgraph while the cell has that many nodes, only the edge `0 → 1` once it has fewer.
-///
-/// # Shapes
-/// - output: `[batch, nodes, nodes]`
-fn partial_adjacency(targets: &GraphBatch, nodes: usize) -> Tensor<3> {
-    let device = targets.adjacency.device();
-    let batch = targets.len();
-    let induced = targets.adjacency.clone().slice(s![.., 0..nodes, 0..nodes]);
-    let complete: Vec<f32> = targets.sizes.iter().map(|&n| if nodes > n { 1.0 } else { 0.0 }).collect();
-    if complete.iter().all(|&c| c == 0.0) {
-        return induced;
+/// What teacher forcing needs of a batch of cells, built once on the host.
+#[derive(Debug, Clone)]
+pub struct DecoderTargets {
+    /// The cells padded to the same node count with type 1 (the reference's padding) and no
+    /// edges.
+    pub cells: GraphBatch,
+    /// Step `k`'s partial graphs on nodes `0‥k` (see [`DecoderTargets::new`]).
+    pub partial: Vec<MessageOperator>,
+    /// 1 where step `k` predicts a node of the cell, 0 past its end. Shape `[batch, steps]`.
+    pub mask: Tensor<2>,
+}
+
+impl DecoderTargets {
+    /// The targets of `cells`, with the partial graphs as the reference prepares them: each
+    /// cell's induced subgraph while the cell has that many nodes, only the edge `0 → 1` once it
+    /// has fewer.
+    pub fn new(cells: GraphBatch) -> Self {
+        let device = cells.adjacency.device();
+        let (batch, steps) = (cells.len(), cells.nodes().saturating_sub(1));
+        let partial = (1..=steps)
+            .map(|size| {
+                let edge = |b: usize, from: usize, to: usize| {
+                    if size > cells.sizes[b] { (from, to) == (0, 1) } else { cells.has_edge(b, from, to) }
+                };
+                MessageOperator::new(batch, size, edge, &device)
+            })
+            .collect();
+        let mask: Vec<f32> =
+            cells.sizes.iter().flat_map(|&n| (0..steps).map(move |k| if k + 1 < n { 1.0 } else { 0.0 })).collect();
+        let mask = Tensor::<2>::from_data(TensorData::new(mask, [batch, steps]), &device);
+        Self { cells, partial, mask }
     }
-    let complete = Tensor::<3>::from_data(TensorData::new(complete, [batch, 1, 1]), &device);
-    let mut single = vec![0f32; nodes * nodes];
-    if nodes > 1 {
-        single[1] = 1.0;
-    }
-    let single = Tensor::<3>::from_data(TensorData::new(single, [1, nodes, nodes]), &device);
-    induced * complete.clone().neg().add_scalar(1.0) + single * complete
 }
 
 /// `max(x, 0) − x·y + log(1 + e^{−|x|})`, element-wise (`BCEWithLogitsLoss(reduction='none')`).

@@ -12,6 +12,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 use rand::Rng;
 
 use crate::decoder::Decoder;
+use crate::message_passing::MessageOperator;
 use crate::readback::{block_on, floats_async};
 
 /// The type code that ends a graph.
@@ -59,7 +60,7 @@ impl Decoder {
         let capacity = max_nodes.max(2);
         let mut graphs: Vec<DecodedGraph> =
             (0..batch).map(|_| DecodedGraph { types: vec![1], edges: Vec::new(), finished: false }).collect();
-        let mut adjacency = vec![0f32; batch * capacity * capacity];
+        let mut adjacency = vec![false; batch * capacity * capacity];
         let mut c = c;
         let mut h = self.start(c.clone());
         // The graphs still growing, one row each; finished graphs leave the batch.
@@ -67,16 +68,11 @@ impl Decoder {
         let mut nodes = 1;
         while nodes < capacity && !active.is_empty() {
             let rows = active.len();
-            let dense: Vec<f32> = active
-                .iter()
-                .flat_map(|&g| {
-                    let base = g * capacity * capacity;
-                    let adjacency = &adjacency;
-                    (0..nodes).flat_map(move |i| (0..nodes).map(move |j| adjacency[base + i * capacity + j]))
-                })
-                .collect();
-            let partial = Tensor::<3>::from_data(TensorData::new(dense, [rows, nodes, nodes]), &device);
-            let (updated, h_g, h_g_init) = self.propagate(h, partial);
+            let edge = |row: usize, from: usize, to: usize| {
+                adjacency[active[row] * capacity * capacity + from * capacity + to]
+            };
+            let partial = MessageOperator::new(rows, nodes, edge, &device);
+            let (updated, h_g, h_g_init) = self.propagate(h, &partial);
             let probabilities = floats_async(softmax(self.type_logits(h_g.clone(), c.clone()), 1)).await;
             if probabilities.len() < rows {
                 // A failed readback: the graphs still growing stay unfinished.
@@ -100,7 +96,7 @@ impl Decoder {
             for (row, &g) in active.iter().enumerate() {
                 for from in 0..nodes {
                     if rng.random::<f32>() < edge_probabilities[row * nodes + from] {
-                        adjacency[g * capacity * capacity + from * capacity + nodes] = 1.0;
+                        adjacency[g * capacity * capacity + from * capacity + nodes] = true;
                         graphs[g].edges.push((from, nodes));
                     }
                 }

@@ -1,56 +1,89 @@
-//! A GRU cell with PyTorch's layout and formula.
+//! A GRU cell with PyTorch's formula, laid out for few, large matrix products.
 
-use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::Initializer;
 use burn::tensor::activation::{sigmoid, tanh};
+use burn::tensor::module::linear;
 use burn::tensor::{Device, Tensor};
 
 /// `torch.nn.GRUCell`: gates in the order reset, update, new.
 ///
 /// `r = σ(W_ir x + b_ir + W_hr h + b_hr)`, `z = σ(W_iz x + b_iz + W_hz h + b_hz)`,
 /// `n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))`, `h' = (1 − z) ⊙ n + z ⊙ h`.
+///
+/// The reset and update gates each read `[x; h]` through one stacked weight, so the sum of the
+/// input and hidden maps happens inside one product; the new gate keeps its two maps apart, as the
+/// formula needs. No activation is sliced, so the backward pass never zero-fills a gradient.
+/// PyTorch's `weight_ih`/`weight_hh`/`bias_ih`/`bias_hh` are split and joined on import and
+/// export (`state_dict.rs`).
 #[derive(Module, Debug)]
 pub struct GruCell {
-    /// `[input, 3·hidden]`.
-    pub input: Linear,
-    /// `[hidden, 3·hidden]`.
-    pub hidden: Linear,
+    /// `[W_ir; W_hr]`, shape `[input + hidden, hidden]`.
+    pub reset: Param<Tensor<2>>,
+    /// `[W_iz; W_hz]`, shape `[input + hidden, hidden]`.
+    pub update: Param<Tensor<2>>,
+    /// `W_in`, shape `[input, hidden]`.
+    pub new_input: Param<Tensor<2>>,
+    /// `W_hn`, shape `[hidden, hidden]`.
+    pub new_hidden: Param<Tensor<2>>,
+    /// `b_ih = [b_ir, b_iz, b_in]`, shape `[3·hidden]`.
+    pub input_bias: Param<Tensor<1>>,
+    /// `b_hh = [b_hr, b_hz, b_hn]`, shape `[3·hidden]`.
+    pub hidden_bias: Param<Tensor<1>>,
+}
+
+/// The sizes of a [`GruCell`].
+#[derive(Config, Debug)]
+pub struct GruCellConfig {
+    /// Width of the input `x`.
+    pub input: usize,
+    /// Width of the state `h`.
+    pub hidden: usize,
+}
+
+impl GruCellConfig {
+    /// A cell with PyTorch's initialisation: every parameter `U(−1/√hidden, 1/√hidden)`.
+    pub fn init(&self, device: &Device) -> GruCell {
+        let (input, hidden) = (self.input, self.hidden);
+        let bound = 1.0 / (hidden.max(1) as f64).sqrt();
+        let uniform = Initializer::Uniform { min: -bound, max: bound };
+        GruCell {
+            reset: uniform.init([input + hidden, hidden], device),
+            update: uniform.init([input + hidden, hidden], device),
+            new_input: uniform.init([input, hidden], device),
+            new_hidden: uniform.init([hidden, hidden], device),
+            input_bias: uniform.init([3 * hidden], device),
+            hidden_bias: uniform.init([3 * hidden], device),
+        }
+    }
 }
 
 impl GruCell {
-    /// A cell with Burn's default initialisation.
-    pub fn init(input_dim: usize, hidden_dim: usize, device: &Device) -> Self {
-        Self {
-            input: LinearConfig::new(input_dim, 3 * hidden_dim).init(device),
-            hidden: LinearConfig::new(hidden_dim, 3 * hidden_dim).init(device),
-        }
+    /// Width of the state.
+    pub fn hidden_dim(&self) -> usize {
+        self.new_hidden.dims()[0]
     }
 
-    /// One step.
+    /// One step for every row.
     ///
     /// # Shapes
-    /// - `x`: `[..., input]`
-    /// - `h`: `[..., hidden]`
-    /// - output: `[..., hidden]`
-    pub fn forward<const D: usize>(&self, x: Tensor<D>, h: Tensor<D>) -> Tensor<D> {
-        let hidden_dim = h.dims()[D - 1];
-        let gates_x = self.input.forward(x).chunk(3, D - 1);
-        let gates_h = self.hidden.forward(h.clone()).chunk(3, D - 1);
-        let [x_r, x_z, x_n]: [Tensor<D>; 3] = take3(gates_x);
-        let [h_r, h_z, h_n]: [Tensor<D>; 3] = take3(gates_h);
-        let r = sigmoid(x_r + h_r);
-        let z = sigmoid(x_z + h_z);
-        let n = tanh(x_n + r * h_n);
-        debug_assert_eq!(n.dims()[D - 1], hidden_dim);
+    /// - `x`: `[rows, input]`
+    /// - `h`: `[rows, hidden]`
+    /// - output: `[rows, hidden]`
+    pub fn forward(&self, x: Tensor<2>, h: Tensor<2>) -> Tensor<2> {
+        let hidden = self.hidden_dim();
+        let input_bias = self.input_bias.val();
+        let hidden_bias = self.hidden_bias.val();
+        let gate_bias = |k: usize| {
+            input_bias.clone().narrow(0, k * hidden, hidden) + hidden_bias.clone().narrow(0, k * hidden, hidden)
+        };
+        let xh = Tensor::cat(vec![x.clone(), h.clone()], 1);
+        let r = sigmoid(linear(xh.clone(), self.reset.val(), Some(gate_bias(0))));
+        let z = sigmoid(linear(xh, self.update.val(), Some(gate_bias(1))));
+        let from_input = linear(x, self.new_input.val(), Some(input_bias.narrow(0, 2 * hidden, hidden)));
+        let from_hidden = linear(h.clone(), self.new_hidden.val(), Some(hidden_bias.narrow(0, 2 * hidden, hidden)));
+        let n = tanh(from_input + r * from_hidden);
         n.clone() + z * (h - n)
-    }
-}
-
-fn take3<const D: usize>(chunks: Vec<Tensor<D>>) -> [Tensor<D>; 3] {
-    let mut it = chunks.into_iter();
-    match (it.next(), it.next(), it.next()) {
-        (Some(a), Some(b), Some(c)) => [a, b, c],
-        // chunk(3, ..) of a dimension that is a multiple of 3 always gives three parts.
-        _ => unreachable!("a GRU needs three gates"),
     }
 }

@@ -4,7 +4,7 @@ use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig};
 use burn::tensor::{Device, Int, Tensor};
 
-use crate::message_passing::MessagePassing;
+use crate::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
 
 /// The reference's `NodeEmb`.
 #[derive(Module, Debug)]
@@ -19,7 +19,7 @@ impl NodeEmbedding {
     pub fn init(num_node_types: usize, node_dim: usize, num_layers: usize, device: &Device) -> Self {
         Self {
             types: EmbeddingConfig::new(num_node_types, node_dim).init(device),
-            layers: (0..num_layers).map(|_| MessagePassing::init(node_dim, device)).collect(),
+            layers: (0..num_layers).map(|_| MessagePassingConfig::new(node_dim).init(device)).collect(),
         }
     }
 
@@ -27,9 +27,9 @@ impl NodeEmbedding {
     ///
     /// # Shapes
     /// - `ops`: `[batch, nodes]` node type codes
-    /// - `adjacency`: `[batch, nodes, nodes]`
+    /// - `messages`: built for the same `batch` graphs of `nodes` nodes
     /// - output: `[batch, nodes, node_dim]`
-    pub fn forward(&self, ops: Tensor<2, Int>, adjacency: Tensor<3>) -> Tensor<3> {
-        self.layers.iter().fold(self.types.forward(ops), |h, layer| layer.forward(h, adjacency.clone()))
+    pub fn forward(&self, ops: Tensor<2, Int>, messages: &MessageOperator) -> Tensor<3> {
+        self.layers.iter().fold(self.types.forward(ops), |h, layer| layer.forward(h, messages))
     }
 }

@@ -182,14 +182,10 @@ impl ReferenceParams for Linear {
         let weight = weights.take(&format!("{prefix}weight"), &[d_output, d_input])?;
         // Transposed on the host so the parameter is contiguous, exactly as one that training
         // produced (a strided view would take other kernels and round differently).
-        let mut transposed = vec![0f32; weight.values.len()];
-        for (o, row) in weight.values.chunks_exact(d_input).enumerate() {
-            for (i, &v) in row.iter().enumerate() {
-                transposed[i * d_output + o] = v;
-            }
-        }
-        let weight =
-            tensor(NamedTensor { shape: vec![d_input, d_output], values: transposed }, [d_input, d_output], device);
+        let weight = Tensor::from_data(
+            TensorData::new(transposed(&weight.values, d_output, d_input), [d_input, d_output]),
+            device,
+        );
         let bias = match self.bias {
             Some(_) => Some(Param::from_tensor(tensor(
                 weights.take(&format!("{prefix}bias"), &[d_output])?,
@@ -221,49 +217,106 @@ impl ReferenceParams for Embedding {
     }
 }
 
-/// PyTorch's `GRUCell` names: `weight_ih`, `weight_hh`, `bias_ih`, `bias_hh`.
+/// PyTorch's `GRUCell` names: `weight_ih` `[3H, I]`, `weight_hh` `[3H, H]`, `bias_ih`, `bias_hh`
+/// (gates reset, update, new), split into the cell's stacked gate weights and joined again.
 impl ReferenceParams for GruCell {
     fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
-        let rename = |weights: &mut StateDict, part: &str| {
-            for kind in ["weight", "bias"] {
-                if let Some(t) = weights.tensors.remove(&format!("{prefix}{kind}_{part}")) {
-                    weights.tensors.insert(format!("{prefix}{part}.{kind}"), t);
-                }
-            }
+        let [stacked, hidden] = self.reset.dims();
+        let input = stacked - hidden;
+        let weight_ih =
+            transposed(&weights.take(&format!("{prefix}weight_ih"), &[3 * hidden, input])?.values, 3 * hidden, input);
+        let weight_hh =
+            transposed(&weights.take(&format!("{prefix}weight_hh"), &[3 * hidden, hidden])?.values, 3 * hidden, hidden);
+        // Column block `gate` of a transposed `[in, 3H]` weight.
+        let gate = |w: &[f32], rows: usize, gate: usize| -> Vec<f32> {
+            w.chunks_exact(3 * hidden)
+                .take(rows)
+                .flat_map(|row| row[gate * hidden..(gate + 1) * hidden].to_vec())
+                .collect()
         };
-        rename(weights, "ih");
-        rename(weights, "hh");
+        let stack = |gate_index: usize| {
+            let mut values = gate(&weight_ih, input, gate_index);
+            values.extend(gate(&weight_hh, hidden, gate_index));
+            Param::from_tensor(Tensor::from_data(TensorData::new(values, [stacked, hidden]), device))
+        };
+        let bias = |weights: &mut StateDict, name: &str| -> Result<Param<Tensor<1>>, ImportError> {
+            Ok(Param::from_tensor(tensor(
+                weights.take(&format!("{prefix}{name}"), &[3 * hidden])?,
+                [3 * hidden],
+                device,
+            )))
+        };
         Ok(GruCell {
-            input: self.input.load(weights, &format!("{prefix}ih."), device)?,
-            hidden: self.hidden.load(weights, &format!("{prefix}hh."), device)?,
+            reset: stack(0),
+            update: stack(1),
+            new_input: Param::from_tensor(Tensor::from_data(
+                TensorData::new(gate(&weight_ih, input, 2), [input, hidden]),
+                device,
+            )),
+            new_hidden: Param::from_tensor(Tensor::from_data(
+                TensorData::new(gate(&weight_hh, hidden, 2), [hidden, hidden]),
+                device,
+            )),
+            input_bias: bias(weights, "bias_ih")?,
+            hidden_bias: bias(weights, "bias_hh")?,
         })
     }
 
     fn save(&self, weights: &mut StateDict, prefix: &str) {
-        for (part, linear) in [("ih", &self.input), ("hh", &self.hidden)] {
-            weights.put(format!("{prefix}weight_{part}"), linear.weight.val().transpose());
-            if let Some(bias) = &linear.bias {
-                weights.put(format!("{prefix}bias_{part}"), bias.val());
-            }
-        }
+        let [stacked, hidden] = self.reset.dims();
+        let input = stacked - hidden;
+        let (reset, update) = (self.reset.val(), self.update.val());
+        let part = |w: &Tensor<2>, start: usize, len: usize| w.clone().narrow(0, start, len).transpose();
+        let weight_ih =
+            Tensor::cat(vec![part(&reset, 0, input), part(&update, 0, input), self.new_input.val().transpose()], 0);
+        let weight_hh = Tensor::cat(
+            vec![part(&reset, input, hidden), part(&update, input, hidden), self.new_hidden.val().transpose()],
+            0,
+        );
+        weights.put(format!("{prefix}weight_ih"), weight_ih);
+        weights.put(format!("{prefix}weight_hh"), weight_hh);
+        weights.put(format!("{prefix}bias_ih"), self.input_bias.val());
+        weights.put(format!("{prefix}bias_hh"), self.hidden_bias.val());
     }
 }
 
-/// The reference's `GNNLayer` names: `msg`, `msg_rev`, `upd`.
+/// The reference's `GNNLayer` names: `msg`, `msg_rev` (each `Linear(2D → 2D)`), `upd`.
 impl ReferenceParams for MessagePassing {
     fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let width = self.message_bias.dims()[1];
+        let mut stacked = Vec::with_capacity(2 * width * width);
+        let mut biases = Vec::with_capacity(2 * width);
+        for name in ["msg", "msg_rev"] {
+            let weight = weights.take(&format!("{prefix}{name}.weight"), &[width, width])?;
+            stacked.extend(transposed(&weight.values, width, width));
+            biases.extend(weights.take(&format!("{prefix}{name}.bias"), &[width])?.values);
+        }
         Ok(MessagePassing {
-            forward_message: self.forward_message.load(weights, &format!("{prefix}msg."), device)?,
-            reverse_message: self.reverse_message.load(weights, &format!("{prefix}msg_rev."), device)?,
+            messages: Param::from_tensor(Tensor::from_data(TensorData::new(stacked, [2 * width, width]), device)),
+            message_bias: Param::from_tensor(Tensor::from_data(TensorData::new(biases, [2, width]), device)),
             update: self.update.load(weights, &format!("{prefix}upd."), device)?,
         })
     }
 
     fn save(&self, weights: &mut StateDict, prefix: &str) {
-        self.forward_message.save(weights, &format!("{prefix}msg."));
-        self.reverse_message.save(weights, &format!("{prefix}msg_rev."));
+        let width = self.message_bias.dims()[1];
+        for (k, name) in ["msg", "msg_rev"].into_iter().enumerate() {
+            weights.put(format!("{prefix}{name}.weight"), self.messages.val().narrow(0, k * width, width).transpose());
+            weights.put(format!("{prefix}{name}.bias"), self.message_bias.val().narrow(0, k, 1).reshape([width]));
+        }
         self.update.save(weights, &format!("{prefix}upd."));
     }
+}
+
+/// `values` of a row-major `[rows, cols]` matrix, transposed to `[cols, rows]`.
+fn transposed(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0f32; values.len()];
+    for (r, row) in values.chunks_exact(cols).take(rows).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            out[c * rows + r] = v;
+        }
+    }
+    out
 }
 
 /// The reference's `NodeEmb` names: `NodeInit`, `GNNLayers.k`.

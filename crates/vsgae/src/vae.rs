@@ -6,7 +6,7 @@ use nasbench::{Cell, MAX_VERTICES};
 
 use crate::batch::GraphBatch;
 use crate::config::VsGaeConfig;
-use crate::decoder::{Decoder, INPUT_TYPE};
+use crate::decoder::{Decoder, DecoderTargets, INPUT_TYPE};
 use crate::vae_encoder::VaeEncoder;
 
 /// The reference's `GNNVAE`.
@@ -48,15 +48,15 @@ impl VsGaeConfig {
 
 impl VsGae {
     /// The teacher-forcing targets of cells: padded to 7 nodes with the reference's padding type.
-    pub fn targets(cells: &[&Cell], device: &Device) -> GraphBatch {
-        GraphBatch::padded(cells, MAX_VERTICES, INPUT_TYPE, device)
+    pub fn targets(cells: &[&Cell], device: &Device) -> DecoderTargets {
+        DecoderTargets::new(GraphBatch::padded(cells, MAX_VERTICES, INPUT_TYPE, device))
     }
 
     /// The β-VAE loss of the reference.
     ///
     /// `batch` holds the cells for the encoder ([`GraphBatch::new`]), `targets` the same cells
     /// padded for teacher forcing ([`VsGae::targets`]).
-    pub fn loss(&self, batch: &GraphBatch, targets: &GraphBatch, latent: Latent, config: &VsGaeConfig) -> VaeLoss {
+    pub fn loss(&self, batch: &GraphBatch, targets: &DecoderTargets, latent: Latent, config: &VsGaeConfig) -> VaeLoss {
         let (mean, log_var) = self.encoder.forward(batch);
         let noise = match latent {
             Latent::Mean => None,

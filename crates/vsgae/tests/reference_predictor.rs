@@ -49,7 +49,7 @@ fn node_states_after_each_layer_match_the_reference() {
         let mut h = model.nodes.types.forward(batch.ops.clone());
         assert_close_to(&format!("cell {index} h0"), &values(h.clone()), &floats(&item["h0_node_init"]), 2e-5);
         for (k, layer) in model.nodes.layers.iter().enumerate() {
-            h = layer.forward(h, batch.adjacency.clone());
+            h = layer.forward(h, &batch.messages);
             let key = if k == 0 { "h1_after_layer0" } else { "h2_after_layer1" };
             assert_close_to(&format!("cell {index} {key}"), &values(h.clone()), &floats(&item[key]), 2e-5);
         }

@@ -10,6 +10,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use common::{assert_close, cells_of, floats, json, values};
 use nasbench::Cell;
 use vsgae::batch::GraphBatch;
+use vsgae::decoder::DecoderTargets;
 use vsgae::{EncoderConfig, Latent, ReferenceParams, StateDict, VsGae, VsGaeConfig};
 
 fn reference_vae(device: &Device) -> Option<VsGae> {
@@ -20,7 +21,7 @@ fn reference_vae(device: &Device) -> Option<VsGae> {
     Some(model)
 }
 
-fn batches(cells: &[Cell], device: &Device) -> (GraphBatch, GraphBatch) {
+fn batches(cells: &[Cell], device: &Device) -> (GraphBatch, DecoderTargets) {
     let refs: Vec<&Cell> = cells.iter().collect();
     (GraphBatch::new(&refs, device), VsGae::targets(&refs, device))
 }
