@@ -14,6 +14,7 @@ pub mod batch;
 pub mod config;
 pub mod decoder;
 pub mod decoding;
+pub mod flops;
 pub mod gradients;
 pub mod gru;
 pub mod initialization;

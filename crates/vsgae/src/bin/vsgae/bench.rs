@@ -1,16 +1,33 @@
-//! `vsgae bench`: throughput of the models on a backend, as graphs per second.
+//! `vsgae bench`: throughput of the models on a backend, as graphs per second, beside the FLOPs
+//! they do and what the same backend reaches on one large matrix product.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
+use anyhow::Context as _;
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Distribution, Tensor, TensorData};
 use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use vsgae::batch::GraphBatch;
-use vsgae::{EncoderConfig, Latent, PredictorConfig, VsGae, VsGaeConfig};
+use vsgae::{EncoderConfig, Latent, PredictorConfig, VsGae, VsGaeConfig, flops};
 
 use crate::backend::Backend;
+
+/// What `vsgae bench` can measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Section {
+    /// One large matrix product (the backend's ceiling).
+    Matmul,
+    PredictorTrain,
+    PredictorInference,
+    VaeTrain,
+    /// Decoding 16 latent points one at a time.
+    Decode1,
+    /// Decoding 1,024 latent points as one batch.
+    DecodeBatch,
+}
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
@@ -22,14 +39,43 @@ pub struct BenchArgs {
     /// Timed repetitions of each measurement (after one warm-up).
     #[arg(long, default_value_t = 5)]
     repeats: usize,
+    /// Bench on the first 4,096 cells of this file (any format `nasbench` reads) instead of the
+    /// first 4,096 seven-vertex cells of the search space.
+    #[arg(long)]
+    cells: Option<PathBuf>,
+    /// Measure only these (all when absent); for profiling one of them.
+    #[arg(long, value_enum, num_args = 1..)]
+    only: Vec<Section>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
 }
 
+/// Cells benched on: the inference batch; training uses the first `batch_size` of them.
+const BENCH_CELLS: usize = 4096;
+/// Side of the square matrix product of [`Section::Matmul`].
+const MATMUL_SIDE: usize = 2048;
+
+/// A timing: the median of the repeats, and the process's CPU time per wall second over them.
+struct Timing {
+    seconds: f64,
+    cpu_per_wall: Option<f64>,
+}
+
+/// This process's user plus system CPU seconds (Linux; `None` elsewhere).
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // The kernel's USER_HZ is 100 on every Linux platform Rust supports.
+    Some(ticks / 100.0)
+}
+
 /// The median of `repeats` timings of `work`, after one warm-up run.
-fn median_seconds(repeats: usize, mut work: impl FnMut()) -> f64 {
+fn time(repeats: usize, mut work: impl FnMut()) -> Timing {
     work();
+    let (cpu_before, wall_before) = (cpu_seconds(), Instant::now());
     let mut times: Vec<f64> = (0..repeats.max(1))
         .map(|_| {
             let started = Instant::now();
@@ -37,87 +83,217 @@ fn median_seconds(repeats: usize, mut work: impl FnMut()) -> f64 {
             started.elapsed().as_secs_f64()
         })
         .collect();
+    let wall = wall_before.elapsed().as_secs_f64();
+    let cpu_per_wall = cpu_seconds().zip(cpu_before).map(|(after, before)| (after - before) / wall);
     times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    Timing { seconds: times[times.len() / 2], cpu_per_wall }
+}
+
+fn bench_cells(file: Option<&PathBuf>) -> anyhow::Result<Vec<Cell>> {
+    let cells: Vec<Cell> = match file {
+        Some(file) => {
+            let dataset = crate::data::read_dataset(std::slice::from_ref(file))?;
+            dataset.records().iter().map(|record| record.cell).take(BENCH_CELLS).collect()
+        }
+        None => enumerate_vertices(7).into_iter().map(|c| c.cell).take(BENCH_CELLS).collect(),
+    };
+    anyhow::ensure!(!cells.is_empty(), "no cells to bench on");
+    Ok(cells)
+}
+
+/// The mean of `per_graph` over the cells.
+fn mean_flops(cells: &[&Cell], per_graph: impl Fn(usize) -> f64) -> f64 {
+    cells.iter().map(|c| per_graph(c.n_vertices())).sum::<f64>() / cells.len().max(1) as f64
+}
+
+/// One measured section as JSON fields.
+struct Measured {
+    /// Graphs (or points) per second, under the key of the section.
+    rate_key: &'static str,
+    rate: f64,
+    /// FLOPs per graph, where counted.
+    flops_per_graph: Option<f64>,
+    timing: Timing,
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
-    // 7-vertex cells, as 85 % of the space.
-    let cells: Vec<Cell> = enumerate_vertices(7).into_iter().map(|c| c.cell).take(4096).collect();
-    let train_cells: Vec<&Cell> = cells.iter().take(args.batch_size).collect();
+    let all = args.only.is_empty();
+    let wanted = |section: Section| all || args.only.contains(&section);
+    let cells = bench_cells(args.cells.as_ref()).with_context(|| "the bench's cells")?;
+    let train_cells: Vec<&Cell> = cells.iter().take(args.batch_size.max(1)).collect();
     let all_cells: Vec<&Cell> = cells.iter().collect();
-    let batch_graphs = train_cells.len() as f64;
-
+    let training_graphs = train_cells.len() as f64;
     let device = args.backend.device(true)?;
-    let mut predictor = PredictorConfig::new(EncoderConfig::new()).init_seeded(&device, 0)?;
-    let mut optimizer = AdamConfig::new().init();
-    let batch = GraphBatch::new(&train_cells, &device);
-    let targets =
-        Tensor::<1>::from_data(TensorData::new(vec![0.9f32; train_cells.len()], [train_cells.len()]), &device);
-    let train_seconds = median_seconds(args.repeats, || {
-        let loss = (predictor.forward(&batch) - targets.clone()).powi_scalar(2).mean();
-        let grads = GradientsParams::from_grads(loss.backward(), &predictor);
-        predictor = optimizer.step(1e-5, predictor.clone(), grads);
-        let _ = loss.into_scalar::<f32>();
-    });
-
     let inference_device = args.backend.device(false)?;
-    let inference = PredictorConfig::new(EncoderConfig::new()).init_seeded(&inference_device, 0)?;
-    let inference_batch = GraphBatch::new(&all_cells, &inference_device);
-    let inference_seconds = median_seconds(args.repeats, || {
-        let _ = inference.forward(&inference_batch).into_data();
-    });
+    let predictor_config = PredictorConfig::new(EncoderConfig::new());
+    let vae_config = VsGaeConfig::new(EncoderConfig::new());
+    let mut measured: Vec<Measured> = Vec::new();
 
-    let config = VsGaeConfig::new(EncoderConfig::new());
-    let mut vae: VsGae = config.init(&device);
-    let mut vae_optimizer = AdamConfig::new().init();
-    let targets = VsGae::targets(&train_cells, &device);
-    let vae_seconds = median_seconds(args.repeats, || {
-        let loss = vae.loss(&batch, &targets, Latent::Sampled, &config).total;
-        let grads = GradientsParams::from_grads(loss.backward(), &vae);
-        vae = vae_optimizer.step(1e-4, vae.clone(), grads);
-        let _ = loss.into_scalar::<f32>();
-    });
+    if wanted(Section::Matmul) {
+        let side = MATMUL_SIDE;
+        let a = Tensor::<2>::random([side, side], Distribution::Default, &inference_device);
+        let b = Tensor::<2>::random([side, side], Distribution::Default, &inference_device);
+        let timing = time(args.repeats, || {
+            let _ = a.clone().matmul(b.clone()).into_data();
+        });
+        let flops = 2.0 * (side as f64).powi(3);
+        measured.push(Measured {
+            rate_key: "matmul_per_s",
+            rate: 1.0 / timing.seconds,
+            flops_per_graph: Some(flops),
+            timing,
+        });
+    }
 
-    let decoder_model: VsGae = config.init(&inference_device);
+    if wanted(Section::PredictorTrain) {
+        let mut predictor = predictor_config.init_seeded(&device, 0)?;
+        let mut optimizer = AdamConfig::new().init();
+        let batch = GraphBatch::new(&train_cells, &device);
+        let targets =
+            Tensor::<1>::from_data(TensorData::new(vec![0.9f32; train_cells.len()], [train_cells.len()]), &device);
+        let timing = time(args.repeats, || {
+            let loss = (predictor.forward(&batch) - targets.clone()).powi_scalar(2).mean();
+            let grads = GradientsParams::from_grads(loss.backward(), &predictor);
+            predictor = optimizer.step(1e-5, predictor.clone(), grads);
+            let _ = loss.into_scalar::<f32>();
+        });
+        let per_graph = mean_flops(&train_cells, |n| flops::training(flops::predictor_forward(&predictor_config, n)));
+        measured.push(Measured {
+            rate_key: "predictor_train_graphs_per_s",
+            rate: training_graphs / timing.seconds,
+            flops_per_graph: Some(per_graph),
+            timing,
+        });
+    }
+
+    if wanted(Section::PredictorInference) {
+        let inference = predictor_config.init_seeded(&inference_device, 0)?;
+        let batch = GraphBatch::new(&all_cells, &inference_device);
+        let timing = time(args.repeats, || {
+            let _ = inference.forward(&batch).into_data();
+        });
+        let per_graph = mean_flops(&all_cells, |n| flops::predictor_forward(&predictor_config, n));
+        measured.push(Measured {
+            rate_key: "predictor_inference_graphs_per_s",
+            rate: all_cells.len() as f64 / timing.seconds,
+            flops_per_graph: Some(per_graph),
+            timing,
+        });
+    }
+
+    if wanted(Section::VaeTrain) {
+        let mut vae: VsGae = vae_config.init(&device);
+        let mut optimizer = AdamConfig::new().init();
+        let batch = GraphBatch::new(&train_cells, &device);
+        let targets = VsGae::targets(&train_cells, &device);
+        let timing = time(args.repeats, || {
+            let loss = vae.loss(&batch, &targets, Latent::Sampled, &vae_config).total;
+            let grads = GradientsParams::from_grads(loss.backward(), &vae);
+            vae = optimizer.step(1e-4, vae.clone(), grads);
+            let _ = loss.into_scalar::<f32>();
+        });
+        let per_graph = mean_flops(&train_cells, |n| flops::training(flops::vae_forward(&vae_config, n)));
+        measured.push(Measured {
+            rate_key: "vae_train_graphs_per_s",
+            rate: training_graphs / timing.seconds,
+            flops_per_graph: Some(per_graph),
+            timing,
+        });
+    }
+
+    let decoding = wanted(Section::Decode1) || wanted(Section::DecodeBatch);
+    let decoder_model: Option<VsGae> = decoding.then(|| vae_config.init(&inference_device));
     let mut rng = nasbench::split::rng(0);
-    let point =
-        |n: usize| Tensor::<2>::random([n, 56], burn::tensor::Distribution::Normal(0.0, 1.0), &inference_device);
-    let single = point(1);
-    let singles = 16;
-    let decode_one_seconds = median_seconds(args.repeats, || {
-        for _ in 0..singles {
-            let _ = decoder_model.decoder.decode(single.clone(), config.max_nodes, &mut rng);
-        }
-    });
-    let batch_points = 1024;
-    let many = point(batch_points);
-    let decode_batch_seconds = median_seconds(args.repeats, || {
-        let _ = decoder_model.decoder.decode(many.clone(), config.max_nodes, &mut rng);
-    });
+    let point = |n: usize| {
+        Tensor::<2>::random([n, vae_config.encoder.graph_dim], Distribution::Normal(0.0, 1.0), &inference_device)
+    };
+    if let Some(model) = decoder_model.as_ref().filter(|_| wanted(Section::Decode1)) {
+        let single = point(1);
+        let singles = 16;
+        let timing = time(args.repeats, || {
+            for _ in 0..singles {
+                let _ = model.decoder.decode(single.clone(), vae_config.max_nodes, &mut rng);
+            }
+        });
+        measured.push(Measured {
+            rate_key: "decode_points_per_s_batch_1",
+            rate: singles as f64 / timing.seconds,
+            flops_per_graph: None,
+            timing,
+        });
+    }
+    if let Some(model) = decoder_model.as_ref().filter(|_| wanted(Section::DecodeBatch)) {
+        let points = 1024;
+        let many = point(points);
+        let timing = time(args.repeats, || {
+            let _ = model.decoder.decode(many.clone(), vae_config.max_nodes, &mut rng);
+        });
+        measured.push(Measured {
+            rate_key: "decode_points_per_s_batch_1024",
+            rate: points as f64 / timing.seconds,
+            flops_per_graph: None,
+            timing,
+        });
+    }
 
-    let results = json!({
-        "backend": args.backend,
-        "batch_size": args.batch_size,
-        "predictor_train_graphs_per_s": batch_graphs / train_seconds,
-        "predictor_inference_graphs_per_s": all_cells.len() as f64 / inference_seconds,
-        "vae_train_graphs_per_s": batch_graphs / vae_seconds,
-        "decode_points_per_s_batch_1": singles as f64 / decode_one_seconds,
-        "decode_points_per_s_batch_1024": batch_points as f64 / decode_batch_seconds,
-    });
+    report(&args, &cells, &measured)
+}
+
+/// The section's name in the report's nested keys: its rate key without the unit.
+fn section_name(rate_key: &str) -> &str {
+    rate_key.trim_end_matches("_graphs_per_s").trim_end_matches("_per_s")
+}
+
+fn report(args: &BenchArgs, cells: &[Cell], measured: &[Measured]) -> anyhow::Result<()> {
+    let mut results = Map::new();
+    results.insert("backend".into(), json!(args.backend));
+    results.insert("batch_size".into(), json!(args.batch_size));
+    results.insert(
+        "cells".into(),
+        json!(args.cells.as_ref().map_or("search space, 7 vertices".to_owned(), |f| f.display().to_string())),
+    );
+    results.insert(
+        "mean_vertices".into(),
+        json!(cells.iter().map(|c| c.n_vertices() as f64).sum::<f64>() / cells.len() as f64),
+    );
+    results.insert("threads".into(), json!(crate::backend::threads()));
+    let mut flops_per_graph = Map::new();
+    let mut gflops = Map::new();
+    let mut cpu_per_wall = Map::new();
+    for m in measured {
+        results.insert(m.rate_key.into(), json!(m.rate));
+        let name = section_name(m.rate_key);
+        if let Some(flops) = m.flops_per_graph {
+            flops_per_graph.insert(name.into(), json!(flops));
+            gflops.insert(name.into(), json!(flops * m.rate / 1e9));
+        }
+        if let Some(share) = m.timing.cpu_per_wall {
+            cpu_per_wall.insert(name.into(), json!(share));
+        }
+    }
+    if let Some(matmul) = gflops.remove("matmul") {
+        results.insert("matmul_gflops".into(), matmul);
+        results.insert("matmul_side".into(), json!(MATMUL_SIDE));
+        flops_per_graph.remove("matmul");
+    }
+    results.insert("flops_per_graph".into(), Value::Object(flops_per_graph));
+    results.insert("achieved_gflops".into(), Value::Object(gflops));
+    results.insert("cpu_seconds_per_second".into(), Value::Object(cpu_per_wall));
+    let results = Value::Object(results);
     if args.json {
         println!("{results}");
-    } else {
-        println!("backend {:?}, batch {}", args.backend, args.batch_size);
-        println!("predictor training:  {:>10.1} graphs/s", batch_graphs / train_seconds);
-        println!(
-            "predictor inference: {:>10.1} graphs/s (batch {})",
-            all_cells.len() as f64 / inference_seconds,
-            all_cells.len()
-        );
-        println!("VS-GAE training:     {:>10.1} graphs/s", batch_graphs / vae_seconds);
-        println!("decoding, batch 1:   {:>10.1} points/s", singles as f64 / decode_one_seconds);
-        println!("decoding, batch {batch_points}: {:>10.1} points/s", batch_points as f64 / decode_batch_seconds);
+        return Ok(());
+    }
+    println!("backend {:?}, batch {}, {} threads", args.backend, args.batch_size, crate::backend::threads());
+    for m in measured {
+        let name = section_name(m.rate_key);
+        let achieved = results["achieved_gflops"].get(name).and_then(Value::as_f64);
+        let achieved = achieved.map_or(String::new(), |g| format!(", {g:.1} GFLOP/s"));
+        let cpu = m.timing.cpu_per_wall.map_or(String::new(), |c| format!(", {c:.2} cores busy"));
+        println!("{name:<22} {:>12.1} per s{achieved}{cpu}", m.rate);
+    }
+    if let Some(matmul) = results.get("matmul_gflops").and_then(Value::as_f64) {
+        println!("one {MATMUL_SIDE}² matmul: {matmul:.1} GFLOP/s");
     }
     Ok(())
 }

@@ -17,6 +17,11 @@ use nasbench::split::Task;
 
 use backend::Backend;
 
+/// Burn's CPU backend allocates a fresh buffer for every tensor. mimalloc keeps freed memory
+/// for reuse, where glibc returns large blocks to the kernel and pays page faults on each new one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Train, evaluate and use the models of "A Variational-Sequential Graph Autoencoder for Neural
 /// Architecture Performance Prediction" on NAS-Bench-101.
 #[derive(Debug, Parser)]

@@ -1,0 +1,97 @@
+//! Floating-point operations per graph, counted from a config: the yardstick of `vsgae bench`.
+//!
+//! Only matrix products are counted, at 2 FLOPs per multiply-add; the element-wise work
+//! (activations, gates, sums) is a few percent of it. With `D` the node width, `G` the graph
+//! width, `T` the node types, `L` the rounds of message passing and `n` the nodes of a graph:
+//!
+//! - **One round of message passing** ([`message_passing`]): the four maps `D → 2D` of the
+//!   forward and reverse messages (`8D²` per node), the GRU's `2D → 3D` and `D → 3D` maps
+//!   (`9D²` per node), and the two adjacency products (`2 · n · 2D` per node):
+//!   `2 · (17 n D² + 4 n² D)`.
+//! - **Gated-sum readout** ([`readout`]): `2 · n · (D G + D)`.
+//! - **Predictor** ([`predictor_forward`]): `L` rounds, one readout, the head `G → G/2 → … → 1`.
+//! - **VS-GAE** ([`vae_forward`]): the encoder (`L` rounds and two readouts) and the
+//!   teacher-forced decoder on the cell padded to 7 nodes. Its step `k = 0‥5` runs over `m = k + 1`
+//!   nodes: `L` rounds and two readouts when `m > 1` (two bare `D → G` maps when `m = 1`), the
+//!   type head `2G → G → T`, the new node's init `D + 2G → D + G → D`, and for `k ≥ 1` the edge
+//!   head `2D + 2G → D + G → 1` on each of the `m` candidate predecessors. The start node adds
+//!   `D + G → D + G → D`.
+//! - **Training** ([`training`]): the forward pass and a backward pass of twice its cost (one
+//!   product for the input's gradient, one for the weight's).
+
+use crate::config::{EncoderConfig, PredictorConfig, VsGaeConfig};
+
+/// FLOPs of a dense `[rows, input] × [input, output]` product.
+fn product(rows: usize, input: usize, output: usize) -> f64 {
+    2.0 * rows as f64 * input as f64 * output as f64
+}
+
+/// One round of message passing over a graph of `nodes` nodes.
+pub fn message_passing(encoder: &EncoderConfig, nodes: usize) -> f64 {
+    let d = encoder.node_dim;
+    let messages = 4.0 * product(nodes, d, 2 * d);
+    let adjacency = 2.0 * product(nodes, nodes, 2 * d);
+    let gru = product(nodes, 2 * d, 3 * d) + product(nodes, d, 3 * d);
+    messages + adjacency + gru
+}
+
+/// One gated-sum readout over `nodes` nodes.
+pub fn readout(encoder: &EncoderConfig, nodes: usize) -> f64 {
+    product(nodes, encoder.node_dim, encoder.graph_dim) + product(nodes, encoder.node_dim, 1)
+}
+
+/// The predictor's forward pass on one graph of `nodes` nodes.
+pub fn predictor_forward(config: &PredictorConfig, nodes: usize) -> f64 {
+    let encoder = &config.encoder;
+    let widths: Vec<usize> =
+        (0..config.num_head_layers).map(|k| encoder.graph_dim.checked_shr(k as u32).unwrap_or(0)).chain([1]).collect();
+    let head: f64 = widths.windows(2).map(|w| product(1, w[0], w[1])).sum();
+    encoder.num_layers as f64 * message_passing(encoder, nodes) + readout(encoder, nodes) + head
+}
+
+/// The VS-GAE's forward pass (encoder and teacher-forced decoder) on one graph of `nodes` nodes.
+pub fn vae_forward(config: &VsGaeConfig, nodes: usize) -> f64 {
+    let e = &config.encoder;
+    let (d, g, t) = (e.node_dim, e.graph_dim, e.num_node_types);
+    let rounds = e.num_layers as f64;
+    let encoder = rounds * message_passing(e, nodes) + 2.0 * readout(e, nodes);
+    let start = product(1, d + g, d + g) + product(1, d + g, d);
+    let decoder: f64 = (0..nasbench::MAX_VERTICES - 1)
+        .map(|k| {
+            let m = k + 1;
+            let propagate =
+                if m == 1 { 2.0 * product(1, d, g) } else { rounds * message_passing(e, m) + 2.0 * readout(e, m) };
+            let types = product(1, 2 * g, g) + product(1, g, t);
+            let init = product(1, d + 2 * g, d + g) + product(1, d + g, d);
+            let edges = if k == 0 { 0.0 } else { product(m, 2 * d + 2 * g, d + g) + product(m, d + g, 1) };
+            propagate + types + init + edges
+        })
+        .sum();
+    encoder + start + decoder
+}
+
+/// A training step's FLOPs from its forward pass's: forward plus a backward of twice the cost.
+pub fn training(forward: f64) -> f64 {
+    3.0 * forward
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_round_of_message_passing_counts_each_product_once() {
+        let encoder = EncoderConfig::new().with_node_dim(2);
+        // Messages 4·(3·2·4·2) = 192, adjacency 2·(2·3·3·4) = 144, GRU 2·3·4·6 + 2·3·2·6 = 216.
+        assert_eq!(message_passing(&encoder, 3), 192.0 + 144.0 + 216.0);
+    }
+
+    #[test]
+    fn the_reference_predictor_on_a_seven_node_cell() {
+        let config = PredictorConfig::new(EncoderConfig::new());
+        let flops = predictor_forward(&config, 7);
+        // Two rounds of 2·(17·7·250² + 4·49·250) = 14,973,000 each, the readout 199,500, the
+        // head 2·(56·28 + 28·14 + 14·7 + 7) = 4,130.
+        assert_eq!(flops, 2.0 * 14_973_000.0 + 199_500.0 + 4_130.0);
+    }
+}
