@@ -79,8 +79,14 @@ mod native {
     }
 }
 
+/// See `vsgae::host_allocator`: freed tensors' memory is reused, not returned to the kernel.
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static ALLOCATOR: vsgae::host_allocator::HostAllocator = vsgae::host_allocator::HostAllocator;
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> anyhow::Result<()> {
+    vsgae::host_allocator::keep_freed_memory();
     native::main()
 }
 

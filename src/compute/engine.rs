@@ -19,9 +19,6 @@ use super::handle::{ComputeOptions, EventSender};
 use super::platform::pause;
 use super::training::TrainingRun;
 
-/// Cells per inference batch.
-pub const INFERENCE_CHUNK: usize = 4096;
-
 /// A model with the device its weights live on.
 pub(crate) struct Loaded<M> {
     pub model: M,
@@ -169,12 +166,25 @@ impl Engine {
         space
     }
 
+    /// Predictions of the loaded predictor: natively on every core (the same chunks and
+    /// values as `vsgae predict`), in a page with asynchronous readback.
     pub async fn predict(&self, cells: &[Cell]) -> Option<Vec<f64>> {
         let Some(loaded) = &self.predictor else {
             self.notice("no predictor is loaded");
             return None;
         };
-        Some(vsgae::training::predictor::predict_async(&loaded.model, cells, &loaded.device, INFERENCE_CHUNK).await)
+        let predicted = if cfg!(target_arch = "wasm32") {
+            vsgae::training::predictor::predict_async(&loaded.model, cells, &loaded.device).await
+        } else {
+            vsgae::training::predictor::predict(&loaded.model, cells, &loaded.device)
+        };
+        match predicted {
+            Ok(values) => Some(values),
+            Err(error) => {
+                self.notice(format!("prediction failed: {error}"));
+                None
+            }
+        }
     }
 
     /// The VS-GAE's latent means of `cells`, in chunks (reporting progress and yielding
@@ -191,7 +201,13 @@ impl Engine {
             }
             let means = vsgae::abilities::encode_means(&loaded.model, part, &loaded.device, 512);
             dim = means.dims()[1];
-            latents.extend(vsgae::readback::floats_async(means).await);
+            match vsgae::readback::floats_async(means).await {
+                Ok(values) => latents.extend(values),
+                Err(error) => {
+                    self.notice(format!("encoding failed: {error}"));
+                    return None;
+                }
+            }
             self.events.send(Event::Progress { job: JOB, done: latents.len() / dim.max(1), total: cells.len() });
             pause(0).await;
         }
@@ -212,7 +228,13 @@ impl Engine {
         let Some(loaded) = &self.vsgae else { return };
         let flat: Vec<f32> = points.into_iter().flatten().collect();
         let z = Tensor::<2>::from_data(TensorData::new(flat, [rows, dim]), &loaded.device);
-        let graphs = loaded.model.decoder.decode_async(z, loaded.max_nodes, &mut self.rng).await;
+        let graphs = match loaded.model.decoder.decode_async(z, loaded.max_nodes, &mut self.rng).await {
+            Ok(graphs) => graphs,
+            Err(error) => {
+                self.notice(format!("decoding failed: {error}"));
+                return;
+            }
+        };
         let cells: Vec<Cell> = graphs.iter().filter_map(|g| g.to_cell()).collect();
         let mut predicted = self.predict(&cells).await.unwrap_or_default().into_iter();
         let points = graphs

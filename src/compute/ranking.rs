@@ -4,14 +4,16 @@ use nasbench::Cell;
 use web_time::Instant;
 
 use super::commands::Event;
-use super::engine::{Engine, INFERENCE_CHUNK};
+use super::engine::Engine;
 use super::platform::pause;
 
 const JOB: &str = "ranking the search space";
 
 /// Cells per ranking chunk: small in the browser, where each chunk is one turn of the page and
-/// a software WebGPU adapter predicts only tens of cells a second.
-const RANK_CHUNK: usize = if cfg!(target_arch = "wasm32") { 512 } else { INFERENCE_CHUNK * 4 };
+/// a software WebGPU adapter predicts only tens of cells a second. Natively a multiple of the
+/// prediction chunk, so the ranking's predictions equal `vsgae predict`'s bit for bit.
+const RANK_CHUNK: usize =
+    if cfg!(target_arch = "wasm32") { 512 } else { 16 * vsgae::training::predictor::PREDICT_CHUNK };
 
 impl Engine {
     /// Predicts every cell of the space in chunks (yielding between them) and reports the best

@@ -164,11 +164,13 @@ impl PredictPanel {
             return;
         }
         let (predicted, truth): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
-        let m = RegressionMetrics::compute(&predicted, &truth);
-        ui.label(format!(
-            "{} cells of the dataset: RMSE {:.4}, Kendall τ {:.3}, Spearman ρ {:.3}, R² {:.3}",
-            m.n, m.rmse, m.kendall_tau, m.spearman, m.r2
-        ));
+        match RegressionMetrics::compute(&predicted, &truth) {
+            Ok(m) => ui.label(format!(
+                "{} cells of the dataset: RMSE {:.4}, Kendall τ {:.3}, Spearman ρ {:.3}, R² {:.3}",
+                m.n, m.rmse, m.kendall_tau, m.spearman, m.r2
+            )),
+            Err(error) => ui.label(format!("No metrics: {error}.")),
+        };
     }
 }
 

@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::batch::GraphBatch;
 use crate::config::VsGaeConfig;
 use crate::decoding::{DecodedGraph, OUTPUT_TYPE};
+use crate::readback::ReadbackError;
 use crate::vae::{Latent, VsGae};
 
 /// How many times each latent point is decoded, and each test cell encoded.
@@ -113,14 +114,14 @@ pub fn reconstruction(
     max_nodes: usize,
     device: &Device,
     rng: &mut impl Rng,
-) -> (f64, f64) {
+) -> Result<(f64, f64), ReadbackError> {
     let (mut exact, mut isomorphic) = (0usize, 0usize);
     let repeats = ENCODINGS * DECODINGS;
     for part in test.chunks(16) {
         let means = encode_means(model, part, device, 16);
         let [rows, dim] = means.dims();
         let repeated = means.unsqueeze_dim::<3>(1).repeat_dim(1, repeats).reshape([rows * repeats, dim]);
-        let decoded = model.decoder.decode(repeated, max_nodes, rng);
+        let decoded = model.decoder.decode(repeated, max_nodes, rng)?;
         for (k, graph) in decoded.iter().enumerate() {
             let target = &part[k / repeats];
             exact += usize::from(graph.same_as(target));
@@ -128,18 +129,19 @@ pub fn reconstruction(
         }
     }
     let total = (test.len() * repeats).max(1) as f64;
-    (exact as f64 / total, isomorphic as f64 / total)
+    Ok((exact as f64 / total, isomorphic as f64 / total))
 }
 
 /// The mean β-VAE loss of `cells` at their latent means, in batches of 512.
-pub fn mean_loss(model: &VsGae, cells: &[Cell], config: &VsGaeConfig, device: &Device) -> f64 {
+pub fn mean_loss(model: &VsGae, cells: &[Cell], config: &VsGaeConfig, device: &Device) -> Result<f64, ReadbackError> {
     let mut total = 0.0;
     for part in cells.chunks(512) {
         let refs: Vec<&Cell> = part.iter().collect();
         let loss = model.loss(&GraphBatch::new(&refs, device), &VsGae::targets(&refs, device), Latent::Mean, config);
-        total += crate::readback::floats(loss.total).first().copied().map_or(f64::NAN, f64::from) * part.len() as f64;
+        let value = crate::readback::floats(loss.total)?.first().copied().map_or(f64::NAN, f64::from);
+        total += value * part.len() as f64;
     }
-    total / cells.len().max(1) as f64
+    Ok(total / cells.len().max(1) as f64)
 }
 
 /// Runs every test. `prior_points` latent points are drawn for validity (the reference uses
@@ -152,12 +154,12 @@ pub fn test_abilities(
     config: &VsGaeConfig,
     device: &Device,
     rng: &mut impl Rng,
-) -> Abilities {
+) -> Result<Abilities, ReadbackError> {
     let max_nodes = config.max_nodes;
-    let test_loss = mean_loss(model, test, config, device);
-    let (reconstruction, reconstruction_isomorphic) = reconstruction(model, test, max_nodes, device, rng);
+    let test_loss = mean_loss(model, test, config, device)?;
+    let (reconstruction, reconstruction_isomorphic) = reconstruction(model, test, max_nodes, device, rng)?;
     if prior_points == 0 {
-        return Abilities {
+        return Ok(Abilities {
             test_loss,
             reconstruction,
             reconstruction_isomorphic,
@@ -169,13 +171,13 @@ pub fn test_abilities(
             novelty_isomorphic: 0.0,
             test_cells: test.len(),
             prior_points,
-        };
+        });
     }
 
     // Prior: N(mean, std) of the training latents, per dimension.
     let means = encode_means(model, train, device, 2048);
     let [count, dim] = means.dims();
-    let values = crate::readback::floats(means);
+    let values = crate::readback::floats(means)?;
     let mut mu = vec![0f64; dim];
     let mut sigma = vec![0f64; dim];
     for row in values.chunks(dim) {
@@ -193,7 +195,7 @@ pub fn test_abilities(
         })
         .collect();
     let z = Tensor::<2>::from_data(TensorData::new(points, [prior_points * DECODINGS, dim]), device);
-    let decoded = model.decoder.decode(z, max_nodes, rng);
+    let decoded = model.decoder.decode(z, max_nodes, rng)?;
 
     let train_keys: HashSet<GraphKey> = train.iter().map(|c| (c.node_atts(), c.edges().collect::<Vec<_>>())).collect();
     let train_hashes: HashSet<ModuleHash> = train.iter().map(Cell::hash).collect();
@@ -202,7 +204,7 @@ pub fn test_abilities(
     let unique: HashSet<_> = valid.iter().map(|g| g.key()).collect();
     let unique_hashes: HashSet<ModuleHash> = cells.iter().map(Cell::hash).collect();
     let share = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
-    Abilities {
+    Ok(Abilities {
         reconstruction,
         reconstruction_isomorphic,
         validity: share(valid.len(), decoded.len()),
@@ -214,7 +216,7 @@ pub fn test_abilities(
         test_loss,
         test_cells: test.len(),
         prior_points,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -4,7 +4,10 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use nasbench::Cell;
 
-use crate::message_passing::MessageOperator;
+use crate::message_passing::{MessageOperator, TypeSelection};
+
+/// The reference's node types (`node_atts` codes): output 0, input 1, and the three ops.
+pub const NODE_TYPES: usize = 5;
 
 /// A batch of cells padded to the largest cell in it.
 #[derive(Debug, Clone)]
@@ -19,6 +22,8 @@ pub struct GraphBatch {
     pub node_mask: Tensor<3>,
     /// The sums of message passing over the cells' edges.
     pub messages: MessageOperator,
+    /// The same sums counted by node type, for the first round.
+    pub selection: TypeSelection,
     /// The vertex count of each cell.
     pub sizes: Vec<usize>,
     /// Nodes per cell after padding.
@@ -50,13 +55,17 @@ impl GraphBatch {
             }
         }
         let adjacency: Vec<f32> = host_adjacency.iter().map(|&e| f32::from(u8::from(e))).collect();
-        let messages =
-            MessageOperator::new(batch, nodes, |b, from, to| host_adjacency[(b * nodes + from) * nodes + to], device);
+        let edge = |b: usize, from: usize, to: usize| host_adjacency[(b * nodes + from) * nodes + to];
+        let messages = MessageOperator::new(batch, nodes, edge, device);
+        let types: Vec<usize> =
+            ops.iter().map(|&code| usize::try_from(code).unwrap_or(0).min(NODE_TYPES - 1)).collect();
+        let selection = TypeSelection::new(batch, nodes, NODE_TYPES, &types, edge, device);
         Self {
             ops: Tensor::from_data(TensorData::new(ops, [batch, nodes]), device),
             adjacency: Tensor::from_data(TensorData::new(adjacency, [batch, nodes, nodes]), device),
             node_mask: Tensor::from_data(TensorData::new(mask, [batch, nodes, 1]), device),
             messages,
+            selection,
             sizes: cells.iter().map(|c| c.n_vertices()).collect(),
             nodes,
             host_adjacency,

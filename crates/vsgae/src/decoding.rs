@@ -13,7 +13,7 @@ use rand::Rng;
 
 use crate::decoder::Decoder;
 use crate::message_passing::MessageOperator;
-use crate::readback::{block_on, floats_async};
+use crate::readback::{ReadbackError, block_on, floats_async};
 
 /// The type code that ends a graph.
 pub const OUTPUT_TYPE: u8 = 0;
@@ -46,7 +46,12 @@ impl Decoder {
     ///
     /// # Shapes
     /// - `c`: `[batch, graph_dim]`
-    pub fn decode(&self, c: Tensor<2>, max_nodes: usize, rng: &mut impl Rng) -> Vec<DecodedGraph> {
+    pub fn decode(
+        &self,
+        c: Tensor<2>,
+        max_nodes: usize,
+        rng: &mut impl Rng,
+    ) -> Result<Vec<DecodedGraph>, ReadbackError> {
         block_on(self.decode_async(c, max_nodes, rng))
     }
 
@@ -54,7 +59,12 @@ impl Decoder {
     ///
     /// # Shapes
     /// - `c`: `[batch, graph_dim]`
-    pub async fn decode_async(&self, c: Tensor<2>, max_nodes: usize, rng: &mut impl Rng) -> Vec<DecodedGraph> {
+    pub async fn decode_async(
+        &self,
+        c: Tensor<2>,
+        max_nodes: usize,
+        rng: &mut impl Rng,
+    ) -> Result<Vec<DecodedGraph>, ReadbackError> {
         let [batch, _] = c.dims();
         let device = c.device();
         let capacity = max_nodes.max(2);
@@ -73,11 +83,7 @@ impl Decoder {
             };
             let partial = MessageOperator::new(rows, nodes, edge, &device);
             let (updated, h_g, h_g_init) = self.propagate(h, &partial);
-            let probabilities = floats_async(softmax(self.type_logits(h_g.clone(), c.clone()), 1)).await;
-            if probabilities.len() < rows {
-                // A failed readback: the graphs still growing stay unfinished.
-                break;
-            }
+            let probabilities = floats_async(softmax(self.type_logits(h_g.clone(), c.clone()), 1)).await?;
             let types: Vec<u8> =
                 probabilities.chunks(probabilities.len() / rows).map(|p| sample_categorical(p, rng)).collect();
             let type_tensor = Tensor::<1, Int>::from_data(
@@ -88,11 +94,8 @@ impl Decoder {
             let edge_probabilities = if nodes == 1 {
                 vec![1.0; rows]
             } else {
-                floats_async(sigmoid(self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone()))).await
+                floats_async(sigmoid(self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone()))).await?
             };
-            if edge_probabilities.len() < rows * nodes {
-                break;
-            }
             for (row, &g) in active.iter().enumerate() {
                 for from in 0..nodes {
                     if rng.random::<f32>() < edge_probabilities[row * nodes + from] {
@@ -119,6 +122,6 @@ impl Decoder {
             }
             nodes += 1;
         }
-        graphs
+        Ok(graphs)
     }
 }

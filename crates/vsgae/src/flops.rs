@@ -6,11 +6,15 @@
 //!
 //! - **One round of message passing** ([`message_passing`]): the four maps `D → 2D` of the
 //!   forward and reverse messages (`8D²` per node), the GRU's `2D → 3D` and `D → 3D` maps
-//!   (`9D²` per node), and the two adjacency products (`2 · n · 2D` per node):
+//!   (`9D²` per node), and the product with the message operator (`4n · n · D` per graph):
 //!   `2 · (17 n D² + 4 n² D)`.
+//! - **The first round of an encoder** ([`first_round`]) works on the embedding table: per node
+//!   it only selects from tables, `2 · D · (2(T' + T) + T' + 2T)` with `T' = 4T + 2` columns of
+//!   counts and `T` types (the tables themselves cost a fixed amount per batch, left out).
 //! - **Gated-sum readout** ([`readout`]): `2 · n · (D G + D)`.
-//! - **Predictor** ([`predictor_forward`]): `L` rounds, one readout, the head `G → G/2 → … → 1`.
-//! - **VS-GAE** ([`vae_forward`]): the encoder (`L` rounds and two readouts) and the
+//! - **Predictor** ([`predictor_forward`]): the encoder's rounds, one readout, the head
+//!   `G → G/2 → … → 1`.
+//! - **VS-GAE** ([`vae_forward`]): the encoder (its rounds and two readouts) and the
 //!   teacher-forced decoder on the cell padded to 7 nodes. Its step `k = 0‥5` runs over `m = k + 1`
 //!   nodes: `L` rounds and two readouts when `m > 1` (two bare `D → G` maps when `m = 1`), the
 //!   type head `2G → G → T`, the new node's init `D + 2G → D + G → D`, and for `k ≥ 1` the edge
@@ -35,6 +39,25 @@ pub fn message_passing(encoder: &EncoderConfig, nodes: usize) -> f64 {
     messages + adjacency + gru
 }
 
+/// The first round of an encoder on a graph of `nodes` nodes: selections from the embedding
+/// table's maps (see [`crate::message_passing::MessagePassing::forward_from_embedding`]).
+pub fn first_round(encoder: &EncoderConfig, nodes: usize) -> f64 {
+    let (d, types) = (encoder.node_dim, encoder.num_node_types);
+    let counts = 4 * types + 2;
+    // Reset and update gates over counts and types, the new gate's two parts, the state itself.
+    let gates = 2.0 * product(nodes, counts + types, d);
+    gates + product(nodes, counts, d) + 2.0 * product(nodes, types, d)
+}
+
+/// The encoder's rounds on a graph of `nodes` nodes: the first on the embedding table, the rest
+/// in full.
+pub fn encoder_rounds(encoder: &EncoderConfig, nodes: usize) -> f64 {
+    if encoder.num_layers == 0 {
+        return 0.0;
+    }
+    first_round(encoder, nodes) + (encoder.num_layers - 1) as f64 * message_passing(encoder, nodes)
+}
+
 /// One gated-sum readout over `nodes` nodes.
 pub fn readout(encoder: &EncoderConfig, nodes: usize) -> f64 {
     product(nodes, encoder.node_dim, encoder.graph_dim) + product(nodes, encoder.node_dim, 1)
@@ -46,7 +69,7 @@ pub fn predictor_forward(config: &PredictorConfig, nodes: usize) -> f64 {
     let widths: Vec<usize> =
         (0..config.num_head_layers).map(|k| encoder.graph_dim.checked_shr(k as u32).unwrap_or(0)).chain([1]).collect();
     let head: f64 = widths.windows(2).map(|w| product(1, w[0], w[1])).sum();
-    encoder.num_layers as f64 * message_passing(encoder, nodes) + readout(encoder, nodes) + head
+    encoder_rounds(encoder, nodes) + readout(encoder, nodes) + head
 }
 
 /// The VS-GAE's forward pass (encoder and teacher-forced decoder) on one graph of `nodes` nodes.
@@ -54,7 +77,7 @@ pub fn vae_forward(config: &VsGaeConfig, nodes: usize) -> f64 {
     let e = &config.encoder;
     let (d, g, t) = (e.node_dim, e.graph_dim, e.num_node_types);
     let rounds = e.num_layers as f64;
-    let encoder = rounds * message_passing(e, nodes) + 2.0 * readout(e, nodes);
+    let encoder = encoder_rounds(e, nodes) + 2.0 * readout(e, nodes);
     let start = product(1, d + g, d + g) + product(1, d + g, d);
     let decoder: f64 = (0..nasbench::MAX_VERTICES - 1)
         .map(|k| {
@@ -90,8 +113,8 @@ mod tests {
     fn the_reference_predictor_on_a_seven_node_cell() {
         let config = PredictorConfig::new(EncoderConfig::new());
         let flops = predictor_forward(&config, 7);
-        // Two rounds of 2·(17·7·250² + 4·49·250) = 14,973,000 each, the readout 199,500, the
-        // head 2·(56·28 + 28·14 + 14·7 + 7) = 4,130.
-        assert_eq!(flops, 2.0 * 14_973_000.0 + 199_500.0 + 4_130.0);
+        // The first round 2·7·250·(2·27 + 22 + 2·5) = 301,000, the second 2·(17·7·250² +
+        // 4·49·250) = 14,973,000, the readout 199,500, the head 2·(56·28 + 28·14 + 14·7 + 7) = 4,130.
+        assert_eq!(flops, 301_000.0 + 14_973_000.0 + 199_500.0 + 4_130.0);
     }
 }

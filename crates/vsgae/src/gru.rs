@@ -65,6 +65,51 @@ impl GruCell {
         self.new_hidden.dims()[0]
     }
 
+    /// One step for rows whose input and state are selections of small tables:
+    /// `x = x_rows · x_table` and `h = h_rows · h_table`. Neither is formed: every map is applied
+    /// to the tables, and the rows only select from the results. This is the first round of
+    /// message passing, whose states are node-type embeddings (a handful of distinct rows).
+    ///
+    /// # Shapes
+    /// - `x_rows`: `[rows, a]`, `x_table`: `[a, input]`
+    /// - `h_rows`: `[rows, b]`, `h_table`: `[b, hidden]`
+    /// - output: `[rows, hidden]`
+    pub fn forward_selected(
+        &self,
+        x_rows: Tensor<2>,
+        x_table: Tensor<2>,
+        h_rows: Tensor<2>,
+        h_table: Tensor<2>,
+    ) -> Tensor<2> {
+        let hidden = self.hidden_dim();
+        let input = x_table.dims()[1];
+        let input_bias = self.input_bias.val();
+        let hidden_bias = self.hidden_bias.val();
+        let gate_bias = |k: usize| {
+            input_bias.clone().narrow(0, k * hidden, hidden) + hidden_bias.clone().narrow(0, k * hidden, hidden)
+        };
+        // `[x; h] · W` of a stacked gate weight, as rows of `[x_rows | h_rows]` times the tables' maps.
+        let stacked_gate = |weight: Tensor<2>| {
+            Tensor::cat(
+                vec![
+                    x_table.clone().matmul(weight.clone().narrow(0, 0, input)),
+                    h_table.clone().matmul(weight.narrow(0, input, hidden)),
+                ],
+                0,
+            )
+        };
+        let selection = Tensor::cat(vec![x_rows.clone(), h_rows.clone()], 1);
+        let r = sigmoid(linear(selection.clone(), stacked_gate(self.reset.val()), Some(gate_bias(0))));
+        let z = sigmoid(linear(selection, stacked_gate(self.update.val()), Some(gate_bias(1))));
+        let new_input = x_table.matmul(self.new_input.val());
+        let new_hidden = h_table.clone().matmul(self.new_hidden.val());
+        let from_input = linear(x_rows, new_input, Some(input_bias.narrow(0, 2 * hidden, hidden)));
+        let from_hidden = linear(h_rows.clone(), new_hidden, Some(hidden_bias.narrow(0, 2 * hidden, hidden)));
+        let n = tanh(from_input + r * from_hidden);
+        let h = h_rows.matmul(h_table);
+        n.clone() + z * (h - n)
+    }
+
     /// One step for every row.
     ///
     /// # Shapes

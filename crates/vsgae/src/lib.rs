@@ -17,6 +17,8 @@ pub mod decoding;
 pub mod flops;
 pub mod gradients;
 pub mod gru;
+#[cfg(feature = "host-allocator")]
+pub mod host_allocator;
 pub mod initialization;
 pub mod latent;
 pub mod message_passing;

@@ -94,10 +94,83 @@ impl MessageOperator {
     }
 }
 
+/// For the first round of message passing, each node's inputs counted by node type: the sums
+/// of [`MessageOperator`] taken over one-hot types, so that a round on embedded types needs
+/// only the embedding table ([`MessagePassing::forward_from_embedding`]).
+#[derive(Debug, Clone)]
+pub struct TypeSelection {
+    /// Row `v`: how many nodes of each type part `k` of node `v`'s input sums (column
+    /// `k·types + t`), then its in- and out-degree. Shape `[batch·nodes, 4·types + 2]`.
+    pub parts: Tensor<2>,
+    /// Row `v`: the one-hot type of node `v`. Shape `[batch·nodes, types]`.
+    pub types: Tensor<2>,
+    /// `[batch, nodes]`.
+    pub shape: [usize; 2],
+}
+
+impl TypeSelection {
+    /// The selection of `batch` graphs of `nodes` nodes with node types `types[b·nodes + v]`
+    /// (each below `type_count`) and edges `edge(b, from, to)`.
+    pub fn new(
+        batch: usize,
+        nodes: usize,
+        type_count: usize,
+        types: &[usize],
+        edge: impl Fn(usize, usize, usize) -> bool,
+        device: &Device,
+    ) -> Self {
+        let width = 4 * type_count + 2;
+        let mut parts = vec![0f32; batch * nodes * width];
+        let mut one_hot = vec![0f32; batch * nodes * type_count];
+        for b in 0..batch {
+            let node = |v: usize| b * nodes + v;
+            for v in 0..nodes {
+                one_hot[node(v) * type_count + types[node(v)]] = 1.0;
+            }
+            for from in 0..nodes {
+                for to in (0..nodes).filter(|&to| edge(b, from, to)) {
+                    let mut count = |v: usize, part: usize, of: usize| {
+                        parts[node(v) * width + part * type_count + types[node(of)]] += 1.0;
+                    };
+                    count(to, 0, from);
+                    count(to, 1, to);
+                    count(from, 2, to);
+                    count(from, 3, from);
+                    parts[node(to) * width + 4 * type_count] += 1.0;
+                    parts[node(from) * width + 4 * type_count + 1] += 1.0;
+                }
+            }
+        }
+        Self {
+            parts: Tensor::from_data(TensorData::new(parts, [batch * nodes, width]), device),
+            types: Tensor::from_data(TensorData::new(one_hot, [batch * nodes, type_count]), device),
+            shape: [batch, nodes],
+        }
+    }
+}
+
 impl MessagePassing {
     /// Width of the node states.
     pub fn node_dim(&self) -> usize {
         self.update.hidden_dim()
+    }
+
+    /// The first round, whose states are the embeddings of the node types: every map is applied
+    /// to the embedding table (one row per type) and the batch's [`TypeSelection`] picks the
+    /// rows, so no product of the batch's size is needed. Equal to
+    /// [`MessagePassing::forward`] on the embedded states, up to rounding.
+    ///
+    /// # Shapes
+    /// - `embedding`: `[types, node_dim]`
+    /// - output: `[batch, nodes, node_dim]`
+    pub fn forward_from_embedding(&self, embedding: Tensor<2>, selection: &TypeSelection) -> Tensor<3> {
+        let [types, d] = embedding.dims();
+        let per_part = embedding.clone().unsqueeze::<3>().matmul(self.messages.val().reshape([4, d, 2 * d]));
+        let inputs = Tensor::cat(vec![per_part.reshape([4 * types, 2 * d]), self.message_bias.val()], 0);
+        let [batch, nodes] = selection.shape;
+        self.update
+            .forward_selected(selection.parts.clone(), inputs, selection.types.clone(), embedding)
+            .reshape([batch, nodes, d])
     }
 
     /// One round over every graph of a batch.
@@ -120,18 +193,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_first_round_on_the_embedding_table_equals_the_round_on_embedded_states() {
+        let device = Device::flex();
+        let layer = MessagePassingConfig::new(6).init(&device);
+        let embedding = burn::nn::EmbeddingConfig::new(crate::batch::NODE_TYPES, 6).init(&device);
+        let cells: Vec<nasbench::Cell> =
+            nasbench::space::enumerate_vertices(5).into_iter().map(|c| c.cell).take(9).collect();
+        let refs: Vec<&nasbench::Cell> = cells.iter().collect();
+        let batch = crate::batch::GraphBatch::new(&refs, &device);
+        let direct = layer.forward(embedding.forward(batch.ops.clone()), &batch.messages);
+        let tabled = layer.forward_from_embedding(embedding.weight.val(), &batch.selection);
+        let (direct, tabled) =
+            (crate::readback::floats(direct).expect("read"), crate::readback::floats(tabled).expect("read"));
+        assert_eq!(direct.len(), 9 * 5 * 6);
+        for (a, b) in direct.iter().zip(&tabled) {
+            assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "{a} vs {b}");
+        }
+    }
+
+    #[test]
     fn the_operator_sums_senders_receivers_and_counts_degrees() {
         let device = Device::flex();
         // One graph 0 → 1, 0 → 2, 1 → 2.
         let edges = [(0, 1), (0, 2), (1, 2)];
         let operator = MessageOperator::new(1, 3, |_, f, t| edges.contains(&(f, t)), &device);
         let h = Tensor::<3>::from_data(TensorData::new(vec![1f32, 10.0, 100.0], [1, 3, 1]), &device);
-        let parts = crate::readback::try_floats(operator.gather.matmul(h)).expect("read back");
+        let parts = crate::readback::floats(operator.gather.matmul(h)).expect("read back");
         // Node 0: no senders, receivers 1 and 2, out-degree 2.
         // Node 1: sender 0, itself once; receiver 2, itself once.
         // Node 2: senders 0 and 1, itself twice; no receivers.
         assert_eq!(parts, vec![0.0, 0.0, 110.0, 2.0, 1.0, 10.0, 100.0, 10.0, 11.0, 200.0, 0.0, 0.0]);
-        let degrees = crate::readback::try_floats(operator.degrees).expect("read back");
+        let degrees = crate::readback::floats(operator.degrees).expect("read back");
         assert_eq!(degrees, vec![0.0, 2.0, 1.0, 1.0, 2.0, 0.0]);
     }
 }

@@ -28,16 +28,30 @@ pub struct RegressionMetrics {
     pub top_10pct_precision: f64,
 }
 
+/// Why metrics could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetricsError {
+    #[error("{predicted} predictions for {truth} true values")]
+    UnequalLengths { predicted: usize, truth: usize },
+    #[error("no values to compare")]
+    Empty,
+}
+
 impl RegressionMetrics {
-    /// All metrics of `predicted` against `truth` (the same length, at least one value).
-    pub fn compute(predicted: &[f64], truth: &[f64]) -> Self {
-        let n = predicted.len().min(truth.len());
-        let (predicted, truth) = (&predicted[..n], &truth[..n]);
+    /// All metrics of `predicted` against `truth`, which must have the same length, at least one.
+    pub fn compute(predicted: &[f64], truth: &[f64]) -> Result<Self, MetricsError> {
+        if predicted.len() != truth.len() {
+            return Err(MetricsError::UnequalLengths { predicted: predicted.len(), truth: truth.len() });
+        }
+        if truth.is_empty() {
+            return Err(MetricsError::Empty);
+        }
+        let n = truth.len();
         let mse = predicted.iter().zip(truth).map(|(p, t)| (p - t).powi(2)).sum::<f64>() / n.max(1) as f64;
         let mae = predicted.iter().zip(truth).map(|(p, t)| (p - t).abs()).sum::<f64>() / n.max(1) as f64;
         let mean_truth = truth.iter().sum::<f64>() / n.max(1) as f64;
         let total = truth.iter().map(|t| (t - mean_truth).powi(2)).sum::<f64>();
-        Self {
+        Ok(Self {
             n,
             mse,
             rmse: mse.sqrt(),
@@ -48,7 +62,7 @@ impl RegressionMetrics {
             r2: if total > 0.0 { 1.0 - mse * n as f64 / total } else { f64::NAN },
             top_1pct_precision: top_k_precision(predicted, truth, (n / 100).max(1)),
             top_10pct_precision: top_k_precision(predicted, truth, (n / 10).max(1)),
-        }
+        })
     }
 }
 
@@ -207,14 +221,23 @@ mod tests {
     fn regression_metrics_of_a_known_case() {
         let truth = [1.0, 2.0, 3.0, 4.0];
         let predicted = [1.5, 2.0, 2.5, 4.0];
-        let m = RegressionMetrics::compute(&predicted, &truth);
+        let m = RegressionMetrics::compute(&predicted, &truth).unwrap();
         assert!(close(m.mse, 0.125) && close(m.rmse, 0.125f64.sqrt()) && close(m.mae, 0.25));
         assert!(close(m.r2, 1.0 - 0.5 / 5.0));
         assert!(close(m.kendall_tau, 1.0) && close(m.spearman, 1.0));
         assert!(close(m.top_1pct_precision, 1.0));
-        let reversed = RegressionMetrics::compute(&[4.0, 3.0, 2.0, 1.0], &truth);
+        let reversed = RegressionMetrics::compute(&[4.0, 3.0, 2.0, 1.0], &truth).unwrap();
         assert!(close(reversed.kendall_tau, -1.0) && close(reversed.top_1pct_precision, 0.0));
         assert!(close(top_k_precision(&[0.9, 0.1, 0.8, 0.7], &[1.0, 0.0, 0.2, 0.9], 2), 0.5));
+    }
+
+    #[test]
+    fn metrics_refuse_inputs_of_unequal_or_no_length() {
+        assert_eq!(
+            RegressionMetrics::compute(&[1.0, 2.0], &[1.0, 2.0, 3.0]),
+            Err(MetricsError::UnequalLengths { predicted: 2, truth: 3 })
+        );
+        assert_eq!(RegressionMetrics::compute(&[], &[]), Err(MetricsError::Empty));
     }
 }
 

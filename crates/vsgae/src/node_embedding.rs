@@ -2,9 +2,10 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig};
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Device, Tensor};
 
-use crate::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
+use crate::batch::GraphBatch;
+use crate::message_passing::{MessagePassing, MessagePassingConfig};
 
 /// The reference's `NodeEmb`.
 #[derive(Module, Debug)]
@@ -23,13 +24,14 @@ impl NodeEmbedding {
         }
     }
 
-    /// The node states after every round.
+    /// The node states after every round. The first round works on the embedding table (see
+    /// [`MessagePassing::forward_from_embedding`]).
     ///
     /// # Shapes
-    /// - `ops`: `[batch, nodes]` node type codes
-    /// - `messages`: built for the same `batch` graphs of `nodes` nodes
     /// - output: `[batch, nodes, node_dim]`
-    pub fn forward(&self, ops: Tensor<2, Int>, messages: &MessageOperator) -> Tensor<3> {
-        self.layers.iter().fold(self.types.forward(ops), |h, layer| layer.forward(h, messages))
+    pub fn forward(&self, batch: &GraphBatch) -> Tensor<3> {
+        let Some((first, rest)) = self.layers.split_first() else { return self.types.forward(batch.ops.clone()) };
+        let h = first.forward_from_embedding(self.types.weight.val(), &batch.selection);
+        rest.iter().fold(h, |h, layer| layer.forward(h, &batch.messages))
     }
 }

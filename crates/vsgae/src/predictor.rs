@@ -43,7 +43,7 @@ impl Predictor {
     /// # Shapes
     /// - output: `[batch, graph_dim]`
     pub fn embed(&self, batch: &GraphBatch) -> Tensor<2> {
-        let h = self.nodes.forward(batch.ops.clone(), &batch.messages);
+        let h = self.nodes.forward(batch);
         self.readout.forward(h, batch.node_mask.clone())
     }
 

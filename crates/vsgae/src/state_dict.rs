@@ -49,12 +49,16 @@ pub struct StateDict {
 struct PendingTensors {
     deferred: bool,
     tensors: Vec<(String, Vec<usize>, Tensor<1>)>,
+    /// The first tensor that could not be read back when saved; [`StateDict::to_safetensors`]
+    /// reports it.
+    failure: Option<String>,
 }
 
 impl PartialEq for PendingTensors {
     /// Pending tensors compare by name and shape; their values are not on the host yet.
     fn eq(&self, other: &Self) -> bool {
         self.deferred == other.deferred
+            && self.failure == other.failure
             && self.tensors.len() == other.tensors.len()
             && self.tensors.iter().zip(&other.tensors).all(|(a, b)| a.0 == b.0 && a.1 == b.1)
     }
@@ -65,13 +69,13 @@ impl StateDict {
     /// [`StateDict::read_back_async`]: the way to export weights where the device cannot be read
     /// synchronously (WebGPU in a browser).
     pub fn deferred() -> Self {
-        Self { pending: PendingTensors { deferred: true, tensors: Vec::new() }, ..Self::default() }
+        Self { pending: PendingTensors { deferred: true, ..PendingTensors::default() }, ..Self::default() }
     }
 
     /// Reads back the tensors a [`StateDict::deferred`] dict holds, without blocking.
     pub async fn read_back_async(mut self) -> Result<Self, ImportError> {
         for (name, shape, tensor) in std::mem::take(&mut self.pending.tensors) {
-            let values = crate::readback::try_floats_async(tensor)
+            let values = crate::readback::floats_async(tensor)
                 .await
                 .map_err(|e| ImportError::Format(format!("reading {name} back: {e}")))?;
             self.tensors.insert(name, NamedTensor { shape, values });
@@ -120,6 +124,9 @@ impl StateDict {
 
     /// Writes a `.safetensors` file.
     pub fn to_safetensors(&self) -> Result<Vec<u8>, ImportError> {
+        if let Some(failure) = &self.pending.failure {
+            return Err(ImportError::Format(failure.clone()));
+        }
         let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = self
             .tensors
             .iter()
@@ -159,8 +166,14 @@ impl StateDict {
             self.pending.tensors.push((name, shape, tensor.flatten::<1>(0, D - 1)));
             return;
         }
-        let values = crate::readback::floats(tensor);
-        self.tensors.insert(name, NamedTensor { shape, values });
+        match crate::readback::floats(tensor) {
+            Ok(values) => {
+                self.tensors.insert(name, NamedTensor { shape, values });
+            }
+            Err(error) => {
+                self.pending.failure.get_or_insert_with(|| format!("reading {name} back: {error}"));
+            }
+        }
     }
 }
 

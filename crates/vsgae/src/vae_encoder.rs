@@ -31,7 +31,7 @@ impl VaeEncoder {
     /// # Shapes
     /// - output: (`mean` `[batch, graph_dim]`, `log_var` `[batch, graph_dim]`)
     pub fn forward(&self, batch: &GraphBatch) -> (Tensor<2>, Tensor<2>) {
-        let h = self.nodes.forward(batch.ops.clone(), &batch.messages);
+        let h = self.nodes.forward(batch);
         (self.mean.forward(h.clone(), batch.node_mask.clone()), self.log_var.forward(h, batch.node_mask.clone()))
     }
 }

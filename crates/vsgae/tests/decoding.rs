@@ -29,7 +29,7 @@ fn decoded_graphs_are_well_formed() {
     let model = VsGaeConfig::new(EncoderConfig::new().with_node_dim(24).with_graph_dim(8)).init(&device);
     let c = Tensor::<2>::random([64, 8], Distribution::Normal(0.0, 1.0), &device);
     let mut rng = nasbench::split::rng(3);
-    let graphs = model.decoder.decode(c, 12, &mut rng);
+    let graphs = model.decoder.decode(c, 12, &mut rng).unwrap();
     assert_eq!(graphs.len(), 64);
     for g in &graphs {
         assert_eq!(g.types[0], 1, "every graph starts at the input");
@@ -48,7 +48,7 @@ fn ability_shares_are_fractions() {
     let model = config.init(&device);
     let cells: Vec<Cell> = (2..=4).flat_map(enumerate_vertices).map(|c| c.cell).collect();
     let mut rng = nasbench::split::rng(1);
-    let report = test_abilities(&model, &cells[..60], &cells[60..70], 20, &config, &device, &mut rng);
+    let report = test_abilities(&model, &cells[..60], &cells[60..70], 20, &config, &device, &mut rng).unwrap();
     assert!(report.test_loss.is_finite() && report.test_loss > 0.0, "{}", report.test_loss);
     let shares = [
         report.reconstruction,

@@ -30,12 +30,13 @@ fn the_head_learns_from_frozen_latents() {
         .with_training_size(50)
         .with_seed(2);
     let mut epochs = 0;
-    let (_, history) = train_latent_predictor(&config, &data, latents, &device.clone().autodiff(), &mut |e| {
-        if let vsgae::training::TrainingEvent::Epoch(_) = e {
-            epochs += 1;
-        }
-    })
-    .unwrap();
+    let (_, history) =
+        train_latent_predictor(&config, std::sync::Arc::new(data), latents, &device.clone().autodiff(), &mut |e| {
+            if let vsgae::training::TrainingEvent::Epoch(_) = e {
+                epochs += 1;
+            }
+        })
+        .unwrap();
     assert_eq!((history.len(), epochs), (10, 10));
     let (first, last) = (history[0].train_loss, history[9].train_loss);
     assert!(last < first * 0.5, "training loss went from {first} to {last}");

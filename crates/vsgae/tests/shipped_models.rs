@@ -43,7 +43,7 @@ fn the_shipped_predictor_gives_its_recorded_test_figures() {
     let expected = recorded("predictor");
     let limit = expected["n"].as_u64().unwrap() as usize;
     let indices = &split.test[..limit];
-    let metrics = vsgae::training::predictor::evaluate(&model, &data, indices, &device).unwrap();
+    let metrics = vsgae::training::predictor::evaluate(&model, &data, indices, &device).unwrap().unwrap();
     let RegressionMetrics { rmse, kendall_tau, .. } = metrics;
     let close = |got: f64, key: &str| {
         let want = expected[key].as_f64().unwrap();
@@ -64,11 +64,11 @@ fn the_shipped_vsgae_reconstructs_its_recorded_share() {
     // The seed `vsgae test-vae --seed 0` decodes with.
     let mut rng = nasbench::split::rng(17);
     let (exact, isomorphic) =
-        vsgae::abilities::reconstruction(&model, &cells, config.model.max_nodes, &device, &mut rng);
+        vsgae::abilities::reconstruction(&model, &cells, config.model.max_nodes, &device, &mut rng).unwrap();
     let want = |key: &str| expected[key].as_f64().unwrap();
     // The loss at the latent means is deterministic; decoding samples, so its shares are only
     // compared where they are far from a coin flip's worth of float noise.
-    let loss = vsgae::abilities::mean_loss(&model, &cells, &config.model, &device);
+    let loss = vsgae::abilities::mean_loss(&model, &cells, &config.model, &device).unwrap();
     assert!(
         (loss - want("test_loss")).abs() < 1e-4 * want("test_loss").abs(),
         "loss {loss} here, {} recorded",

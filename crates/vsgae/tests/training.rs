@@ -10,8 +10,12 @@ use burn::tensor::Device;
 use nasbench::Op;
 use nasbench::sampling::Sampling;
 use nasbench::space::enumerate_vertices;
+use vsgae::readback::block_on;
 use vsgae::training::checkpoint::AdamState;
-use vsgae::training::{PredictorData, PredictorSession, StepOutcome, TrainError, TrainingEvent};
+use vsgae::training::task::{Shard, StepPosition};
+use vsgae::training::{
+    PredictorData, PredictorSession, PredictorTask, StepOutcome, TrainError, TrainingEvent, TrainingTask,
+};
 use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
 
 /// Every cell of at most 5 vertices with a made-up accuracy that depends on ops and size.
@@ -73,10 +77,10 @@ fn a_resumed_run_equals_an_uninterrupted_one() {
         .unwrap()
         .with_checkpoints(dir.path());
     while first_half.epochs_done() < 2 {
-        first_half.step(&mut |_| {}).unwrap();
+        block_on(first_half.step(&mut |_| {})).unwrap();
     }
     // Half an epoch more that the checkpoint does not hold: a kill loses it, nothing else.
-    first_half.step(&mut |_| {}).unwrap();
+    block_on(first_half.step(&mut |_| {})).unwrap();
     drop(first_half);
 
     let mut resumed = PredictorSession::resume(dir.path(), data, Device::flex().autodiff()).unwrap();
@@ -138,9 +142,9 @@ fn cancel_stops_at_the_next_step_and_events_come_in_order() {
         assert!(dir.path().join(file).is_file(), "{file}");
     }
 
-    assert_eq!(session.step(&mut |_| {}).unwrap(), StepOutcome::Stepped);
+    assert_eq!(block_on(session.step(&mut |_| {})).unwrap(), StepOutcome::Stepped);
     session.cancel_flag().store(true, Ordering::Relaxed);
-    assert!(matches!(session.step(&mut |_| {}), Err(TrainError::Cancelled)));
+    assert!(matches!(block_on(session.step(&mut |_| {})), Err(TrainError::Cancelled)));
 }
 
 #[test]
@@ -152,11 +156,11 @@ fn a_run_resumed_mid_epoch_from_a_checkpoint_zip_equals_an_uninterrupted_one() {
 
     let mut first = PredictorSession::new(tiny_config(3), data.clone(), Device::flex().autodiff()).unwrap();
     while first.epochs_done() < 1 {
-        first.step(&mut |_| {}).unwrap();
+        block_on(first.step(&mut |_| {})).unwrap();
     }
     // One step into the second epoch: the checkpoint must hold the position inside it.
-    assert_eq!(first.step(&mut |_| {}).unwrap(), StepOutcome::Stepped);
-    let zip = first.snapshot().unwrap().to_zip().unwrap();
+    assert_eq!(block_on(first.step(&mut |_| {})).unwrap(), StepOutcome::Stepped);
+    let zip = block_on(first.snapshot()).unwrap().to_zip().unwrap();
     drop(first);
 
     let checkpoint = Checkpoint::from_zip(&zip, "run.zip").unwrap();
@@ -175,8 +179,8 @@ fn a_run_resumed_mid_epoch_from_a_checkpoint_zip_equals_an_uninterrupted_one() {
 fn a_checkpoint_without_optimizer_state_resumes_with_a_fresh_adam() {
     let data = small_space();
     let mut first = PredictorSession::new(tiny_config(2), data.clone(), Device::flex().autodiff()).unwrap();
-    first.step(&mut |_| {}).unwrap();
-    let mut checkpoint = first.snapshot().unwrap();
+    block_on(first.step(&mut |_| {})).unwrap();
+    let mut checkpoint = block_on(first.snapshot()).unwrap();
     checkpoint.optimizer = None;
     let zip = checkpoint.to_zip().unwrap();
     let checkpoint = vsgae::training::checkpoint::Checkpoint::from_zip(&zip, "browser.zip").unwrap();
@@ -195,8 +199,8 @@ fn adam_state_is_restored_only_where_the_default_device_can_hold_it() {
     assert_eq!(AdamState::where_possible(&flex), AdamState::Restore);
     let data = small_space();
     let mut first = PredictorSession::new(tiny_config(2), data.clone(), flex.clone()).unwrap();
-    first.step(&mut |_| {}).unwrap();
-    let checkpoint = first.snapshot().unwrap();
+    block_on(first.step(&mut |_| {})).unwrap();
+    let checkpoint = block_on(first.snapshot()).unwrap();
     assert!(checkpoint.optimizer.is_some());
     let resumed = PredictorSession::resume_from(&checkpoint, data, flex, AdamState::Reset).unwrap();
     assert!(!resumed.optimizer_restored());
@@ -210,7 +214,7 @@ fn bad_checkpoint_zips_are_refused_naming_the_file_and_the_problem() {
 
     let data = small_space();
     let session = PredictorSession::new(tiny_config(1), data.clone(), Device::flex().autodiff()).unwrap();
-    let mut checkpoint = session.snapshot().unwrap();
+    let mut checkpoint = block_on(session.snapshot()).unwrap();
     checkpoint.weights = b"garbage".to_vec();
     let zip = checkpoint.to_zip().unwrap();
     let checkpoint = Checkpoint::from_zip(&zip, "torn.zip").unwrap();
@@ -236,4 +240,47 @@ fn evaluate_every_skips_the_metrics_of_the_epochs_between_but_never_the_last() {
     session.run(&mut |_| {}).unwrap();
     let evaluated: Vec<bool> = session.history().iter().map(|r| r.validation.is_some() && r.test.is_some()).collect();
     assert_eq!(evaluated, vec![false, true, true]);
+}
+
+/// The loss and gradients of `shards` of a batch, summed.
+fn shard_sums(
+    task: &PredictorTask,
+    model: &vsgae::Predictor,
+    batch: &[usize],
+    cuts: &[usize],
+    device: &Device,
+) -> (f32, StateDict) {
+    let position = StepPosition { epoch: 0, step_in_epoch: 0, steps_per_epoch: 1 };
+    let bounds: Vec<usize> = std::iter::once(0).chain(cuts.iter().copied()).chain([batch.len()]).collect();
+    let loss = bounds
+        .windows(2)
+        .map(|w| {
+            let shard = Shard { items: &batch[w[0]..w[1]], offset: w[0], batch_len: batch.len(), position };
+            task.shard_loss(model, &shard, device)
+        })
+        .reduce(|a, b| a + b)
+        .unwrap();
+    let value = vsgae::readback::floats(loss.clone()).unwrap()[0];
+    let grads = burn::optim::GradientsParams::from_grads(loss.backward(), model);
+    let mut out = StateDict::default();
+    vsgae::gradients::gradients_as_module(model, &grads).save(&mut out, "");
+    (value, out)
+}
+
+#[test]
+fn the_shards_of_a_batch_add_up_to_its_loss_and_gradients() {
+    let task = PredictorTask::new(tiny_config(1), small_space()).unwrap();
+    let device = Device::flex().autodiff();
+    let model = task.new_model(&device).unwrap();
+    let batch = &task.training_items()[..24];
+    let (whole, whole_grads) = shard_sums(&task, &model, batch, &[], &device);
+    let (split, split_grads) = shard_sums(&task, &model, batch, &[7, 15], &device);
+    assert!((whole - split).abs() <= 1e-6 * whole.abs(), "{whole} vs {split}");
+    for (name, tensor) in &whole_grads.tensors {
+        let other = &split_grads.tensors[name];
+        for (a, b) in tensor.values.iter().zip(&other.values) {
+            assert!((a - b).abs() <= 1e-5 * a.abs().max(1e-3), "{name}: {a} vs {b}");
+        }
+    }
+    assert!(whole_grads.tensors.values().any(|t| t.values.iter().any(|&v| v != 0.0)), "gradients are all zero");
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
+use vsgae::readback::block_on;
 use vsgae::training::VaeSession;
 use vsgae::{EncoderConfig, ReferenceParams, StateDict, VsGaeConfig, VsGaeTrainingConfig};
 
@@ -41,19 +42,32 @@ fn the_vae_loss_falls() {
 
 #[test]
 fn a_resumed_vae_run_equals_an_uninterrupted_one() {
+    resumed_equals_straight(2);
+}
+
+#[test]
+fn a_resumed_vae_run_on_one_thread_equals_an_uninterrupted_one() {
+    resumed_equals_straight(1);
+}
+
+fn resumed_equals_straight(threads: usize) {
     let straight_dir = tempfile::tempdir().unwrap();
-    let mut straight =
-        VaeSession::new(config(3), cells(), Device::flex().autodiff()).unwrap().with_checkpoints(straight_dir.path());
+    let mut straight = VaeSession::new(config(3), cells(), Device::flex().autodiff())
+        .unwrap()
+        .with_checkpoints(straight_dir.path())
+        .with_threads(threads);
     straight.run(&mut |_| {}).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let mut first =
-        VaeSession::new(config(3), cells(), Device::flex().autodiff()).unwrap().with_checkpoints(dir.path());
+    let mut first = VaeSession::new(config(3), cells(), Device::flex().autodiff())
+        .unwrap()
+        .with_checkpoints(dir.path())
+        .with_threads(threads);
     while first.epochs_done() < 2 {
-        first.step(&mut |_| {}).unwrap();
+        block_on(first.step(&mut |_| {})).unwrap();
     }
     drop(first);
-    let mut resumed = VaeSession::resume(dir.path(), cells(), Device::flex().autodiff()).unwrap();
+    let mut resumed = VaeSession::resume(dir.path(), cells(), Device::flex().autodiff()).unwrap().with_threads(threads);
     resumed.run(&mut |_| {}).unwrap();
     let json = |s: &VaeSession| serde_json::to_string(s.history()).unwrap();
     assert_eq!(json(&resumed), json(&straight));
@@ -74,17 +88,16 @@ fn a_vae_run_killed_mid_epoch_resumes_from_its_step_checkpoint() {
         .with_step_checkpoints(2);
     let mut checkpoints = Vec::new();
     while first.epochs_done() < 1 {
-        first.step(&mut |_| {}).unwrap();
+        block_on(first.step(&mut |_| {})).unwrap();
     }
     // Three steps into the second epoch; the step checkpoint after the second one survives.
     for _ in 0..3 {
-        first
-            .step(&mut |event| {
-                if let vsgae::training::TrainingEvent::Checkpoint { epoch, .. } = event {
-                    checkpoints.push(epoch);
-                }
-            })
-            .unwrap();
+        block_on(first.step(&mut |event| {
+            if let vsgae::training::TrainingEvent::Checkpoint { epoch, .. } = event {
+                checkpoints.push(epoch);
+            }
+        }))
+        .unwrap();
     }
     assert_eq!(checkpoints, vec![1], "one step checkpoint inside the second epoch");
     drop(first);

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use serde::{Serialize, de::DeserializeOwned};
 
+use super::task::ModelKind;
 use crate::state_dict::StateDict;
 
 /// Why a checkpoint could not be written or read.
@@ -222,6 +223,22 @@ impl Checkpoint {
         serde_json::from_slice(&self.progress).map_err(|e| file_error(&self.origin.join(PROGRESS), e))
     }
 
+    /// The model the checkpoint holds. Checkpoints record it in their progress; for one written
+    /// before they did, the config tells: a predictor's names a `target`, a latent predictor's
+    /// trains no encoder.
+    pub fn kind(&self) -> Result<ModelKind, CheckpointError> {
+        #[derive(serde::Deserialize)]
+        struct Recorded {
+            #[serde(default)]
+            kind: Option<ModelKind>,
+        }
+        if let Some(kind) = self.progress::<Recorded>()?.kind {
+            return Ok(kind);
+        }
+        let config: serde_json::Value = self.config()?;
+        Ok(if config.get("target").is_some() { ModelKind::Predictor } else { ModelKind::Vsgae })
+    }
+
     /// The weights.
     pub fn weights(&self) -> Result<StateDict, CheckpointError> {
         StateDict::from_bytes(&self.weights).map_err(|e| file_error(&self.origin.join(WEIGHTS), e))
@@ -269,7 +286,7 @@ pub(crate) fn restore_adam(
     adam: AdamState,
 ) -> Result<bool, CheckpointError> {
     let Some(record) = checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore) else { return Ok(false) };
-    let fresh = std::mem::replace(optimizer, super::reference_adam());
+    let fresh = std::mem::replace(optimizer, super::session::reference_adam());
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || fresh.load_record(record))) {
         Ok(loaded) => {
             *optimizer = loaded;

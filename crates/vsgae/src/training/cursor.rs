@@ -62,7 +62,8 @@ impl EpochCursor {
         EpochPosition { position: self.position, step: self.step, loss_sum: self.loss_sum, loss_count: self.loss_count }
     }
 
-    /// Steps done in the current epoch (after [`Self::next_batch`]: the index of its batch).
+    /// Steps done in the current epoch (after [`Self::next_batch`]: the index of its batch; 0
+    /// between epochs).
     pub fn step_in_epoch(&self) -> usize {
         self.step
     }
@@ -103,8 +104,12 @@ impl EpochCursor {
 
     /// Closes the epoch and returns its mean training loss.
     pub fn finish_epoch(&mut self) -> f64 {
+        let mean = self.loss_sum / self.loss_count.max(1) as f64;
         self.position = 0;
         self.epochs_done += 1;
-        self.loss_sum / self.loss_count.max(1) as f64
+        self.step = 0;
+        self.loss_sum = 0.0;
+        self.loss_count = 0;
+        mean
     }
 }

@@ -2,95 +2,155 @@
 //!
 //! The cells are encoded once (the VS-GAE's means); then the predictor's MLP head alone
 //! (`graph → graph/2 → … → 1`) is trained on them with the same split, sampling, optimiser and
-//! loss as the full predictor. Training takes seconds, so it runs in one call without checkpoints.
+//! loss as the full predictor. Training takes seconds, so it runs in one call on one thread.
 
-use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams};
+use std::sync::Arc;
+
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::TrainError;
-use super::cursor::EpochCursor;
-use super::events::{EpochRecord, EventSink, TrainingEvent};
-use super::predictor::{PredictorData, PredictorSplit};
+use super::events::{EpochRecord, EventSink};
+use super::predictor::{PredictorData, PredictorSplit, Stateless};
+use super::session::Session;
+use super::task::{DataFingerprint, EpochClosing, ModelKind, RunPlan, Shard, StepPosition, TrainingTask};
 use crate::accuracy_head::AccuracyHead;
 use crate::config::PredictorTrainingConfig;
 use crate::metrics::RegressionMetrics;
+use crate::state_dict::{ReferenceParams, StateDict};
 
-fn rows(latents: &Tensor<2>, indices: &[usize]) -> Tensor<2> {
-    let device = latents.device();
+/// Cells with targets and their latent points.
+#[derive(Debug, Clone)]
+pub struct LatentData {
+    pub data: Arc<PredictorData>,
+    /// One row per cell of `data`, on a device without autodiff. Shape `[cells, graph_dim]`.
+    pub latents: Tensor<2>,
+}
+
+fn rows(latents: &Tensor<2>, indices: &[usize], device: &Device) -> Tensor<2> {
     let index: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
-    latents.clone().select(0, Tensor::<1, Int>::from_data(TensorData::new(index, [indices.len()]), &device))
+    let index = Tensor::<1, Int>::from_data(TensorData::new(index, [indices.len()]), &latents.device());
+    latents.clone().select(0, index).to_device(device)
 }
 
-fn evaluate(
-    model: &AccuracyHead,
-    latents: &Tensor<2>,
-    data: &PredictorData,
-    indices: &[usize],
-) -> Option<RegressionMetrics> {
-    if indices.is_empty() {
-        return None;
+/// Training the accuracy head on frozen latents.
+#[derive(Debug)]
+pub struct LatentPredictorTask {
+    config: PredictorTrainingConfig,
+    data: LatentData,
+    split: PredictorSplit,
+}
+
+impl LatentPredictorTask {
+    async fn evaluate(
+        &self,
+        model: &AccuracyHead,
+        indices: &[usize],
+        device: &Device,
+    ) -> Result<Option<RegressionMetrics>, TrainError> {
+        if indices.is_empty() {
+            return Ok(None);
+        }
+        let predicted = crate::readback::floats_async(model.forward(rows(&self.data.latents, indices, device))).await?;
+        let predicted: Vec<f64> = predicted.into_iter().map(f64::from).collect();
+        let truth: Vec<f64> = indices.iter().map(|&i| self.data.data.targets[i]).collect();
+        Ok(Some(RegressionMetrics::compute(&predicted, &truth)?))
     }
-    let predicted = crate::readback::try_floats(model.forward(rows(latents, indices))).ok()?;
-    let predicted: Vec<f64> = predicted.into_iter().map(f64::from).collect();
-    let truth: Vec<f64> = indices.iter().map(|&i| data.targets[i]).collect();
-    Some(RegressionMetrics::compute(&predicted, &truth))
 }
 
-/// Trains the head on `latents` (one row per cell of `data`), reporting every epoch.
-///
-/// `latents` must live on `device` without autodiff; `device` is the autodiff device to train on.
+impl TrainingTask for LatentPredictorTask {
+    type Model = AccuracyHead;
+    type Config = PredictorTrainingConfig;
+    type State = Stateless;
+    type Data = LatentData;
+    const KIND: ModelKind = ModelKind::LatentPredictor;
+
+    fn new(config: PredictorTrainingConfig, data: LatentData) -> Result<Self, TrainError> {
+        let split = PredictorSplit::new(&data.data, &config)?;
+        Ok(Self { config, data, split })
+    }
+
+    fn config(&self) -> &PredictorTrainingConfig {
+        &self.config
+    }
+
+    fn plan(&self) -> RunPlan {
+        let c = &self.config;
+        RunPlan { epochs: c.epochs, batch_size: c.batch_size, seed: c.seed, checkpoint_every: c.checkpoint_every }
+    }
+
+    fn training_items(&self) -> &[usize] {
+        &self.split.train
+    }
+
+    fn fingerprint(&self) -> DataFingerprint {
+        let hashes = &self.data.data.hashes;
+        DataFingerprint { cells: hashes.len(), first_hash: hashes.first().map(ToString::to_string) }
+    }
+
+    fn new_model(&self, device: &Device) -> Result<AccuracyHead, TrainError> {
+        let graph_dim = self.data.latents.dims()[1];
+        let layers = self.config.model.num_head_layers;
+        Ok(crate::initialization::seeded(|d| AccuracyHead::init(graph_dim, layers, d), device, self.config.seed)?)
+    }
+
+    fn load_model(&self, weights: &mut StateDict, device: &Device) -> Result<AccuracyHead, TrainError> {
+        let graph_dim = self.data.latents.dims()[1];
+        Ok(AccuracyHead::init(graph_dim, self.config.model.num_head_layers, device).load(weights, "", device)?)
+    }
+
+    fn initial_state(&self) -> Stateless {
+        Stateless {}
+    }
+
+    fn learning_rate(&self, _: &Stateless, _: StepPosition) -> f64 {
+        self.config.learning_rate
+    }
+
+    fn trained(model: AccuracyHead, _: &PredictorTrainingConfig) -> super::TrainedModel {
+        super::TrainedModel::LatentPredictor(model)
+    }
+
+    fn shard_loss(&self, model: &AccuracyHead, shard: &Shard<'_>, device: &Device) -> Tensor<1> {
+        let targets: Vec<f32> = shard.items.iter().map(|&i| self.data.data.targets[i] as f32).collect();
+        let targets = Tensor::<1>::from_data(TensorData::new(targets, [shard.items.len()]), device);
+        let errors = (model.forward(rows(&self.data.latents, shard.items, device)) - targets).powi_scalar(2);
+        if shard.items.len() == shard.batch_len {
+            errors.mean()
+        } else {
+            errors.sum().div_scalar(shard.batch_len as f64)
+        }
+    }
+
+    async fn end_epoch(
+        &self,
+        model: &AccuracyHead,
+        closing: EpochClosing,
+        _: &mut Stateless,
+        device: &Device,
+    ) -> Result<EpochRecord, TrainError> {
+        Ok(EpochRecord {
+            epoch: closing.epoch,
+            train_loss: closing.train_loss,
+            learning_rate: closing.learning_rate,
+            validation: self.evaluate(model, &self.split.validation, device).await?,
+            test: self.evaluate(model, &self.split.test, device).await?,
+            validation_loss: None,
+        })
+    }
+}
+
+/// Trains the head on `latents` (one row per cell of `data`, without autodiff), reporting every
+/// epoch; `device` is the autodiff device to train on.
 pub fn train_latent_predictor(
     config: &PredictorTrainingConfig,
-    data: &PredictorData,
+    data: Arc<PredictorData>,
     latents: Tensor<2>,
     device: &Device,
     sink: &mut dyn EventSink,
 ) -> Result<(AccuracyHead, Vec<EpochRecord>), TrainError> {
-    let split = PredictorSplit::new(data, config)?;
-    let graph_dim = latents.dims()[1];
-    let mut model = crate::initialization::seeded(
-        |d| AccuracyHead::init(graph_dim, config.model.num_head_layers, d),
-        device,
-        config.seed,
-    )?;
-    let mut optimizer = AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init();
-    let batch_size = config.batch_size.max(1);
-    let train_latents = latents.clone().to_device(device);
-    let mut history = Vec::with_capacity(config.epochs);
-    sink.event(TrainingEvent::Started {
-        epoch: 1,
-        epochs: config.epochs,
-        steps_per_epoch: split.train.len().div_ceil(batch_size),
-        training_cells: split.train.len(),
-    });
-    let mut cursor = EpochCursor::default();
-    while cursor.epochs_done < config.epochs {
-        loop {
-            let indices = cursor.next_batch(&split.train, config.seed, batch_size);
-            let targets: Vec<f32> = indices.iter().map(|&i| data.targets[i] as f32).collect();
-            let targets = Tensor::<1>::from_data(TensorData::new(targets, [indices.len()]), device);
-            let loss = (model.forward(rows(&train_latents, &indices)) - targets).powi_scalar(2).mean();
-            let epoch_done = cursor.record(f64::from(loss.clone().into_scalar::<f32>()), sink)?;
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(config.learning_rate, model, grads);
-            if epoch_done {
-                break;
-            }
-        }
-        let train_loss = cursor.finish_epoch();
-        let frozen = model.valid();
-        let record = EpochRecord {
-            epoch: cursor.epochs_done,
-            train_loss,
-            learning_rate: config.learning_rate,
-            validation: evaluate(&frozen, &latents, data, &split.validation),
-            test: evaluate(&frozen, &latents, data, &split.test),
-            validation_loss: None,
-        };
-        history.push(record.clone());
-        sink.event(TrainingEvent::Epoch(record));
-    }
-    sink.event(TrainingEvent::Finished { epochs: config.epochs });
-    Ok((model.valid(), history))
+    let mut session =
+        Session::<LatentPredictorTask>::new(config.clone(), LatentData { data, latents }, device.clone())?
+            .with_threads(1);
+    session.run(sink)?;
+    Ok((session.model(), session.history().to_vec()))
 }

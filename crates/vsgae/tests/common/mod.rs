@@ -82,7 +82,7 @@ pub fn assert_close_to(what: &str, got: &[f32], expected: &[f32], relative: f32)
 }
 
 pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
-    vsgae::readback::try_floats(tensor).unwrap()
+    vsgae::readback::floats(tensor).unwrap()
 }
 
 /// The device the tests run on: Burn's CPU backend, or wgpu where `VSGAE_TEST_BACKEND=wgpu`

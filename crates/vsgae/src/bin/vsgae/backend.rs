@@ -25,11 +25,3 @@ impl Backend {
         Ok(if autodiff { device.autodiff() } else { device })
     }
 }
-
-/// Threads Burn's CPU backend may use for one operation.
-pub fn threads() -> usize {
-    #[cfg(feature = "threads")]
-    return rayon::current_num_threads();
-    #[cfg(not(feature = "threads"))]
-    1
-}

@@ -4,21 +4,22 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
-use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::{Distribution, Tensor, TensorData};
+use burn::tensor::{Distribution, Tensor};
 use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
 use serde_json::{Map, Value, json};
-use vsgae::batch::GraphBatch;
-use vsgae::{EncoderConfig, Latent, PredictorConfig, VsGae, VsGaeConfig, flops};
+use vsgae::training::{PredictorData, PredictorSession, Session, TrainingTask, VaeSession};
+use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGae, VsGaeConfig, VsGaeTrainingConfig, flops};
 
 use crate::backend::Backend;
 
 /// What `vsgae bench` can measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Section {
-    /// One large matrix product (the backend's ceiling).
+    /// One large matrix product per thread at once (the backend's ceiling).
     Matmul,
     PredictorTrain,
     PredictorInference,
@@ -43,6 +44,9 @@ pub struct BenchArgs {
     /// first 4,096 seven-vertex cells of the search space.
     #[arg(long)]
     cells: Option<PathBuf>,
+    /// Threads a training batch is split over (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
     /// Measure only these (all when absent); for profiling one of them.
     #[arg(long, value_enum, num_args = 1..)]
     only: Vec<Section>,
@@ -70,6 +74,13 @@ fn cpu_seconds() -> Option<f64> {
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     // The kernel's USER_HZ is 100 on every Linux platform Rust supports.
     Some(ticks / 100.0)
+}
+
+/// One training step of a run that never evaluates (the bench times steps only).
+fn step<T: TrainingTask>(session: &mut Session<T>) {
+    if let Err(error) = vsgae::readback::block_on(session.step(&mut |_| {})) {
+        tracing::error!(%error, "a bench step failed");
+    }
 }
 
 /// The median of `repeats` timings of `work`, after one warm-up run.
@@ -128,15 +139,21 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let predictor_config = PredictorConfig::new(EncoderConfig::new());
     let vae_config = VsGaeConfig::new(EncoderConfig::new());
     let mut measured: Vec<Measured> = Vec::new();
+    let threads = args.threads.unwrap_or_else(vsgae::training::session::default_threads);
 
     if wanted(Section::Matmul) {
+        // One product per thread at once: the ceiling of work split over threads, as training is.
         let side = MATMUL_SIDE;
         let a = Tensor::<2>::random([side, side], Distribution::Default, &inference_device);
         let b = Tensor::<2>::random([side, side], Distribution::Default, &inference_device);
         let timing = time(args.repeats, || {
-            let _ = a.clone().matmul(b.clone()).into_data();
+            std::thread::scope(|scope| {
+                for _ in 0..threads {
+                    scope.spawn(|| a.clone().matmul(b.clone()).into_data());
+                }
+            });
         });
-        let flops = 2.0 * (side as f64).powi(3);
+        let flops = threads as f64 * 2.0 * (side as f64).powi(3);
         measured.push(Measured {
             rate_key: "matmul_per_s",
             rate: 1.0 / timing.seconds,
@@ -146,17 +163,17 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
 
     if wanted(Section::PredictorTrain) {
-        let mut predictor = predictor_config.init_seeded(&device, 0)?;
-        let mut optimizer = AdamConfig::new().init();
-        let batch = GraphBatch::new(&train_cells, &device);
-        let targets =
-            Tensor::<1>::from_data(TensorData::new(vec![0.9f32; train_cells.len()], [train_cells.len()]), &device);
-        let timing = time(args.repeats, || {
-            let loss = (predictor.forward(&batch) - targets.clone()).powi_scalar(2).mean();
-            let grads = GradientsParams::from_grads(loss.backward(), &predictor);
-            predictor = optimizer.step(1e-5, predictor.clone(), grads);
-            let _ = loss.into_scalar::<f32>();
+        let data = Arc::new(PredictorData {
+            hashes: cells.iter().map(Cell::hash).collect(),
+            cells: cells.clone(),
+            targets: vec![0.9; cells.len()],
         });
+        let config = PredictorTrainingConfig::new(predictor_config.clone())
+            .with_batch_size(args.batch_size)
+            .with_epochs(usize::MAX);
+        let mut session =
+            PredictorSession::new(config, data, device.clone())?.with_threads(threads).with_evaluate_every(usize::MAX);
+        let timing = time(args.repeats, || step(&mut session));
         let per_graph = mean_flops(&train_cells, |n| flops::training(flops::predictor_forward(&predictor_config, n)));
         measured.push(Measured {
             rate_key: "predictor_train_graphs_per_s",
@@ -168,9 +185,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
 
     if wanted(Section::PredictorInference) {
         let inference = predictor_config.init_seeded(&inference_device, 0)?;
-        let batch = GraphBatch::new(&all_cells, &inference_device);
         let timing = time(args.repeats, || {
-            let _ = inference.forward(&batch).into_data();
+            if let Err(error) = vsgae::training::predictor::predict(&inference, &cells, &inference_device) {
+                tracing::error!(%error, "a bench prediction failed");
+            }
         });
         let per_graph = mean_flops(&all_cells, |n| flops::predictor_forward(&predictor_config, n));
         measured.push(Measured {
@@ -182,16 +200,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
 
     if wanted(Section::VaeTrain) {
-        let mut vae: VsGae = vae_config.init(&device);
-        let mut optimizer = AdamConfig::new().init();
-        let batch = GraphBatch::new(&train_cells, &device);
-        let targets = VsGae::targets(&train_cells, &device);
-        let timing = time(args.repeats, || {
-            let loss = vae.loss(&batch, &targets, Latent::Sampled, &vae_config).total;
-            let grads = GradientsParams::from_grads(loss.backward(), &vae);
-            vae = optimizer.step(1e-4, vae.clone(), grads);
-            let _ = loss.into_scalar::<f32>();
-        });
+        let config =
+            VsGaeTrainingConfig::new(vae_config.clone()).with_batch_size(args.batch_size).with_epochs(usize::MAX);
+        let mut session = VaeSession::new(config, Arc::new(cells.clone()), device.clone())?
+            .with_threads(threads)
+            .with_evaluate_every(usize::MAX);
+        let timing = time(args.repeats, || step(&mut session));
         let per_graph = mean_flops(&train_cells, |n| flops::training(flops::vae_forward(&vae_config, n)));
         measured.push(Measured {
             rate_key: "vae_train_graphs_per_s",
@@ -202,7 +216,12 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
 
     let decoding = wanted(Section::Decode1) || wanted(Section::DecodeBatch);
-    let decoder_model: Option<VsGae> = decoding.then(|| vae_config.init(&inference_device));
+    // Seeded, so every build decodes with the same untrained model (its graphs often run long).
+    let decoder_model: Option<VsGae> = if decoding {
+        Some(vsgae::initialization::seeded(|d| vae_config.init(d), &inference_device, 0)?)
+    } else {
+        None
+    };
     let mut rng = nasbench::split::rng(0);
     let point = |n: usize| {
         Tensor::<2>::random([n, vae_config.encoder.graph_dim], Distribution::Normal(0.0, 1.0), &inference_device)
@@ -236,7 +255,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         });
     }
 
-    report(&args, &cells, &measured)
+    report(&args, threads, &cells, &measured)
 }
 
 /// The section's name in the report's nested keys: its rate key without the unit.
@@ -244,7 +263,7 @@ fn section_name(rate_key: &str) -> &str {
     rate_key.trim_end_matches("_graphs_per_s").trim_end_matches("_per_s")
 }
 
-fn report(args: &BenchArgs, cells: &[Cell], measured: &[Measured]) -> anyhow::Result<()> {
+fn report(args: &BenchArgs, threads: usize, cells: &[Cell], measured: &[Measured]) -> anyhow::Result<()> {
     let mut results = Map::new();
     results.insert("backend".into(), json!(args.backend));
     results.insert("batch_size".into(), json!(args.batch_size));
@@ -256,7 +275,7 @@ fn report(args: &BenchArgs, cells: &[Cell], measured: &[Measured]) -> anyhow::Re
         "mean_vertices".into(),
         json!(cells.iter().map(|c| c.n_vertices() as f64).sum::<f64>() / cells.len() as f64),
     );
-    results.insert("threads".into(), json!(crate::backend::threads()));
+    results.insert("threads".into(), json!(threads));
     let mut flops_per_graph = Map::new();
     let mut gflops = Map::new();
     let mut cpu_per_wall = Map::new();
@@ -284,7 +303,7 @@ fn report(args: &BenchArgs, cells: &[Cell], measured: &[Measured]) -> anyhow::Re
         println!("{results}");
         return Ok(());
     }
-    println!("backend {:?}, batch {}, {} threads", args.backend, args.batch_size, crate::backend::threads());
+    println!("backend {:?}, batch {}, {threads} threads", args.backend, args.batch_size);
     for m in measured {
         let name = section_name(m.rate_key);
         let achieved = results["achieved_gflops"].get(name).and_then(Value::as_f64);

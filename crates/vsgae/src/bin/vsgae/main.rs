@@ -17,10 +17,9 @@ use nasbench::split::Task;
 
 use backend::Backend;
 
-/// Burn's CPU backend allocates a fresh buffer for every tensor. mimalloc keeps freed memory
-/// for reuse, where glibc returns large blocks to the kernel and pays page faults on each new one.
+/// See `vsgae::host_allocator`: freed tensors' memory is reused, not returned to the kernel.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: vsgae::host_allocator::HostAllocator = vsgae::host_allocator::HostAllocator;
 
 /// Train, evaluate and use the models of "A Variational-Sequential Graph Autoencoder for Neural
 /// Architecture Performance Prediction" on NAS-Bench-101.
@@ -142,6 +141,7 @@ pub struct OutDir {
 }
 
 fn main() -> ExitCode {
+    vsgae::host_allocator::keep_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

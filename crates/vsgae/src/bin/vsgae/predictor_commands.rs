@@ -52,7 +52,7 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
         }
     };
     let mut session = session.with_evaluate_every(args.run.evaluate_every);
-    let split = session.split().clone();
+    let split = session.task().split().clone();
     tracing::info!(train = split.train.len(), validation = split.validation.len(), test = split.test.len(), "split");
     let mut progress = TrainingProgress::new();
     let mut log = MetricsLog::new(out.join("metrics.jsonl"), session.history());
@@ -142,8 +142,8 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
     anyhow::ensure!(!indices.is_empty(), "no cells to evaluate");
     let cells: Vec<nasbench::Cell> = indices.iter().map(|&i| data.cells[i]).collect();
     let truth: Vec<f64> = indices.iter().map(|&i| data.targets[i]).collect();
-    let predicted = predict_cells(&model, &cells, &device, 2048);
-    let metrics = RegressionMetrics::compute(&predicted, &truth);
+    let predicted = predict_cells(&model, &cells, &device)?;
+    let metrics = RegressionMetrics::compute(&predicted, &truth)?;
     if let Some(path) = &args.plot {
         let title = format!(
             "{} cells ({:?} part): RMSE {:.4}, Kendall tau {:.3}",
@@ -212,7 +212,7 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
     let dataset = read_dataset(std::slice::from_ref(&args.cells))?;
     let key: nasbench::MetricKey = target.parse()?;
     let cells: Vec<nasbench::Cell> = dataset.records().iter().map(|r| r.cell).collect();
-    let predicted = predict_cells(&model, &cells, &device, 2048);
+    let predicted = predict_cells(&model, &cells, &device)?;
     if args.json {
         let rows: Vec<_> = dataset
             .records()

@@ -120,7 +120,7 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
     if args.test {
-        let (train, test) = session.split();
+        let (train, test) = session.task().split();
         let abilities =
             run_abilities(&session.model(), &cells, train, test, args.prior_points, session.config(), args.seed)?;
         results["abilities"] = serde_json::to_value(abilities)?;
@@ -143,7 +143,7 @@ fn run_abilities(
     let train: Vec<Cell> = train.iter().map(|&i| cells[i]).collect();
     let test: Vec<Cell> = test.iter().map(|&i| cells[i]).collect();
     let mut rng = nasbench::split::rng(seed.wrapping_add(17));
-    Ok(test_abilities(model, &train, &test, prior_points, &config.model, &device, &mut rng))
+    Ok(test_abilities(model, &train, &test, prior_points, &config.model, &device, &mut rng)?)
 }
 
 fn model_device(model: &VsGae) -> Device {
@@ -228,7 +228,7 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<()> {
     let cells: Vec<Cell> = dataset.records().iter().map(|r| r.cell).collect();
     let means = encode_means(&model, &cells, &device, 2048);
     let [rows, dim] = means.dims();
-    let values = vsgae::readback::try_floats(means).map_err(anyhow::Error::msg)?;
+    let values = vsgae::readback::floats(means)?;
     let bytes = if args.out.extension().is_some_and(|e| e == "csv") {
         let mut text = String::from("hash");
         (0..dim).for_each(|d| text.push_str(&format!(",z{d}")));
@@ -302,7 +302,7 @@ pub fn decode(args: DecodeArgs) -> anyhow::Result<()> {
     };
     let points = values.len() / dim;
     let c = Tensor::<2>::from_data(TensorData::new(values, [points, dim]), &device);
-    for graph in model.decoder.decode(c, config.model.max_nodes, &mut rng) {
+    for graph in model.decoder.decode(c, config.model.max_nodes, &mut rng)? {
         println!("{}", graph_json(&graph));
     }
     Ok(())
@@ -343,13 +343,13 @@ pub fn interpolate_cells(args: InterpolateArgs) -> anyhow::Result<()> {
     let ends = [find(args.from)?, find(args.to)?];
     let means = encode_means(&model, &ends, &device, 2);
     let dim = config.model.encoder.graph_dim;
-    let values = vsgae::readback::try_floats(means).map_err(anyhow::Error::msg)?;
+    let values = vsgae::readback::floats(means)?;
     let how = if args.spherical { Interpolation::Spherical } else { Interpolation::Linear };
     let path = interpolate(&values[..dim], &values[dim..], args.steps, how);
     let flat: Vec<f32> = path.iter().flatten().copied().collect();
     let c = Tensor::<2>::from_data(TensorData::new(flat, [path.len(), dim]), &device);
     let mut rng = nasbench::split::rng(args.seed);
-    for (k, graph) in model.decoder.decode(c, config.model.max_nodes, &mut rng).iter().enumerate() {
+    for (k, graph) in model.decoder.decode(c, config.model.max_nodes, &mut rng)?.iter().enumerate() {
         let mut line = graph_json(graph);
         line["t"] = json!(k as f64 / (path.len().max(2) - 1) as f64);
         println!("{line}");
@@ -373,7 +373,7 @@ pub fn train_latent_predictor(args: TrainLatentPredictorArgs) -> anyhow::Result<
     let started = Instant::now();
     let device = args.run.common.backend.device(false)?;
     let (vae_config, model) = load_vae(&args.vae, &device)?;
-    let data = crate::data::read_targets(&args.run.data, &args.run.target)?;
+    let data = Arc::new(crate::data::read_targets(&args.run.data, &args.run.target)?);
     let latents = encode_means(&model, &data.cells, &device, 2048);
     let config = args.run.config(vae_config.model.encoder.clone());
     std::fs::create_dir_all(&args.out).with_context(|| args.out.display().to_string())?;
@@ -381,7 +381,7 @@ pub fn train_latent_predictor(args: TrainLatentPredictorArgs) -> anyhow::Result<
     let mut progress = TrainingProgress::new();
     let (head, history) = vsgae::training::latent_predictor::train_latent_predictor(
         &config,
-        &data,
+        data.clone(),
         latents,
         &args.run.common.backend.device(true)?,
         &mut |event: TrainingEvent| progress.event(&event),

@@ -1,0 +1,83 @@
+//! A training run of any kind behind one object-safe trait, for callers that hold a run without
+//! knowing which model it trains (the app's engine).
+
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+
+use super::checkpoint::Checkpoint;
+use super::events::{EpochRecord, EventSink};
+use super::session::Session;
+use super::task::{ModelKind, TrainingTask};
+use super::{StepOutcome, TrainError};
+use crate::accuracy_head::AccuracyHead;
+use crate::config::VsGaeConfig;
+use crate::predictor::Predictor;
+use crate::vae::VsGae;
+
+/// A future a run returns, borrowing the run.
+pub type RunFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, TrainError>> + 'a>>;
+
+/// A trained model, ready to use (no autodiff).
+#[derive(Debug, Clone)]
+pub enum TrainedModel {
+    Predictor(Box<Predictor>),
+    VsGae { model: Box<VsGae>, config: VsGaeConfig },
+    LatentPredictor(AccuracyHead),
+}
+
+/// What a caller does with a run of any kind. Every [`Session`] is one.
+pub trait TrainingRun {
+    fn kind(&self) -> ModelKind;
+    /// One optimiser step ([`Session::step`]).
+    fn step<'a>(&'a mut self, sink: &'a mut dyn EventSink) -> RunFuture<'a, StepOutcome>;
+    /// The run as an in-memory checkpoint ([`Session::snapshot`]).
+    fn snapshot(&self) -> RunFuture<'_, Checkpoint>;
+    /// Writes a checkpoint into `dir` (blocking; native code).
+    fn checkpoint(&self, dir: &Path) -> Result<(), TrainError>;
+    /// Checkpoints into `dir` from now on.
+    fn set_checkpoint_dir(&mut self, dir: &Path);
+    fn history(&self) -> &[EpochRecord];
+    fn epochs_done(&self) -> usize;
+    fn optimizer_restored(&self) -> bool;
+    /// The model as it is now.
+    fn trained(&self) -> TrainedModel;
+}
+
+impl<T: TrainingTask> TrainingRun for Session<T> {
+    fn kind(&self) -> ModelKind {
+        T::KIND
+    }
+
+    fn step<'a>(&'a mut self, sink: &'a mut dyn EventSink) -> RunFuture<'a, StepOutcome> {
+        Box::pin(Session::step(self, sink))
+    }
+
+    fn snapshot(&self) -> RunFuture<'_, Checkpoint> {
+        Box::pin(Session::snapshot(self))
+    }
+
+    fn checkpoint(&self, dir: &Path) -> Result<(), TrainError> {
+        Session::checkpoint(self, dir)
+    }
+
+    fn set_checkpoint_dir(&mut self, dir: &Path) {
+        self.checkpoint_into(dir);
+    }
+
+    fn history(&self) -> &[EpochRecord] {
+        Session::history(self)
+    }
+
+    fn epochs_done(&self) -> usize {
+        Session::epochs_done(self)
+    }
+
+    fn optimizer_restored(&self) -> bool {
+        Session::optimizer_restored(self)
+    }
+
+    fn trained(&self) -> TrainedModel {
+        T::trained(self.model(), self.config())
+    }
+}

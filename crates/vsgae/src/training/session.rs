@@ -1,0 +1,444 @@
+//! One training session for every model: it owns the epoch cursor, Adam, checkpoints, the
+//! history, the cancel flag and the events, and advances one optimiser step per
+//! [`Session::step`]; the [`TrainingTask`] says what is trained and how its loss is computed.
+//!
+//! Natively a batch is split into one shard per thread; each thread runs the forward and
+//! backward pass of its shard on its own copy of the parameters, and the shards' gradients are
+//! added before the one Adam step. The split depends only on the thread count, so a run is
+//! reproducible for a given count (a different count rounds differently in the last bits).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use burn::module::{Module, ModuleMapper, Param};
+use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use super::checkpoint::{AdamState, Checkpoint, restore_adam};
+use super::cursor::{EpochCursor, EpochPosition};
+use super::events::{EpochRecord, EventSink, TrainingEvent};
+use super::task::{DataFingerprint, EpochClosing, ModelKind, Shard, StepPosition, TrainingTask};
+use super::{StepOutcome, TrainError};
+use crate::stable_ids::with_stable_ids;
+use crate::state_dict::StateDict;
+
+/// The most threads a session splits a batch over.
+const MAX_THREADS: usize = 16;
+
+/// How far a run has come; written last into a checkpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Progress<S> {
+    /// Absent in checkpoints written before kinds were recorded.
+    #[serde(default)]
+    kind: Option<ModelKind>,
+    epochs_done: usize,
+    /// Where the unfinished epoch stands (checkpoints taken between epochs have it empty).
+    #[serde(default)]
+    within_epoch: EpochPosition,
+    #[serde(flatten)]
+    fingerprint: DataFingerprint,
+    #[serde(flatten)]
+    state: S,
+    history: Vec<EpochRecord>,
+}
+
+/// A training run that advances one optimiser step per [`Session::step`].
+pub struct Session<T: TrainingTask> {
+    task: T,
+    model: T::Model,
+    optimizer: ModuleOptimizer,
+    state: T::State,
+    device: Device,
+    cancel: Arc<AtomicBool>,
+    cursor: EpochCursor,
+    history: Vec<EpochRecord>,
+    checkpoint_dir: Option<PathBuf>,
+    checkpoint_every_steps: usize,
+    evaluate_every: usize,
+    threads: usize,
+    optimizer_restored: bool,
+}
+
+impl<T: TrainingTask> std::fmt::Debug for Session<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("kind", &T::KIND).field("cursor", &self.cursor).finish()
+    }
+}
+
+/// Every core natively (at most 16), one in a browser.
+pub fn default_threads() -> usize {
+    if cfg!(target_family = "wasm") {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
+}
+
+/// The threads worth splitting work over on `device`: every core for Burn's CPU backend, one
+/// for a GPU (whose kernels already use all of it).
+pub fn host_threads(device: &Device) -> usize {
+    #[cfg(feature = "flex")]
+    if device.clone().inner() == Device::flex() {
+        return default_threads();
+    }
+    let _ = device;
+    1
+}
+
+/// The reference's optimiser: Adam with β = (0.9, 0.999) and ε = 1e-8.
+pub(crate) fn reference_adam() -> ModuleOptimizer {
+    burn::optim::AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init()
+}
+
+impl<T: TrainingTask> Session<T> {
+    /// A new run of `config` on `data`. `device` should have autodiff (`Device::flex().autodiff()`, …).
+    pub fn new(config: T::Config, data: T::Data, device: Device) -> Result<Self, TrainError> {
+        let task = T::new(config, data)?;
+        let model = with_stable_ids(task.new_model(&device)?);
+        Ok(Self::assemble(task, model, device))
+    }
+
+    fn assemble(task: T, model: T::Model, device: Device) -> Self {
+        let threads = host_threads(&device);
+        Self {
+            state: task.initial_state(),
+            task,
+            model,
+            optimizer: reference_adam(),
+            device,
+            cancel: Arc::new(AtomicBool::new(false)),
+            cursor: EpochCursor::default(),
+            history: Vec::new(),
+            checkpoint_dir: None,
+            checkpoint_every_steps: 0,
+            evaluate_every: 1,
+            threads,
+            optimizer_restored: true,
+        }
+    }
+
+    /// Writes checkpoints into `dir` (every `checkpoint_every` epochs of the config, and at the end).
+    pub fn with_checkpoints(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.checkpoint_into(dir);
+        self
+    }
+
+    /// [`Session::with_checkpoints`] on a run in place.
+    pub fn checkpoint_into(&mut self, dir: impl Into<PathBuf>) {
+        self.checkpoint_dir = Some(dir.into());
+    }
+
+    /// Also writes a checkpoint every `steps` optimiser steps inside an epoch (0: only between
+    /// epochs); a resumed run continues from the step it stopped at.
+    pub fn with_step_checkpoints(mut self, steps: usize) -> Self {
+        self.checkpoint_every_steps = steps;
+        self
+    }
+
+    /// Evaluates every `epochs` epochs (and after the last) instead of after each: the
+    /// reference's per-epoch evaluation dominates a run on few cells.
+    pub fn with_evaluate_every(mut self, epochs: usize) -> Self {
+        self.evaluate_every = epochs.max(1);
+        self
+    }
+
+    /// Splits each batch over `threads` threads (1 computes it in one piece on this thread;
+    /// a browser always does).
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = if cfg!(target_family = "wasm") { 1 } else { threads.clamp(1, MAX_THREADS) };
+        self
+    }
+
+    /// Continues the run checkpointed in `dir` on the same data; it reaches the same result as
+    /// an uninterrupted run with the same seed and threads.
+    pub fn resume(dir: &Path, data: T::Data, device: Device) -> Result<Self, TrainError> {
+        let adam = AdamState::where_possible(&device);
+        let session = Self::resume_from(&Checkpoint::read_dir(dir)?, data, device, adam)?;
+        Ok(session.with_checkpoints(dir))
+    }
+
+    /// Continues the run of an in-memory checkpoint (a downloaded zip in a browser). Without the
+    /// optimizer state in it, or with `adam` [`AdamState::Reset`], Adam starts afresh
+    /// ([`Session::optimizer_restored`]).
+    pub fn resume_from(
+        checkpoint: &Checkpoint,
+        data: T::Data,
+        device: Device,
+        adam: AdamState,
+    ) -> Result<Self, TrainError> {
+        let kind = checkpoint.kind()?;
+        if kind != T::KIND {
+            return Err(TrainError::Mismatch(format!(
+                "it is a {} checkpoint, not a {} one",
+                kind.name(),
+                T::KIND.name()
+            )));
+        }
+        let progress: Progress<T::State> = checkpoint.progress()?;
+        let task = T::new(checkpoint.config()?, data)?;
+        let fingerprint = task.fingerprint();
+        if progress.fingerprint != fingerprint {
+            return Err(TrainError::Mismatch(format!(
+                "it was trained on {} cells starting with {:?}, this data has {} starting with {:?}",
+                progress.fingerprint.cells, progress.fingerprint.first_hash, fingerprint.cells, fingerprint.first_hash
+            )));
+        }
+        let mut weights = checkpoint.weights()?;
+        let model = task.load_model(&mut weights, &device)?;
+        weights.finish()?;
+        let mut session = Self::assemble(task, with_stable_ids(model), device);
+        session.optimizer_restored = restore_adam(&mut session.optimizer, checkpoint, adam)?;
+        session.state = progress.state;
+        session.cursor = EpochCursor::resume(
+            progress.epochs_done,
+            &progress.within_epoch,
+            session.task.training_items(),
+            session.task.plan().seed,
+        );
+        session.history = progress.history;
+        Ok(session)
+    }
+
+    /// Whether Adam's state came back with the weights (false after resuming a checkpoint
+    /// without it, such as one a browser's GPU wrote).
+    pub fn optimizer_restored(&self) -> bool {
+        self.optimizer_restored
+    }
+
+    /// A flag that stops the run at its next step.
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
+    }
+
+    pub fn task(&self) -> &T {
+        &self.task
+    }
+
+    pub fn config(&self) -> &T::Config {
+        self.task.config()
+    }
+
+    /// The task's state (the VS-GAE's learning-rate schedule).
+    pub fn state(&self) -> &T::State {
+        &self.state
+    }
+
+    /// The model as it is now, without autodiff.
+    pub fn model(&self) -> T::Model {
+        self.model.valid()
+    }
+
+    pub fn epochs_done(&self) -> usize {
+        self.cursor.epochs_done
+    }
+
+    /// Optimiser steps taken so far in the whole run.
+    pub fn global_step(&self) -> usize {
+        self.position().global_step()
+    }
+
+    pub fn history(&self) -> &[EpochRecord] {
+        &self.history
+    }
+
+    /// Optimiser steps per epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.task.training_items().len().div_ceil(self.task.plan().batch_size.max(1))
+    }
+
+    /// The threads a batch is split over.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    fn position(&self) -> StepPosition {
+        StepPosition {
+            epoch: self.cursor.epochs_done,
+            step_in_epoch: self.cursor.step_in_epoch(),
+            steps_per_epoch: self.steps_per_epoch(),
+        }
+    }
+
+    /// The learning rate the next step uses.
+    pub fn learning_rate(&self) -> f64 {
+        self.task.learning_rate(&self.state, self.position())
+    }
+
+    /// Runs one optimiser step (starting an epoch first where needed); at the end of an epoch
+    /// also evaluates and checkpoints.
+    pub async fn step(&mut self, sink: &mut dyn EventSink) -> Result<StepOutcome, TrainError> {
+        if self.cancel.load(Ordering::Relaxed) {
+            return Err(TrainError::Cancelled);
+        }
+        let plan = self.task.plan();
+        if self.cursor.epochs_done >= plan.epochs {
+            return Ok(StepOutcome::Finished);
+        }
+        if self.cursor.at_epoch_start() {
+            sink.event(TrainingEvent::Started {
+                epoch: self.cursor.epochs_done + 1,
+                epochs: plan.epochs,
+                steps_per_epoch: self.steps_per_epoch(),
+                training_cells: self.task.training_items().len(),
+            });
+        }
+        let position = self.position();
+        let learning_rate = self.task.learning_rate(&self.state, position);
+        let batch = self.cursor.next_batch(self.task.training_items(), plan.seed, plan.batch_size);
+        let (loss, grads) = self.gradients(&batch, position).await?;
+        let epoch_done = self.cursor.record(loss, sink)?;
+        self.model = self.optimizer.step(learning_rate, self.model.clone(), grads);
+        if !epoch_done {
+            if let Some(dir) = self.checkpoint_dir.clone()
+                && self.checkpoint_every_steps > 0
+                && self.cursor.step_in_epoch().is_multiple_of(self.checkpoint_every_steps)
+            {
+                self.write_checkpoint(&dir, sink).await?;
+            }
+            return Ok(StepOutcome::Stepped);
+        }
+        Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(learning_rate, sink).await?)))
+    }
+
+    /// The batch's loss and gradients: in one piece on this thread, or one shard per thread.
+    async fn gradients(&self, batch: &[usize], position: StepPosition) -> Result<(f64, GradientsParams), TrainError> {
+        let shards = shards(batch, self.threads, position);
+        if shards.len() <= 1 {
+            let shard = Shard { items: batch, offset: 0, batch_len: batch.len(), position };
+            let loss = self.task.shard_loss(&self.model, &shard, &self.device);
+            let value = loss.clone().into_scalar_async::<f32>().await.map_err(TrainError::readback)?;
+            return Ok((f64::from(value), GradientsParams::from_grads(loss.backward(), &self.model)));
+        }
+        #[cfg(not(target_family = "wasm"))]
+        {
+            self.shard_gradients(&shards)
+        }
+        #[cfg(target_family = "wasm")]
+        unreachable!("a browser trains on one thread")
+    }
+
+    /// Each shard's forward and backward pass on its own thread, with its own copy of the
+    /// parameters (separate autodiff graphs), then the gradients added.
+    #[cfg(not(target_family = "wasm"))]
+    fn shard_gradients(&self, shards: &[Shard<'_>]) -> Result<(f64, GradientsParams), TrainError> {
+        let (task, device) = (&self.task, &self.device);
+        let results: Vec<Result<(f32, GradientsParams), TrainError>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = shards
+                .iter()
+                .map(|shard| {
+                    let replica = self.model.clone().map(&mut FreshLeaves);
+                    scope.spawn(move || {
+                        let loss = task.shard_loss(&replica, shard, device);
+                        let value = loss.clone().into_scalar::<f32>();
+                        (value, GradientsParams::from_grads(loss.backward(), &replica))
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().map_err(|panic| TrainError::Worker(panic_message(panic.as_ref()))))
+                .collect()
+        });
+        let mut total = 0.0;
+        let mut accumulator = GradientsAccumulator::<T::Model>::new();
+        for result in results {
+            let (value, grads) = result?;
+            total += f64::from(value);
+            accumulator.accumulate(&self.model, grads);
+        }
+        Ok((total, accumulator.grads()))
+    }
+
+    async fn finish_epoch(&mut self, learning_rate: f64, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
+        let train_loss = self.cursor.finish_epoch();
+        let plan = self.task.plan();
+        let epoch = self.cursor.epochs_done;
+        let last = epoch == plan.epochs;
+        let closing = EpochClosing {
+            epoch,
+            train_loss,
+            learning_rate,
+            evaluate: last || epoch.is_multiple_of(self.evaluate_every),
+        };
+        let model = self.model.valid();
+        let device = self.device.clone().inner();
+        let record = self.task.end_epoch(&model, closing, &mut self.state, &device).await?;
+        self.history.push(record.clone());
+        sink.event(TrainingEvent::Epoch(record.clone()));
+        if let Some(dir) = self.checkpoint_dir.clone()
+            && (last || (plan.checkpoint_every > 0 && epoch.is_multiple_of(plan.checkpoint_every)))
+        {
+            self.write_checkpoint(&dir, sink).await?;
+        }
+        if last {
+            sink.event(TrainingEvent::Finished { epochs: epoch });
+        }
+        Ok(record)
+    }
+
+    async fn write_checkpoint(&self, dir: &Path, sink: &mut dyn EventSink) -> Result<(), TrainError> {
+        self.snapshot().await?.write_dir(dir)?;
+        sink.event(TrainingEvent::Checkpoint { epoch: self.cursor.epochs_done, path: dir.display().to_string() });
+        Ok(())
+    }
+
+    /// Writes a checkpoint of where the run stands into `dir` (blocking; native code).
+    pub fn checkpoint(&self, dir: &Path) -> Result<(), TrainError> {
+        Ok(crate::readback::block_on(self.snapshot())?.write_dir(dir)?)
+    }
+
+    /// The run as it stands, as an in-memory checkpoint: weights read back without blocking,
+    /// and Adam's state where the device can be read synchronously (not WebGPU in a browser).
+    pub async fn snapshot(&self) -> Result<Checkpoint, TrainError> {
+        let progress = Progress {
+            kind: Some(T::KIND),
+            epochs_done: self.cursor.epochs_done,
+            within_epoch: self.cursor.within_epoch(),
+            fingerprint: self.task.fingerprint(),
+            state: self.state.clone(),
+            history: self.history.clone(),
+        };
+        let mut weights = StateDict::deferred();
+        crate::state_dict::ReferenceParams::save(&self.model.valid(), &mut weights, "");
+        let weights = weights.read_back_async().await?;
+        let optimizer = super::checkpoint::reads_synchronously(&self.device).then_some(&self.optimizer);
+        Ok(Checkpoint::new(self.task.config(), &weights, optimizer, &progress)?)
+    }
+
+    /// Runs every remaining step, blocking (native code: the CLI and tests).
+    pub fn run(&mut self, sink: &mut dyn EventSink) -> Result<(), TrainError> {
+        while crate::readback::block_on(self.step(sink))? != StepOutcome::Finished {}
+        Ok(())
+    }
+}
+
+/// The batch split into at most `threads` contiguous shards of near-equal size.
+fn shards(batch: &[usize], threads: usize, position: StepPosition) -> Vec<Shard<'_>> {
+    let count = threads.clamp(1, batch.len().max(1));
+    let size = batch.len().div_ceil(count).max(1);
+    batch
+        .chunks(size)
+        .enumerate()
+        .map(|(k, items)| Shard { items, offset: k * size, batch_len: batch.len(), position })
+        .collect()
+}
+
+/// Gives every parameter a new autodiff leaf with the same id, so a replica's operations form
+/// a graph of their own (Burn merges graphs that share a leaf and locks each graph while it
+/// runs backward).
+struct FreshLeaves;
+
+impl ModuleMapper for FreshLeaves {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.map(|tensor| tensor.detach().require_grad())
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a training thread panicked".to_owned())
+}

@@ -1,0 +1,140 @@
+//! What differs between training runs: the model, its loss on a batch, the learning rate and the
+//! end-of-epoch evaluation. Everything else (the epoch cursor, Adam, checkpoints, history,
+//! cancel, events, threads) is the one [`super::Session`].
+
+use std::future::Future;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use super::TrainError;
+use super::events::EpochRecord;
+use crate::state_dict::{ReferenceParams, StateDict};
+
+/// Which model a checkpoint holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// The performance predictor.
+    Predictor,
+    /// The VS-GAE.
+    Vsgae,
+    /// The accuracy head on frozen VS-GAE latents.
+    LatentPredictor,
+}
+
+impl ModelKind {
+    /// The name files and messages use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Predictor => "predictor",
+            Self::Vsgae => "vsgae",
+            Self::LatentPredictor => "latent-predictor",
+        }
+    }
+}
+
+/// The shape of a run, from its config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunPlan {
+    pub epochs: usize,
+    pub batch_size: usize,
+    /// Seeds the shuffle of every epoch (and whatever else the task draws).
+    pub seed: u64,
+    /// Write a checkpoint every this many epochs (and at the end); 0 only at the end.
+    pub checkpoint_every: usize,
+}
+
+/// Where a step stands in its run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepPosition {
+    /// Epochs finished before this step.
+    pub epoch: usize,
+    /// Steps finished before this one in its epoch.
+    pub step_in_epoch: usize,
+    /// Optimiser steps per epoch.
+    pub steps_per_epoch: usize,
+}
+
+impl StepPosition {
+    /// Steps finished before this one in the whole run.
+    pub fn global_step(&self) -> usize {
+        self.epoch * self.steps_per_epoch + self.step_in_epoch
+    }
+}
+
+/// One part of a batch that one thread computes: the batch's items `batch[offset..offset +
+/// items.len()]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Shard<'a> {
+    pub items: &'a [usize],
+    /// The shard's first position in the batch.
+    pub offset: usize,
+    /// The whole batch's size.
+    pub batch_len: usize,
+    pub position: StepPosition,
+}
+
+/// The cells a run trains on, as a resumed run checks them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataFingerprint {
+    pub cells: usize,
+    pub first_hash: Option<String>,
+}
+
+/// A kind of training run.
+pub trait TrainingTask: Sized + Sync {
+    /// The model it trains.
+    type Model: Module + ReferenceParams;
+    /// The training config (`config.json` of a checkpoint).
+    type Config: Serialize + DeserializeOwned + Clone + std::fmt::Debug;
+    /// What it keeps from epoch to epoch beside the model (a learning-rate schedule); part of a
+    /// checkpoint's progress.
+    type State: Serialize + DeserializeOwned + Clone + std::fmt::Debug + PartialEq;
+    /// What it trains on.
+    type Data: Clone;
+    const KIND: ModelKind;
+
+    /// The task of `config` on `data` (its split and sampling).
+    fn new(config: Self::Config, data: Self::Data) -> Result<Self, TrainError>;
+    fn config(&self) -> &Self::Config;
+    fn plan(&self) -> RunPlan;
+    /// The items an epoch shuffles and batches.
+    fn training_items(&self) -> &[usize];
+    fn fingerprint(&self) -> DataFingerprint;
+    /// A freshly initialised model (seeded by the config).
+    fn new_model(&self, device: &Device) -> Result<Self::Model, TrainError>;
+    /// The config's model with `weights` loaded.
+    fn load_model(&self, weights: &mut StateDict, device: &Device) -> Result<Self::Model, TrainError>;
+    fn initial_state(&self) -> Self::State;
+    /// The learning rate of a step.
+    fn learning_rate(&self, state: &Self::State, position: StepPosition) -> f64;
+    /// The shard's part of the batch's loss: the batch's loss is the sum over its shards, so
+    /// gradients of shards computed apart add up to the batch's.
+    fn shard_loss(&self, model: &Self::Model, shard: &Shard<'_>, device: &Device) -> Tensor<1>;
+    /// The model as the rest of a program uses it.
+    fn trained(model: Self::Model, config: &Self::Config) -> super::run::TrainedModel;
+    /// Closes an epoch: evaluates `model` (no autodiff, on the run's inner device) where
+    /// `evaluate` says so, updates the state, and returns the epoch's record.
+    fn end_epoch(
+        &self,
+        model: &Self::Model,
+        closing: EpochClosing,
+        state: &mut Self::State,
+        device: &Device,
+    ) -> impl Future<Output = Result<EpochRecord, TrainError>>;
+}
+
+/// What the session knows of an epoch that ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochClosing {
+    /// The epoch (1-based).
+    pub epoch: usize,
+    /// The mean training loss over its batches.
+    pub train_loss: f64,
+    /// The learning rate its last step used.
+    pub learning_rate: f64,
+    /// Whether this epoch evaluates (every `evaluate_every` epochs and after the last).
+    pub evaluate: bool,
+}
