@@ -9,6 +9,7 @@ use std::sync::mpsc::Receiver;
 use burn::tensor::{Device, Tensor, TensorData};
 use nasbench::{Cell, Dataset, MetricKey, Record};
 use rand_chacha::ChaCha8Rng;
+use vsgae::decoding::DecodeMode;
 use vsgae::latent::{interpolate, principal_plane};
 use vsgae::{Predictor, VsGae};
 use web_time::Instant;
@@ -228,13 +229,14 @@ impl Engine {
         let Some(loaded) = &self.vsgae else { return };
         let flat: Vec<f32> = points.into_iter().flatten().collect();
         let z = Tensor::<2>::from_data(TensorData::new(flat, [rows, dim]), &loaded.device);
-        let graphs = match loaded.model.decoder.decode_async(z, loaded.max_nodes, &mut self.rng).await {
-            Ok(graphs) => graphs,
-            Err(error) => {
-                self.notice(format!("decoding failed: {error}"));
-                return;
-            }
-        };
+        let graphs =
+            match loaded.model.decoder.decode_async(z, loaded.max_nodes, DecodeMode::Greedy, &mut self.rng).await {
+                Ok(graphs) => graphs,
+                Err(error) => {
+                    self.notice(format!("decoding failed: {error}"));
+                    return;
+                }
+            };
         let cells: Vec<Cell> = graphs.iter().filter_map(|g| g.to_cell()).collect();
         let mut predicted = self.predict(&cells).await.unwrap_or_default().into_iter();
         let points = graphs

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::batch::GraphBatch;
 use crate::config::VsGaeConfig;
-use crate::decoding::{DecodedGraph, OUTPUT_TYPE};
+use crate::decoding::{DecodeMode, DecodedGraph, OUTPUT_TYPE};
 use crate::readback::ReadbackError;
 use crate::vae::{Latent, VsGae};
 
@@ -106,22 +106,37 @@ pub fn encode_means(model: &VsGae, cells: &[Cell], device: &Device, chunk: usize
     Tensor::cat(parts, 0)
 }
 
-/// Reconstruction of `test`: every cell's mean decoded [`ENCODINGS`] × [`DECODINGS`] times; the
-/// shares of exact and of isomorphic (same hash) decodings.
+/// How reconstruction decodes each cell's mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReconstructionProtocol {
+    /// Decodings of each mean.
+    pub repeats: usize,
+    pub mode: DecodeMode,
+}
+
+impl ReconstructionProtocol {
+    /// The reference's: [`ENCODINGS`] × [`DECODINGS`] sampled decodings of the mean.
+    pub const REFERENCE: Self = Self { repeats: ENCODINGS * DECODINGS, mode: DecodeMode::Sample };
+}
+
+/// Reconstruction of `test` under `protocol`: the shares of exact and of isomorphic (same
+/// hash) decodings.
 pub fn reconstruction(
     model: &VsGae,
     test: &[Cell],
     max_nodes: usize,
+    protocol: ReconstructionProtocol,
     device: &Device,
     rng: &mut impl Rng,
 ) -> Result<(f64, f64), ReadbackError> {
     let (mut exact, mut isomorphic) = (0usize, 0usize);
-    let repeats = ENCODINGS * DECODINGS;
-    for part in test.chunks(16) {
-        let means = encode_means(model, part, device, 16);
+    let repeats = protocol.repeats.max(1);
+    // About 1,600 points per decoding call: enough to keep every core busy.
+    for part in test.chunks((1600 / repeats).max(1)) {
+        let means = encode_means(model, part, device, part.len());
         let [rows, dim] = means.dims();
         let repeated = means.unsqueeze_dim::<3>(1).repeat_dim(1, repeats).reshape([rows * repeats, dim]);
-        let decoded = model.decoder.decode(repeated, max_nodes, rng)?;
+        let decoded = model.decoder.decode(repeated, max_nodes, protocol.mode, rng)?;
         for (k, graph) in decoded.iter().enumerate() {
             let target = &part[k / repeats];
             exact += usize::from(graph.same_as(target));
@@ -144,6 +159,136 @@ pub fn mean_loss(model: &VsGae, cells: &[Cell], config: &VsGaeConfig, device: &D
     Ok(total / cells.len().max(1) as f64)
 }
 
+/// The reference's prior for validity: `N(mean, std)` of the training cells' latent means, per
+/// dimension.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LatentPrior {
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+}
+
+impl LatentPrior {
+    /// The prior of the latent means of `cells`.
+    pub fn of(model: &VsGae, cells: &[Cell], device: &Device) -> Result<Self, ReadbackError> {
+        let means = encode_means(model, cells, device, 2048);
+        let [count, dim] = means.dims();
+        let values = crate::readback::floats(means)?;
+        let mut mean = vec![0f64; dim];
+        let mut variance = vec![0f64; dim];
+        let count = count.max(1) as f64;
+        for row in values.chunks(dim) {
+            row.iter().enumerate().for_each(|(d, &v)| mean[d] += f64::from(v) / count);
+        }
+        for row in values.chunks(dim) {
+            row.iter().enumerate().for_each(|(d, &v)| variance[d] += (f64::from(v) - mean[d]).powi(2) / count);
+        }
+        Ok(Self { mean, std: variance.into_iter().map(f64::sqrt).collect() })
+    }
+
+    /// `points` draws, each repeated `repeats` times in a row.
+    ///
+    /// # Shapes
+    /// - output: `[points · repeats, dim]`
+    pub fn sample(&self, points: usize, repeats: usize, device: &Device, rng: &mut impl Rng) -> Tensor<2> {
+        let dim = self.mean.len();
+        let values: Vec<f32> = (0..points)
+            .flat_map(|_| {
+                let z: Vec<f32> = (0..dim)
+                    .map(|d| {
+                        (f64::from(crate::initialization::standard_normal(rng)) * self.std[d] + self.mean[d]) as f32
+                    })
+                    .collect();
+                std::iter::repeat_n(z, repeats).flatten()
+            })
+            .collect();
+        Tensor::<2>::from_data(TensorData::new(values, [points * repeats, dim]), device)
+    }
+}
+
+/// The shares of valid decodings: by the reference's rule, and as NAS-Bench-101 cells.
+pub fn validity(decoded: &[DecodedGraph]) -> (f64, f64) {
+    let total = decoded.len().max(1) as f64;
+    let valid = decoded.iter().filter(|g| g.is_valid()).count();
+    let cells = decoded.iter().filter(|g| g.to_cell().is_some()).count();
+    (valid as f64 / total, cells as f64 / total)
+}
+
+/// Shares of decodings that are the cell itself, in node order and by hash.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct Shares {
+    pub exact: f64,
+    pub by_hash: f64,
+}
+
+/// One point of a learning curve: a model's abilities on a fixed, small held-out set, cheap
+/// enough to measure every few hundred steps.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct CurvePoint {
+    /// The mean β-VAE loss of the held-out cells at their means.
+    pub held_out_loss: f64,
+    /// Reconstruction under the reference's sampled decoding, `samples` draws per cell.
+    pub sampled: Shares,
+    /// Reconstruction by the most likely graph of each mean.
+    pub greedy: Shares,
+    /// Validity of `prior_points` sampled prior points, by the reference's rule and as
+    /// NAS-Bench-101 cells.
+    pub validity: f64,
+    pub validity_nasbench: f64,
+    pub held_out_cells: usize,
+    pub samples: usize,
+    pub prior_points: usize,
+}
+
+/// The fixed cells a learning curve measures on.
+#[derive(Debug, Clone)]
+pub struct CurveProbe {
+    /// Held-out cells to reconstruct.
+    pub held_out: Vec<Cell>,
+    /// Training cells whose latent means set the prior for validity.
+    pub prior_cells: Vec<Cell>,
+    /// Sampled decodings of each held-out mean.
+    pub samples: usize,
+    /// Prior points decoded once each for validity.
+    pub prior_points: usize,
+}
+
+impl CurveProbe {
+    /// Measures a [`CurvePoint`] of `model`: the held-out cells reconstructed (`samples` sampled
+    /// decodings each, and one greedy), and the prior points decoded once.
+    pub fn measure(
+        &self,
+        model: &VsGae,
+        config: &VsGaeConfig,
+        device: &Device,
+        rng: &mut impl Rng,
+    ) -> Result<CurvePoint, ReadbackError> {
+        let max_nodes = config.max_nodes;
+        let held_out_loss = mean_loss(model, &self.held_out, config, device)?;
+        let shares = |(exact, by_hash): (f64, f64)| Shares { exact, by_hash };
+        let samples = self.samples.max(1);
+        let protocol = ReconstructionProtocol { repeats: samples, mode: DecodeMode::Sample };
+        let sampled = shares(reconstruction(model, &self.held_out, max_nodes, protocol, device, rng)?);
+        let protocol = ReconstructionProtocol { repeats: 1, mode: DecodeMode::Greedy };
+        let greedy = shares(reconstruction(model, &self.held_out, max_nodes, protocol, device, rng)?);
+        let (validity, validity_nasbench) = if self.prior_points == 0 {
+            (0.0, 0.0)
+        } else {
+            let z = LatentPrior::of(model, &self.prior_cells, device)?.sample(self.prior_points, 1, device, rng);
+            validity(&model.decoder.decode(z, max_nodes, DecodeMode::Sample, rng)?)
+        };
+        Ok(CurvePoint {
+            held_out_loss,
+            sampled,
+            greedy,
+            validity,
+            validity_nasbench,
+            held_out_cells: self.held_out.len(),
+            samples,
+            prior_points: self.prior_points,
+        })
+    }
+}
+
 /// Runs every test. `prior_points` latent points are drawn for validity (the reference uses
 /// 1,000); with none, only reconstruction runs and the prior's shares are 0.
 pub fn test_abilities(
@@ -157,7 +302,8 @@ pub fn test_abilities(
 ) -> Result<Abilities, ReadbackError> {
     let max_nodes = config.max_nodes;
     let test_loss = mean_loss(model, test, config, device)?;
-    let (reconstruction, reconstruction_isomorphic) = reconstruction(model, test, max_nodes, device, rng)?;
+    let (reconstruction, reconstruction_isomorphic) =
+        reconstruction(model, test, max_nodes, ReconstructionProtocol::REFERENCE, device, rng)?;
     if prior_points == 0 {
         return Ok(Abilities {
             test_loss,
@@ -173,29 +319,8 @@ pub fn test_abilities(
             prior_points,
         });
     }
-
-    // Prior: N(mean, std) of the training latents, per dimension.
-    let means = encode_means(model, train, device, 2048);
-    let [count, dim] = means.dims();
-    let values = crate::readback::floats(means)?;
-    let mut mu = vec![0f64; dim];
-    let mut sigma = vec![0f64; dim];
-    for row in values.chunks(dim) {
-        row.iter().enumerate().for_each(|(d, &v)| mu[d] += f64::from(v) / count.max(1) as f64);
-    }
-    for row in values.chunks(dim) {
-        row.iter().enumerate().for_each(|(d, &v)| sigma[d] += (f64::from(v) - mu[d]).powi(2) / count.max(1) as f64);
-    }
-    let points: Vec<f32> = (0..prior_points)
-        .flat_map(|_| {
-            let z: Vec<f32> = (0..dim)
-                .map(|d| (crate::initialization::standard_normal(rng) as f64 * sigma[d].sqrt() + mu[d]) as f32)
-                .collect();
-            std::iter::repeat_n(z, DECODINGS).flatten()
-        })
-        .collect();
-    let z = Tensor::<2>::from_data(TensorData::new(points, [prior_points * DECODINGS, dim]), device);
-    let decoded = model.decoder.decode(z, max_nodes, rng)?;
+    let z = LatentPrior::of(model, train, device)?.sample(prior_points, DECODINGS, device, rng);
+    let decoded = model.decoder.decode(z, max_nodes, DecodeMode::Sample, rng)?;
 
     let train_keys: HashSet<GraphKey> = train.iter().map(|c| (c.node_atts(), c.edges().collect::<Vec<_>>())).collect();
     let train_hashes: HashSet<ModuleHash> = train.iter().map(Cell::hash).collect();
@@ -204,11 +329,12 @@ pub fn test_abilities(
     let unique: HashSet<_> = valid.iter().map(|g| g.key()).collect();
     let unique_hashes: HashSet<ModuleHash> = cells.iter().map(Cell::hash).collect();
     let share = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
+    let (validity, validity_nasbench) = validity(&decoded);
     Ok(Abilities {
         reconstruction,
         reconstruction_isomorphic,
-        validity: share(valid.len(), decoded.len()),
-        validity_nasbench: share(cells.len(), decoded.len()),
+        validity,
+        validity_nasbench,
         uniqueness: share(unique.len(), valid.len()),
         uniqueness_isomorphic: share(unique_hashes.len(), cells.len()),
         novelty: 1.0 - share(valid.iter().filter(|g| train_keys.contains(&g.key())).count(), valid.len()),

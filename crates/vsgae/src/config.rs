@@ -48,6 +48,39 @@ pub struct VsGaeConfig {
     /// Generation stops after this many nodes.
     #[config(default = 20)]
     pub max_nodes: usize,
+    /// Which graph vector and latent the edge head reads for each candidate predecessor in
+    /// training; absent means [`EdgePairing::Reference`] (configs written before the option).
+    pub edge_pairing: Option<EdgePairing>,
+    /// How a step's edge losses over its candidate predecessors combine; absent means
+    /// [`EdgeLoss::Mean`].
+    pub edge_loss: Option<EdgeLoss>,
+}
+
+/// Which graph vector `h_G` and latent `c` the edge head of a teacher-forced step pairs with the
+/// state of candidate predecessor `j` of graph `b` (with `n` nodes per graph and `B` graphs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum EdgePairing {
+    /// The reference's rows: graph `(b·n + j) mod B` (`h_G.repeat(n, 1)` in PyTorch), so most
+    /// rows read another graph's vectors. Kept for equivalence with the reference.
+    #[default]
+    Reference,
+    /// Graph `b`'s own vectors, as decoding one graph uses them.
+    PerGraph,
+}
+
+/// How the edge losses of a teacher-forced step combine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeLoss {
+    /// The mean over the candidate predecessors (the reference).
+    #[default]
+    Mean,
+    /// The sum: each step's term is the negative log-likelihood of its edges, so the loss is
+    /// the cell's full likelihood under the decoder.
+    Sum,
 }
 
 /// Training of the predictor, as the reference does it (`enc_perf_prediction.py`: Adam, MSE,
@@ -81,6 +114,38 @@ pub struct PredictorTrainingConfig {
     pub checkpoint_every: usize,
 }
 
+/// How the learning rate moves during a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LearningRateSchedule {
+    /// ReduceLROnPlateau on the training loss (`plateau_factor`, `plateau_patience`): the
+    /// reference's.
+    #[default]
+    Plateau,
+    /// A linear warm-up from 0 over `warmup_steps` steps, then a cosine decay to
+    /// `final_factor` × the learning rate at the end of the planned epochs.
+    WarmupCosine { warmup_steps: usize, final_factor: f64 },
+}
+
+impl LearningRateSchedule {
+    /// The learning rate of step `step` (counted from 0) of `total` planned steps, for a peak of
+    /// `peak`; [`LearningRateSchedule::Plateau`] keeps `peak` (the plateau lowers it per epoch).
+    pub fn at(self, peak: f64, step: usize, total: usize) -> f64 {
+        match self {
+            Self::Plateau => peak,
+            Self::WarmupCosine { warmup_steps, final_factor } => {
+                if step < warmup_steps {
+                    return peak * (step + 1) as f64 / warmup_steps as f64;
+                }
+                let span = total.saturating_sub(warmup_steps).max(1) as f64;
+                let progress = ((step - warmup_steps) as f64 / span).min(1.0);
+                let cosine = 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
+                peak * (final_factor + (1.0 - final_factor) * cosine)
+            }
+        }
+    }
+}
+
 /// Training of the VS-GAE, as the reference does it.
 #[derive(Config, Debug, PartialEq)]
 pub struct VsGaeTrainingConfig {
@@ -91,12 +156,15 @@ pub struct VsGaeTrainingConfig {
     pub batch_size: usize,
     #[config(default = 1e-4)]
     pub learning_rate: f64,
-    /// Factor of ReduceLROnPlateau on the validation loss.
+    /// Factor of ReduceLROnPlateau on the training loss.
     #[config(default = 0.1)]
     pub plateau_factor: f64,
     /// Patience of ReduceLROnPlateau, in epochs.
     #[config(default = 10)]
     pub plateau_patience: usize,
+    /// The learning-rate schedule; absent means [`LearningRateSchedule::Plateau`] (the
+    /// reference's).
+    pub schedule: Option<LearningRateSchedule>,
     #[config(default = 0)]
     pub seed: u64,
     /// Write a checkpoint every this many epochs (and at the end); 0 only at the end.
@@ -104,9 +172,42 @@ pub struct VsGaeTrainingConfig {
     pub checkpoint_every: usize,
 }
 
+impl VsGaeConfig {
+    /// The edge pairing in effect.
+    pub fn edge_pairing(&self) -> EdgePairing {
+        self.edge_pairing.unwrap_or_default()
+    }
+
+    /// The edge loss in effect.
+    pub fn edge_loss(&self) -> EdgeLoss {
+        self.edge_loss.unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configs_written_before_the_recipe_options_load_as_the_reference() {
+        let old = r#"{"encoder":{"num_node_types":5,"node_dim":250,"graph_dim":56,"num_layers":2},
+            "beta":0.005,"alpha":0.5,"noise_scale":0.01,"max_nodes":20}"#;
+        let config: VsGaeConfig = serde_json::from_str(old).expect("an old config reads");
+        assert_eq!((config.edge_pairing(), config.edge_loss()), (EdgePairing::Reference, EdgeLoss::Mean));
+        let new = config.with_edge_pairing(Some(EdgePairing::PerGraph)).with_edge_loss(Some(EdgeLoss::Sum));
+        let back: VsGaeConfig = serde_json::from_str(&serde_json::to_string(&new).expect("write")).expect("read");
+        assert_eq!((back.edge_pairing(), back.edge_loss()), (EdgePairing::PerGraph, EdgeLoss::Sum));
+    }
+
+    #[test]
+    fn warm_up_then_cosine_decay() {
+        let schedule = LearningRateSchedule::WarmupCosine { warmup_steps: 10, final_factor: 0.1 };
+        assert!((schedule.at(1e-3, 0, 110) - 1e-4).abs() < 1e-12);
+        assert!((schedule.at(1e-3, 9, 110) - 1e-3).abs() < 1e-12);
+        assert!((schedule.at(1e-3, 60, 110) - 0.55e-3).abs() < 1e-12, "halfway down the cosine");
+        assert!((schedule.at(1e-3, 110, 110) - 1e-4).abs() < 1e-12);
+        assert_eq!(LearningRateSchedule::Plateau.at(1e-3, 50, 110), 1e-3);
+    }
 
     #[test]
     fn defaults_match_the_reference_and_survive_json() {

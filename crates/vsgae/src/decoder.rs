@@ -13,7 +13,9 @@
 //!   a single edge `0 → 1` instead of the graph's edges; those partial graphs are used here too.
 //! - Edge scores pair row `b·n + j` of the node states with row `(b·n + j) mod B` of the graph
 //!   vector and the latent (`h_G.repeat(n, 1)` in the reference), so graphs in a batch see each
-//!   other's graph vectors. Batched and one-at-a-time decoding therefore differ, as in the reference.
+//!   other's graph vectors. Batched and one-at-a-time decoding therefore differ, as in the
+//!   reference. [`crate::config::EdgePairing::PerGraph`] pairs each graph with its own vectors
+//!   instead, as decoding does.
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
@@ -21,7 +23,7 @@ use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::{Device, Int, Tensor, TensorData, s};
 
 use crate::batch::GraphBatch;
-use crate::config::EncoderConfig;
+use crate::config::{EdgeLoss, EdgePairing, EncoderConfig, VsGaeConfig};
 use crate::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
 use crate::readout::GatedSum;
 
@@ -171,7 +173,13 @@ impl Decoder {
     ///
     /// # Shapes
     /// - `c`: `[batch, graph_dim]`
-    pub fn teacher_forced_loss(&self, c: Tensor<2>, targets: &DecoderTargets, alpha: f64) -> ReconstructionLoss {
+    pub fn teacher_forced_loss(
+        &self,
+        c: Tensor<2>,
+        targets: &DecoderTargets,
+        config: &VsGaeConfig,
+    ) -> ReconstructionLoss {
+        let alpha = config.alpha;
         let cells = &targets.cells;
         let [batch, nodes] = cells.ops.dims();
         let device = c.device();
@@ -186,9 +194,17 @@ impl Decoder {
             let step_loss = if k == 0 {
                 type_loss.mul_scalar(2.0 * (1.0 - alpha))
             } else {
-                let logits = self.edge_logits(updated.clone(), h_v.clone(), h_g, c.clone());
+                let logits = match config.edge_pairing() {
+                    EdgePairing::Reference => self.edge_logits(updated.clone(), h_v.clone(), h_g, c.clone()),
+                    EdgePairing::PerGraph => self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone()),
+                };
                 let edges = cells.adjacency.clone().slice(s![.., 0..k + 1, k + 1..k + 2]).squeeze_dim::<2>(2);
-                let edge_loss = binary_cross_entropy_with_logits(logits, edges).mean_dim(1).squeeze_dim::<1>(1);
+                let losses = binary_cross_entropy_with_logits(logits, edges);
+                let edge_loss = match config.edge_loss() {
+                    EdgeLoss::Mean => losses.mean_dim(1),
+                    EdgeLoss::Sum => losses.sum_dim(1),
+                }
+                .squeeze_dim::<1>(1);
                 (type_loss.mul_scalar(1.0 - alpha) + edge_loss.mul_scalar(alpha)).mul_scalar(2.0)
             };
             steps.push(step_loss.unsqueeze_dim(1));

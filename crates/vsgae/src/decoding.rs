@@ -29,6 +29,37 @@ pub struct DecodedGraph {
     pub finished: bool,
 }
 
+/// How a decoding step picks the new node's type and its edges.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DecodeMode {
+    /// Draw both from their probabilities (the reference's `Generator.inference`).
+    #[default]
+    Sample,
+    /// The most likely: the type of highest probability, every edge of probability above ½.
+    Greedy,
+}
+
+impl DecodeMode {
+    fn pick_type(self, probabilities: &[f32], rng: &mut impl Rng) -> u8 {
+        match self {
+            Self::Sample => sample_categorical(probabilities, rng),
+            Self::Greedy => {
+                probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i as u8)
+            }
+        }
+    }
+
+    fn keep_edge(self, probability: f32, rng: &mut impl Rng) -> bool {
+        match self {
+            Self::Sample => rng.random::<f32>() < probability,
+            Self::Greedy => probability > 0.5,
+        }
+    }
+}
+
+/// Latent points below which decoding stays on one thread.
+const ROWS_PER_THREAD: usize = 16;
+
 fn sample_categorical(probabilities: &[f32], rng: &mut impl Rng) -> u8 {
     let draw: f32 = rng.random();
     let mut total = 0.0;
@@ -42,7 +73,9 @@ fn sample_categorical(probabilities: &[f32], rng: &mut impl Rng) -> u8 {
 }
 
 impl Decoder {
-    /// Decodes every latent point once, blocking on each readback.
+    /// Decodes every latent point once, blocking on each readback. On Burn's CPU backend the
+    /// points are split over the cores, each part drawing from its own generator seeded from
+    /// `rng` (so sampled graphs depend on the thread count; greedy ones do not).
     ///
     /// # Shapes
     /// - `c`: `[batch, graph_dim]`
@@ -50,9 +83,41 @@ impl Decoder {
         &self,
         c: Tensor<2>,
         max_nodes: usize,
+        mode: DecodeMode,
         rng: &mut impl Rng,
     ) -> Result<Vec<DecodedGraph>, ReadbackError> {
-        block_on(self.decode_async(c, max_nodes, rng))
+        let rows = c.dims()[0];
+        let threads = crate::training::session::host_threads(&c.device()).min(rows / ROWS_PER_THREAD).max(1);
+        if threads == 1 {
+            return block_on(self.decode_async(c, max_nodes, mode, rng));
+        }
+        let per_thread = rows.div_ceil(threads);
+        let seeds: Vec<u64> = (0..threads).map(|_| rng.random()).collect();
+        let parts: Vec<Result<Vec<DecodedGraph>, ReadbackError>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = seeds
+                .iter()
+                .enumerate()
+                .map(|(k, &seed)| {
+                    let start = k * per_thread;
+                    let part = c.clone().narrow(0, start, per_thread.min(rows - start));
+                    let decoder = self.clone();
+                    scope.spawn(move || {
+                        block_on(decoder.decode_async(part, max_nodes, mode, &mut nasbench::split::rng(seed)))
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| {
+                    worker.join().unwrap_or_else(|_| Err(ReadbackError("a decoding thread panicked".to_owned())))
+                })
+                .collect()
+        });
+        let mut graphs = Vec::with_capacity(rows);
+        for part in parts {
+            graphs.extend(part?);
+        }
+        Ok(graphs)
     }
 
     /// [`Decoder::decode`] with asynchronous readback (the form a browser needs).
@@ -63,6 +128,7 @@ impl Decoder {
         &self,
         c: Tensor<2>,
         max_nodes: usize,
+        mode: DecodeMode,
         rng: &mut impl Rng,
     ) -> Result<Vec<DecodedGraph>, ReadbackError> {
         let [batch, _] = c.dims();
@@ -85,7 +151,7 @@ impl Decoder {
             let (updated, h_g, h_g_init) = self.propagate(h, &partial);
             let probabilities = floats_async(softmax(self.type_logits(h_g.clone(), c.clone()), 1)).await?;
             let types: Vec<u8> =
-                probabilities.chunks(probabilities.len() / rows).map(|p| sample_categorical(p, rng)).collect();
+                probabilities.chunks(probabilities.len() / rows).map(|p| mode.pick_type(p, rng)).collect();
             let type_tensor = Tensor::<1, Int>::from_data(
                 TensorData::new(types.iter().map(|&t| i64::from(t)).collect::<Vec<_>>(), [rows]),
                 &device,
@@ -98,7 +164,7 @@ impl Decoder {
             };
             for (row, &g) in active.iter().enumerate() {
                 for from in 0..nodes {
-                    if rng.random::<f32>() < edge_probabilities[row * nodes + from] {
+                    if mode.keep_edge(edge_probabilities[row * nodes + from], rng) {
                         adjacency[g * capacity * capacity + from * capacity + nodes] = true;
                         graphs[g].edges.push((from, nodes));
                     }

@@ -68,7 +68,7 @@ impl VsGae {
             Some(eps) => mean.clone() + eps.mul_scalar(config.noise_scale) * log_var.clone().mul_scalar(0.5).exp(),
         };
         let kl = (log_var.clone().add_scalar(1.0) - mean.powi_scalar(2) - log_var.exp()).sum().mul_scalar(-0.5);
-        let recon = self.decoder.teacher_forced_loss(c, targets, config.alpha);
+        let recon = self.decoder.teacher_forced_loss(c, targets, config);
         VaeLoss {
             total: recon.total.clone() + kl.clone().mul_scalar(config.beta),
             recon: recon.total,

@@ -63,8 +63,15 @@ fn the_shipped_vsgae_reconstructs_its_recorded_share() {
     let cells: Vec<nasbench::Cell> = dataset.records().iter().take(limit).map(|r| r.cell).collect();
     // The seed `vsgae test-vae --seed 0` decodes with.
     let mut rng = nasbench::split::rng(17);
-    let (exact, isomorphic) =
-        vsgae::abilities::reconstruction(&model, &cells, config.model.max_nodes, &device, &mut rng).unwrap();
+    let (exact, isomorphic) = vsgae::abilities::reconstruction(
+        &model,
+        &cells,
+        config.model.max_nodes,
+        vsgae::abilities::ReconstructionProtocol::REFERENCE,
+        &device,
+        &mut rng,
+    )
+    .unwrap();
     let want = |key: &str| expected[key].as_f64().unwrap();
     // The loss at the latent means is deterministic; decoding samples, so its shares are only
     // compared where they are far from a coin flip's worth of float noise.

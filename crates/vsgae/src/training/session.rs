@@ -242,6 +242,11 @@ impl<T: TrainingTask> Session<T> {
         &self.history
     }
 
+    /// Training items the run has stepped over so far (the graphs it has seen).
+    pub fn items_seen(&self) -> usize {
+        self.cursor.epochs_done * self.task.training_items().len() + self.cursor.within_epoch().position
+    }
+
     /// Optimiser steps per epoch.
     pub fn steps_per_epoch(&self) -> usize {
         self.task.training_items().len().div_ceil(self.task.plan().batch_size.max(1))

@@ -13,7 +13,7 @@ use super::plateau::ReduceLrOnPlateau;
 use super::task::{DataFingerprint, EpochClosing, ModelKind, RunPlan, Shard, StepPosition, TrainingTask};
 use super::{TrainError, epoch_seed};
 use crate::batch::GraphBatch;
-use crate::config::VsGaeTrainingConfig;
+use crate::config::{LearningRateSchedule, VsGaeTrainingConfig};
 use crate::state_dict::{ReferenceParams, StateDict};
 use crate::vae::{Latent, VsGae};
 
@@ -117,8 +117,14 @@ impl TrainingTask for VaeTask {
         VaeState { plateau: ReduceLrOnPlateau::new(c.learning_rate, c.plateau_factor, c.plateau_patience) }
     }
 
-    fn learning_rate(&self, state: &VaeState, _: StepPosition) -> f64 {
-        state.plateau.learning_rate
+    fn learning_rate(&self, state: &VaeState, position: StepPosition) -> f64 {
+        match self.config.schedule.unwrap_or_default() {
+            LearningRateSchedule::Plateau => state.plateau.learning_rate,
+            schedule => {
+                let total = self.config.epochs.saturating_mul(position.steps_per_epoch);
+                schedule.at(self.config.learning_rate, position.global_step(), total)
+            }
+        }
     }
 
     fn trained(model: VsGae, config: &VsGaeTrainingConfig) -> super::TrainedModel {
@@ -158,7 +164,9 @@ impl TrainingTask for VaeTask {
             validation_loss = Some(total / self.test.len() as f64);
         }
         // The reference steps its schedule on the training loss.
-        state.plateau.step(closing.train_loss);
+        if self.config.schedule.unwrap_or_default() == LearningRateSchedule::Plateau {
+            state.plateau.step(closing.train_loss);
+        }
         Ok(EpochRecord {
             epoch: closing.epoch,
             train_loss: closing.train_loss,

@@ -11,6 +11,7 @@ use burn::tensor::{Distribution, Tensor};
 use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
 use serde_json::{Map, Value, json};
+use vsgae::decoding::DecodeMode;
 use vsgae::training::{PredictorData, PredictorSession, Session, TrainingTask, VaeSession};
 use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGae, VsGaeConfig, VsGaeTrainingConfig, flops};
 
@@ -231,7 +232,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let singles = 16;
         let timing = time(args.repeats, || {
             for _ in 0..singles {
-                let _ = model.decoder.decode(single.clone(), vae_config.max_nodes, &mut rng);
+                let _ = model.decoder.decode(single.clone(), vae_config.max_nodes, DecodeMode::Sample, &mut rng);
             }
         });
         measured.push(Measured {
@@ -245,7 +246,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let points = 1024;
         let many = point(points);
         let timing = time(args.repeats, || {
-            let _ = model.decoder.decode(many.clone(), vae_config.max_nodes, &mut rng);
+            let _ = model.decoder.decode(many.clone(), vae_config.max_nodes, DecodeMode::Sample, &mut rng);
         });
         measured.push(Measured {
             rate_key: "decode_points_per_s_batch_1024",

@@ -52,6 +52,8 @@ enum Command {
     TrainLatentPredictor(vae_commands::TrainLatentPredictorArgs),
     /// Measure training and inference throughput (graphs/s).
     Bench(bench::BenchArgs),
+    /// Draw the learning curves of train-vae runs on one figure and table them.
+    PlotCurves(vae_commands::PlotCurvesArgs),
 }
 
 /// Options shared by the commands that train.
@@ -160,6 +162,7 @@ fn main() -> ExitCode {
         Command::Interpolate(args) => vae_commands::interpolate_cells(args),
         Command::TrainLatentPredictor(args) => vae_commands::train_latent_predictor(args),
         Command::Bench(args) => bench::run(args),
+        Command::PlotCurves(args) => vae_commands::plot_curves(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -58,3 +58,89 @@ pub fn predicted_vs_true(path: &Path, title: &str, predicted: &[f64], truth: &[f
     };
     draw().map_err(|e| anyhow::anyhow!("{e}")).with_context(|| path.display().to_string())
 }
+
+/// One learning-curve measurement of a run (a `{"evaluation": …}` line of its metrics.jsonl).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Measurement {
+    pub graphs_seen: f64,
+    pub sampled: vsgae::abilities::Shares,
+    pub greedy: vsgae::abilities::Shares,
+    pub validity_nasbench: f64,
+    pub held_out_loss: f64,
+}
+
+/// The learning-curve measurements of a run directory, in order.
+pub fn measurements(run: &Path) -> anyhow::Result<Vec<Measurement>> {
+    let path = run.join("metrics.jsonl");
+    let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter_map(|line| line.get("evaluation").cloned())
+        .map(|value| {
+            serde_json::from_value(value).with_context(|| format!("{}: a malformed evaluation", path.display()))
+        })
+        .collect()
+}
+
+/// A run's name in legends and tables: its directory's name.
+pub fn run_name(run: &Path) -> String {
+    run.file_name().map_or_else(|| run.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// Reconstruction by hash (sampled, solid; greedy, dashed) and NAS-Bench-101 validity against
+/// graphs seen, one colour per run, as a PNG.
+pub fn learning_curves(path: &Path, runs: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    register_font()?;
+    let curves: Vec<(String, Vec<Measurement>)> =
+        runs.iter().map(|run| Ok((run_name(run), measurements(run)?))).collect::<anyhow::Result<_>>()?;
+    let max_graphs = curves.iter().flat_map(|(_, m)| m.iter().map(|m| m.graphs_seen)).fold(1.0, f64::max);
+    let draw = || -> Result<(), Box<dyn std::error::Error>> {
+        let root = BitMapBackend::new(path, (1400, 620)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let (left, right) = root.split_horizontally(700);
+        let panels = [
+            (left, "reconstruction by hash (solid: sampled, dashed: greedy)", true),
+            (right, "validity as NAS-Bench-101 cells", false),
+        ];
+        for (area, title, reconstruction) in panels {
+            let mut chart = ChartBuilder::on(&area)
+                .caption(title, ("sans-serif", 20))
+                .margin(15)
+                .x_label_area_size(45)
+                .y_label_area_size(55)
+                .build_cartesian_2d(0.0..max_graphs * 1.02, 0.0..1.0)?;
+            chart
+                .configure_mesh()
+                .x_desc("training graphs seen")
+                .y_desc("share")
+                .x_label_formatter(&|v| format!("{:.0}k", v / 1000.0))
+                .label_style(("sans-serif", 14))
+                .draw()?;
+            for (k, (name, points)) in curves.iter().enumerate() {
+                let colour = Palette99::pick(k).to_rgba();
+                let series = |pick: fn(&Measurement) -> f64| points.iter().map(move |m| (m.graphs_seen, pick(m)));
+                if reconstruction {
+                    chart
+                        .draw_series(LineSeries::new(series(|m| m.sampled.by_hash), colour.stroke_width(2)))?
+                        .label(name.clone())
+                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+                    chart.draw_series(DashedLineSeries::new(series(|m| m.greedy.by_hash), 6, 4, colour.into()))?;
+                } else {
+                    chart.draw_series(LineSeries::new(series(|m| m.validity_nasbench), colour.stroke_width(2)))?;
+                }
+            }
+            if reconstruction {
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::UpperLeft)
+                    .background_style(WHITE.mix(0.8))
+                    .border_style(BLACK.mix(0.3))
+                    .label_font(("sans-serif", 14))
+                    .draw()?;
+            }
+        }
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| anyhow::anyhow!("{e}")).with_context(|| path.display().to_string())
+}

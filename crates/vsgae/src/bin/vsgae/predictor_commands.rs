@@ -55,7 +55,7 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
     let split = session.task().split().clone();
     tracing::info!(train = split.train.len(), validation = split.validation.len(), test = split.test.len(), "split");
     let mut progress = TrainingProgress::new();
-    let mut log = MetricsLog::new(out.join("metrics.jsonl"), session.history());
+    let mut log = MetricsLog::new(out.join("metrics.jsonl"), session.history(), session.global_step());
     session.run(&mut |event: TrainingEvent| {
         progress.event(&event);
         log.event(&event);

@@ -46,26 +46,51 @@ impl TrainingProgress {
     }
 }
 
-/// Keeps `metrics.jsonl` (one line per epoch) up to date while a run goes on.
+/// Keeps `metrics.jsonl` up to date while a run goes on: one line per epoch (an
+/// [`vsgae::training::EpochRecord`]) and one per learning-curve evaluation (`{"evaluation": …}`).
 pub struct MetricsLog {
     path: std::path::PathBuf,
-    history: Vec<vsgae::training::EpochRecord>,
+    lines: Vec<serde_json::Value>,
     error: Option<vsgae::training::CheckpointError>,
 }
 
 impl MetricsLog {
-    /// A log at `path` that starts with the epochs already done.
-    pub fn new(path: std::path::PathBuf, history: &[vsgae::training::EpochRecord]) -> Self {
-        Self { path, history: history.to_vec(), error: None }
+    /// A log at `path` that starts with the epochs already done and, from an existing file, the
+    /// evaluations of steps up to `step` (a resumed run repeats the steps after its checkpoint).
+    pub fn new(path: std::path::PathBuf, history: &[vsgae::training::EpochRecord], step: usize) -> Self {
+        let earlier = std::fs::read_to_string(&path).unwrap_or_default();
+        let evaluations = earlier
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|line| line["evaluation"]["step"].as_u64().is_some_and(|s| s as usize <= step));
+        let epochs = history.iter().filter_map(|record| serde_json::to_value(record).ok());
+        Self { path, lines: epochs.chain(evaluations).collect(), error: None }
+    }
+
+    /// The last value of `key` among the evaluations so far.
+    pub fn last_evaluation(&self, key: &str) -> Option<f64> {
+        self.lines.iter().rev().find_map(|line| line["evaluation"][key].as_f64())
     }
 
     /// Records an epoch and rewrites the file (atomically); the first error is kept for [`Self::finish`].
     pub fn event(&mut self, event: &TrainingEvent) {
-        if let TrainingEvent::Epoch(record) = event {
-            self.history.push(record.clone());
-            if let Err(e) = write_metrics(&self.path, &self.history) {
-                self.error.get_or_insert(e);
-            }
+        if let TrainingEvent::Epoch(record) = event
+            && let Ok(line) = serde_json::to_value(record)
+        {
+            self.push(line);
+        }
+    }
+
+    /// Records a learning-curve evaluation.
+    pub fn evaluation(&mut self, evaluation: serde_json::Value) {
+        self.push(serde_json::json!({ "evaluation": evaluation }));
+    }
+
+    fn push(&mut self, line: serde_json::Value) {
+        self.lines.push(line);
+        let text: String = self.lines.iter().map(|l| l.to_string() + "\n").collect();
+        if let Err(e) = vsgae::training::checkpoint::write_atomically(&self.path, text.as_bytes()) {
+            self.error.get_or_insert(e);
         }
     }
 

@@ -11,12 +11,13 @@ use nasbench::space::enumerate_space;
 use npyz::WriterBuilder as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use vsgae::abilities::{encode_means, test_abilities};
-use vsgae::decoding::DecodedGraph;
+use vsgae::abilities::{CurveProbe, encode_means, test_abilities};
+use vsgae::config::{EdgeLoss, EdgePairing, LearningRateSchedule};
+use vsgae::decoding::{DecodeMode, DecodedGraph};
 use vsgae::latent::{Interpolation, interpolate};
 use vsgae::training::checkpoint::{read_json, write_atomically, write_json};
 use vsgae::training::vae::vae_split;
-use vsgae::training::{CheckpointFiles, TrainingEvent, VaeSession};
+use vsgae::training::{CheckpointFiles, StepOutcome, TrainingEvent, VaeSession};
 use vsgae::{ReferenceParams, VsGae, VsGaeConfig, VsGaeTrainingConfig};
 
 use crate::backend::Backend;
@@ -60,14 +61,25 @@ pub struct TrainVaeArgs {
     lr: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    #[command(flatten)]
+    recipe: Recipe,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
+    /// Threads a batch is split over (default: every core on the CPU backend, one on a GPU).
+    #[arg(long)]
+    threads: Option<usize>,
     #[arg(long, default_value_t = 10)]
     checkpoint_every: usize,
     /// Also checkpoint every this many steps inside an epoch (0: only between epochs), so a
     /// killed run on the whole search space loses at most that many steps.
     #[arg(long, default_value_t = 0)]
     checkpoint_steps: usize,
+    /// Stop (with a checkpoint) once the run has seen this many training graphs; `--resume`
+    /// continues it.
+    #[arg(long)]
+    max_graphs: Option<usize>,
+    #[command(flatten)]
+    curve: CurveArgs,
     /// Continue the run checkpointed in this directory.
     #[arg(long)]
     resume: Option<PathBuf>,
@@ -81,6 +93,74 @@ pub struct TrainVaeArgs {
     out: PathBuf,
 }
 
+/// Departures from the reference's training (each a named option; the defaults are the
+/// reference's).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Recipe {
+    /// Which graph vector and latent the edge head pairs with each candidate in training.
+    #[arg(long, value_enum, default_value_t = EdgePairing::Reference)]
+    edge_pairing: EdgePairing,
+    /// How a step's edge losses combine.
+    #[arg(long, value_enum, default_value_t = EdgeLoss::Mean)]
+    edge_loss: EdgeLoss,
+    /// The learning-rate schedule: the reference's plateau, or a warm-up then a cosine decay
+    /// over the planned epochs.
+    #[arg(long, value_enum, default_value_t = ScheduleArg::Plateau)]
+    schedule: ScheduleArg,
+    /// Steps of linear warm-up (warmup-cosine).
+    #[arg(long, default_value_t = 500)]
+    warmup_steps: usize,
+    /// The learning rate at the end of the cosine, as a share of --lr (warmup-cosine).
+    #[arg(long, default_value_t = 0.01)]
+    final_lr_factor: f64,
+}
+
+/// `--schedule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScheduleArg {
+    Plateau,
+    WarmupCosine,
+}
+
+impl Recipe {
+    fn apply(&self, config: VsGaeTrainingConfig) -> VsGaeTrainingConfig {
+        let schedule = match self.schedule {
+            ScheduleArg::Plateau => LearningRateSchedule::Plateau,
+            ScheduleArg::WarmupCosine => LearningRateSchedule::WarmupCosine {
+                warmup_steps: self.warmup_steps,
+                final_factor: self.final_lr_factor,
+            },
+        };
+        let mut config = config.with_schedule(Some(schedule));
+        config.model = config.model.with_edge_pairing(Some(self.edge_pairing)).with_edge_loss(Some(self.edge_loss));
+        config
+    }
+}
+
+/// The learning-curve harness of `train-vae`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CurveArgs {
+    /// Every this many steps, measure the model on fixed held-out cells (reconstruction,
+    /// sampled and greedy, and prior validity) into metrics.jsonl; 0 never.
+    #[arg(long, default_value_t = 0)]
+    evaluate_every: usize,
+    /// Held-out cells of the measurement (the first ones of the test split).
+    #[arg(long, default_value_t = 200)]
+    curve_cells: usize,
+    /// Sampled decodings of each held-out cell.
+    #[arg(long, default_value_t = 5)]
+    curve_samples: usize,
+    /// Prior points decoded for validity.
+    #[arg(long, default_value_t = 200)]
+    curve_prior_points: usize,
+    /// Redraw reconstruction against graphs seen into this PNG after each measurement.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+/// Training cells whose latent means set the learning curve's prior.
+const CURVE_PRIOR_CELLS: usize = 2000;
+
 pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let device = args.backend.device(true)?;
@@ -92,37 +172,98 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
     let session = match &args.resume {
         Some(dir) => VaeSession::resume(dir, cells.clone(), device)?,
         None => {
-            let config = VsGaeTrainingConfig::new(VsGaeConfig::new(args.size.encoder()))
-                .with_epochs(args.epochs)
-                .with_batch_size(args.batch_size)
-                .with_learning_rate(args.lr)
-                .with_seed(args.seed)
-                .with_checkpoint_every(args.checkpoint_every);
+            let config = args.recipe.apply(
+                VsGaeTrainingConfig::new(VsGaeConfig::new(args.size.encoder()))
+                    .with_epochs(args.epochs)
+                    .with_batch_size(args.batch_size)
+                    .with_learning_rate(args.lr)
+                    .with_seed(args.seed)
+                    .with_checkpoint_every(args.checkpoint_every),
+            );
             std::fs::create_dir_all(&out).with_context(|| out.display().to_string())?;
             write_json(&out.join("data.json"), &source)?;
             write_json(&CheckpointFiles::new(&out).config(), &config)?;
             VaeSession::new(config, cells.clone(), device)?.with_checkpoints(&out)
         }
     };
+    if args.resume.is_some() && !session.optimizer_restored() {
+        tracing::warn!("Adam's state was not restored: the checkpoint has none, or it does not fit this model");
+    }
     let mut session = session.with_step_checkpoints(args.checkpoint_steps);
+    if let Some(threads) = args.threads {
+        session = session.with_threads(threads);
+    }
+    let (train, test) = {
+        let (train, test) = session.task().split();
+        (train.to_vec(), test.to_vec())
+    };
+    let probe = CurveProbe {
+        held_out: test.iter().take(args.curve.curve_cells).map(|&i| cells[i]).collect(),
+        prior_cells: train.iter().take(CURVE_PRIOR_CELLS).map(|&i| cells[i]).collect(),
+        samples: args.curve.curve_samples,
+        prior_points: args.curve.curve_prior_points,
+    };
     let mut progress = TrainingProgress::new();
-    let mut log = MetricsLog::new(out.join("metrics.jsonl"), session.history());
-    session.run(&mut |event: TrainingEvent| {
-        progress.event(&event);
-        log.event(&event);
-    })?;
+    let mut log = MetricsLog::new(out.join("metrics.jsonl"), session.history(), session.global_step());
+    // Training time of the earlier parts of a resumed run.
+    let earlier_seconds = log.last_evaluation("train_seconds").unwrap_or(0.0);
+    let mut curve_rng = nasbench::split::rng(args.seed.wrapping_add(23));
+    let mut evaluation_seconds = 0.0;
+    loop {
+        let outcome = vsgae::readback::block_on(session.step(&mut |event: TrainingEvent| {
+            progress.event(&event);
+            log.event(&event);
+        }))?;
+        if outcome == StepOutcome::Finished {
+            break;
+        }
+        let step = session.global_step();
+        if args.curve.evaluate_every > 0 && step.is_multiple_of(args.curve.evaluate_every) {
+            let measured = Instant::now();
+            let model = session.model();
+            let point = probe.measure(&model, &session.config().model, &model_device(&model), &mut curve_rng)?;
+            let seconds = measured.elapsed().as_secs_f64();
+            evaluation_seconds += seconds;
+            let mut line = serde_json::to_value(&point)?;
+            line["step"] = json!(step);
+            line["graphs_seen"] = json!(session.items_seen());
+            line["epochs"] = json!(session.items_seen() as f64 / train.len().max(1) as f64);
+            line["learning_rate"] = json!(session.learning_rate());
+            line["train_seconds"] = json!(earlier_seconds + started.elapsed().as_secs_f64() - evaluation_seconds);
+            line["evaluation_seconds"] = json!(seconds);
+            tracing::info!(
+                step,
+                reconstruction = point.sampled.by_hash,
+                greedy = point.greedy.by_hash,
+                validity = point.validity_nasbench,
+                loss = point.held_out_loss,
+                seconds,
+                "curve"
+            );
+            log.evaluation(line);
+            if let Some(plot) = &args.curve.plot {
+                crate::plot::learning_curves(plot, std::slice::from_ref(&out))?;
+            }
+        }
+        if args.max_graphs.is_some_and(|max| session.items_seen() >= max) {
+            session.checkpoint(&out)?;
+            tracing::info!(graphs = session.items_seen(), "stopped at --max-graphs; --resume continues");
+            break;
+        }
+    }
     log.finish()?;
     let mut results = json!({
         "epochs": session.epochs_done(),
+        "graphs_seen": session.items_seen(),
         "cells": cells.len(),
         "last": session.history().last(),
         "backend": args.backend,
+        "threads": session.threads(),
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
     if args.test {
-        let (train, test) = session.task().split();
         let abilities =
-            run_abilities(&session.model(), &cells, train, test, args.prior_points, session.config(), args.seed)?;
+            run_abilities(&session.model(), &cells, &train, &test, args.prior_points, session.config(), args.seed)?;
         results["abilities"] = serde_json::to_value(abilities)?;
     }
     write_json(&out.join("results.json"), &results)?;
@@ -277,8 +418,15 @@ pub struct DecodeArgs {
     random: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// The most likely graph of each point instead of a sample.
+    #[arg(long)]
+    greedy: bool,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
+}
+
+fn decode_mode(greedy: bool) -> DecodeMode {
+    if greedy { DecodeMode::Greedy } else { DecodeMode::Sample }
 }
 
 pub fn decode(args: DecodeArgs) -> anyhow::Result<()> {
@@ -302,7 +450,7 @@ pub fn decode(args: DecodeArgs) -> anyhow::Result<()> {
     };
     let points = values.len() / dim;
     let c = Tensor::<2>::from_data(TensorData::new(values, [points, dim]), &device);
-    for graph in model.decoder.decode(c, config.model.max_nodes, &mut rng)? {
+    for graph in model.decoder.decode(c, config.model.max_nodes, decode_mode(args.greedy), &mut rng)? {
         println!("{}", graph_json(&graph));
     }
     Ok(())
@@ -324,6 +472,9 @@ pub struct InterpolateArgs {
     spherical: bool,
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// The most likely graph of each point instead of a sample.
+    #[arg(long)]
+    greedy: bool,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
 }
@@ -349,7 +500,8 @@ pub fn interpolate_cells(args: InterpolateArgs) -> anyhow::Result<()> {
     let flat: Vec<f32> = path.iter().flatten().copied().collect();
     let c = Tensor::<2>::from_data(TensorData::new(flat, [path.len(), dim]), &device);
     let mut rng = nasbench::split::rng(args.seed);
-    for (k, graph) in model.decoder.decode(c, config.model.max_nodes, &mut rng)?.iter().enumerate() {
+    let graphs = model.decoder.decode(c, config.model.max_nodes, decode_mode(args.greedy), &mut rng)?;
+    for (k, graph) in graphs.iter().enumerate() {
         let mut line = graph_json(graph);
         line["t"] = json!(k as f64 / (path.len().max(2) - 1) as f64);
         println!("{line}");
@@ -404,5 +556,49 @@ pub fn train_latent_predictor(args: TrainLatentPredictorArgs) -> anyhow::Result<
     });
     write_json(&args.out.join("results.json"), &results)?;
     println!("{}", serde_json::to_string_pretty(&results)?);
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlotCurvesArgs {
+    /// Directories written by train-vae with --evaluate-every.
+    #[arg(long, required = true, num_args = 1..)]
+    runs: Vec<PathBuf>,
+    /// The PNG to draw.
+    #[arg(long)]
+    out: PathBuf,
+    /// Graphs seen at which the table reads each run (its last measurement at or before each);
+    /// by default its last measurement.
+    #[arg(long, num_args = 1..)]
+    budgets: Vec<usize>,
+}
+
+/// Draws several runs' learning curves on one figure and prints them as a Markdown table.
+pub fn plot_curves(args: PlotCurvesArgs) -> anyhow::Result<()> {
+    crate::plot::learning_curves(&args.out, &args.runs)?;
+    println!(
+        "| run | graphs seen | reconstruction by hash, sampled | greedy | validity (NAS-Bench-101) | held-out loss |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- |");
+    for run in &args.runs {
+        let measurements = crate::plot::measurements(run)?;
+        let budgets: Vec<f64> = if args.budgets.is_empty() {
+            measurements.last().map(|m| m.graphs_seen).into_iter().collect()
+        } else {
+            args.budgets.iter().map(|&b| b as f64).collect()
+        };
+        for budget in budgets {
+            let Some(m) = measurements.iter().rev().find(|m| m.graphs_seen <= budget) else { continue };
+            println!(
+                "| {} | {:.0} | {:.3} | {:.3} | {:.3} | {:.3} |",
+                crate::plot::run_name(run),
+                m.graphs_seen,
+                m.sampled.by_hash,
+                m.greedy.by_hash,
+                m.validity_nasbench,
+                m.held_out_loss
+            );
+        }
+    }
     Ok(())
 }
