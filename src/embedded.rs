@@ -2,7 +2,7 @@
 //! useful the moment it opens, with no file to load.
 
 use burn::tensor::Device;
-use vsgae::model_files::{ModelFileError, load_from_bytes};
+use vsgae::io::model_files::{ModelFileError, load_from_bytes};
 use vsgae::{Predictor, PredictorTrainingConfig, VsGae, VsGaeTrainingConfig};
 
 pub const PREDICTOR_CONFIG: &[u8] = include_bytes!("../data/predictor/config.json");

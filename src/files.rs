@@ -109,7 +109,7 @@ impl FileInbox {
                 let dialog = FileKind::Checkpoint.dialog().set_title("Save").set_file_name(&file_name);
                 let Some(handle) = vsgae::readback::block_on(dialog.save_file()) else { return };
                 let path = handle.path().display().to_string();
-                let message = match vsgae::training::checkpoint::write_atomically(handle.path(), &bytes) {
+                let message = match vsgae::io::checkpoint::write_atomically(handle.path(), &bytes) {
                     Ok(()) => format!("saved {path}"),
                     Err(error) => format!("could not save: {error}"),
                 };

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use nasbench::{Cell, Dataset, DatasetSummary};
-use vsgae::decoding::DecodedGraph;
 use vsgae::latent::Interpolation;
+use vsgae::model::decoding::DecodedGraph;
 use vsgae::training::TrainingEvent;
 use vsgae::{PredictorTrainingConfig, VsGaeTrainingConfig};
 

@@ -9,8 +9,8 @@ use std::sync::mpsc::Receiver;
 use burn::tensor::{Device, Tensor, TensorData};
 use nasbench::{Cell, Dataset, MetricKey, Record};
 use rand_chacha::ChaCha8Rng;
-use vsgae::decoding::DecodeMode;
 use vsgae::latent::{interpolate, principal_plane};
+use vsgae::model::decoding::DecodeMode;
 use vsgae::{Predictor, VsGae};
 use web_time::Instant;
 
@@ -200,7 +200,7 @@ impl Engine {
                 self.notice("encoding cancelled");
                 return None;
             }
-            let means = vsgae::abilities::encode_means(&loaded.model, part, &loaded.device, 512);
+            let means = vsgae::evaluation::abilities::encode_means(&loaded.model, part, &loaded.device, 512);
             dim = means.dims()[1];
             match vsgae::readback::floats_async(means).await {
                 Ok(values) => latents.extend(values),

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use vsgae::training::checkpoint::{AdamState, Checkpoint};
+use vsgae::io::checkpoint::{AdamState, Checkpoint};
 use vsgae::training::{
     ModelKind, PredictorData, PredictorSession, StepOutcome, TrainedModel, TrainingEvent, VaeSession,
 };

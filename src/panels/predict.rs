@@ -4,7 +4,7 @@
 use nasbench::Cell;
 use nasbench::cell::{parse_adjacency_rows, parse_operations};
 use serde::{Deserialize, Serialize};
-use vsgae::metrics::RegressionMetrics;
+use vsgae::evaluation::metrics::RegressionMetrics;
 
 use crate::compute::{Command, ComputeHandle};
 use crate::panels::percent;

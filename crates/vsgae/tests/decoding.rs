@@ -7,7 +7,7 @@ mod common;
 use burn::tensor::{Distribution, Tensor};
 use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
-use vsgae::abilities::test_abilities;
+use vsgae::evaluation::abilities::test_abilities;
 use vsgae::{EncoderConfig, VsGaeConfig};
 
 #[test]
@@ -29,7 +29,7 @@ fn decoded_graphs_are_well_formed() {
     let model = VsGaeConfig::new(EncoderConfig::new().with_node_dim(24).with_graph_dim(8)).init(&device);
     let c = Tensor::<2>::random([64, 8], Distribution::Normal(0.0, 1.0), &device);
     let mut rng = nasbench::split::rng(3);
-    let graphs = model.decoder.decode(c, 12, vsgae::decoding::DecodeMode::Sample, &mut rng).unwrap();
+    let graphs = model.decoder.decode(c, 12, vsgae::model::decoding::DecodeMode::Sample, &mut rng).unwrap();
     assert_eq!(graphs.len(), 64);
     for g in &graphs {
         assert_eq!(g.types[0], 1, "every graph starts at the input");

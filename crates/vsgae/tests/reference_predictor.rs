@@ -9,7 +9,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use common::{assert_close, assert_close_to, cells_of, floats, json, values};
 use nasbench::Cell;
-use vsgae::batch::GraphBatch;
+use vsgae::model::batch::GraphBatch;
 use vsgae::{EncoderConfig, Predictor, PredictorConfig, ReferenceParams, StateDict};
 
 fn reference_predictor(file: &str, device: &Device) -> Option<Predictor> {

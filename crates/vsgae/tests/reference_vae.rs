@@ -9,8 +9,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use common::{assert_close, cells_of, floats, json, values};
 use nasbench::Cell;
-use vsgae::batch::GraphBatch;
-use vsgae::decoder::DecoderTargets;
+use vsgae::model::batch::GraphBatch;
+use vsgae::model::decoder::DecoderTargets;
 use vsgae::{EncoderConfig, Latent, ReferenceParams, StateDict, VsGae, VsGaeConfig};
 
 fn reference_vae(device: &Device) -> Option<VsGae> {

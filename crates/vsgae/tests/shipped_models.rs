@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use burn::tensor::Device;
 use nasbench::MetricKey;
 use serde_json::Value;
-use vsgae::metrics::RegressionMetrics;
+use vsgae::evaluation::metrics::RegressionMetrics;
 use vsgae::training::{PredictorData, PredictorSplit};
 use vsgae::{Predictor, VsGae};
 
@@ -37,7 +37,7 @@ fn csv() -> Option<nasbench::Dataset> {
 fn the_shipped_predictor_gives_its_recorded_test_figures() {
     let Some(dataset) = csv() else { return };
     let device = Device::flex();
-    let (config, model) = vsgae::model_files::load_from_dir::<Predictor>(&data_dir("predictor"), &device).unwrap();
+    let (config, model) = vsgae::io::model_files::load_from_dir::<Predictor>(&data_dir("predictor"), &device).unwrap();
     let data = PredictorData::from_dataset(&dataset, MetricKey::VAL_ACC_108);
     let split = PredictorSplit::new(&data, &config).unwrap();
     let expected = recorded("predictor");
@@ -57,17 +57,17 @@ fn the_shipped_predictor_gives_its_recorded_test_figures() {
 fn the_shipped_vsgae_reconstructs_its_recorded_share() {
     let Some(dataset) = csv() else { return };
     let device = Device::flex();
-    let (config, model) = vsgae::model_files::load_from_dir::<VsGae>(&data_dir("vsgae"), &device).unwrap();
+    let (config, model) = vsgae::io::model_files::load_from_dir::<VsGae>(&data_dir("vsgae"), &device).unwrap();
     let expected = recorded("vsgae");
     let limit = expected["test_cells"].as_u64().unwrap() as usize;
     let cells: Vec<nasbench::Cell> = dataset.records().iter().take(limit).map(|r| r.cell).collect();
     // The seed `vsgae test-vae --seed 0` decodes with.
     let mut rng = nasbench::split::rng(17);
-    let (exact, isomorphic) = vsgae::abilities::reconstruction(
+    let (exact, isomorphic) = vsgae::evaluation::abilities::reconstruction(
         &model,
         &cells,
         config.model.max_nodes,
-        vsgae::abilities::ReconstructionProtocol::REFERENCE,
+        vsgae::evaluation::abilities::ReconstructionProtocol::REFERENCE,
         &device,
         &mut rng,
     )
@@ -75,7 +75,7 @@ fn the_shipped_vsgae_reconstructs_its_recorded_share() {
     let want = |key: &str| expected[key].as_f64().unwrap();
     // The loss at the latent means is deterministic; decoding samples, so its shares are only
     // compared where they are far from a coin flip's worth of float noise.
-    let loss = vsgae::abilities::mean_loss(&model, &cells, &config.model, &device).unwrap();
+    let loss = vsgae::evaluation::abilities::mean_loss(&model, &cells, &config.model, &device).unwrap();
     assert!(
         (loss - want("test_loss")).abs() < 1e-4 * want("test_loss").abs(),
         "loss {loss} here, {} recorded",

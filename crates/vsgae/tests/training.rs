@@ -10,8 +10,8 @@ use burn::tensor::Device;
 use nasbench::Op;
 use nasbench::sampling::Sampling;
 use nasbench::space::enumerate_vertices;
+use vsgae::io::checkpoint::AdamState;
 use vsgae::readback::block_on;
-use vsgae::training::checkpoint::AdamState;
 use vsgae::training::task::{Shard, StepPosition};
 use vsgae::training::{
     PredictorData, PredictorSession, PredictorTask, StepOutcome, TrainError, TrainingEvent, TrainingTask,
@@ -149,7 +149,7 @@ fn cancel_stops_at_the_next_step_and_events_come_in_order() {
 
 #[test]
 fn a_run_resumed_mid_epoch_from_a_checkpoint_zip_equals_an_uninterrupted_one() {
-    use vsgae::training::checkpoint::Checkpoint;
+    use vsgae::io::checkpoint::Checkpoint;
     let data = small_space();
     let mut straight = PredictorSession::new(tiny_config(3), data.clone(), Device::flex().autodiff()).unwrap();
     straight.run(&mut |_| {}).unwrap();
@@ -183,7 +183,7 @@ fn a_checkpoint_without_optimizer_state_resumes_with_a_fresh_adam() {
     let mut checkpoint = block_on(first.snapshot()).unwrap();
     checkpoint.optimizer = None;
     let zip = checkpoint.to_zip().unwrap();
-    let checkpoint = vsgae::training::checkpoint::Checkpoint::from_zip(&zip, "browser.zip").unwrap();
+    let checkpoint = vsgae::io::checkpoint::Checkpoint::from_zip(&zip, "browser.zip").unwrap();
     let mut resumed =
         PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff(), AdamState::Restore).unwrap();
     assert!(!resumed.optimizer_restored());
@@ -208,7 +208,7 @@ fn adam_state_is_restored_only_where_the_default_device_can_hold_it() {
 
 #[test]
 fn bad_checkpoint_zips_are_refused_naming_the_file_and_the_problem() {
-    use vsgae::training::checkpoint::Checkpoint;
+    use vsgae::io::checkpoint::Checkpoint;
     let error = Checkpoint::from_zip(b"not a zip at all", "noise.zip").unwrap_err().to_string();
     assert!(error.starts_with("noise.zip: not a checkpoint zip"), "{error}");
 
@@ -263,7 +263,7 @@ fn shard_sums(
     let value = vsgae::readback::floats(loss.clone()).unwrap()[0];
     let grads = burn::optim::GradientsParams::from_grads(loss.backward(), model);
     let mut out = StateDict::default();
-    vsgae::gradients::gradients_as_module(model, &grads).save(&mut out, "");
+    vsgae::io::gradients::gradients_as_module(model, &grads).save(&mut out, "");
     (value, out)
 }
 
@@ -283,4 +283,36 @@ fn the_shards_of_a_batch_add_up_to_its_loss_and_gradients() {
         }
     }
     assert!(whole_grads.tensors.values().any(|t| t.values.iter().any(|&v| v != 0.0)), "gradients are all zero");
+}
+
+#[test]
+fn a_corrupt_optimizer_state_is_an_error_naming_the_file() {
+    let data = small_space();
+    let mut first = PredictorSession::new(tiny_config(1), data.clone(), Device::flex().autodiff()).unwrap();
+    block_on(first.step(&mut |_| {})).unwrap();
+    let mut checkpoint = block_on(first.snapshot()).unwrap();
+    checkpoint.optimizer = Some(b"not a burnpack".to_vec());
+    let checkpoint = vsgae::io::checkpoint::Checkpoint::from_zip(&checkpoint.to_zip().unwrap(), "torn.zip").unwrap();
+    let error = PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff(), AdamState::Restore)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("torn.zip/optimizer.bpk"), "{error}");
+}
+
+#[test]
+fn a_checkpoint_from_before_the_current_layout_keeps_its_weights_and_starts_a_fresh_adam() {
+    let data = small_space();
+    let mut first = PredictorSession::new(tiny_config(2), data.clone(), Device::flex().autodiff()).unwrap();
+    block_on(first.step(&mut |_| {})).unwrap();
+    let mut checkpoint = block_on(first.snapshot()).unwrap();
+    assert!(checkpoint.has_current_layout().unwrap());
+    // Progress files written before checkpoints recorded their kind.
+    let mut progress: serde_json::Value = serde_json::from_slice(&checkpoint.progress).unwrap();
+    progress.as_object_mut().unwrap().remove("kind");
+    checkpoint.progress = serde_json::to_vec(&progress).unwrap();
+    assert!(!checkpoint.has_current_layout().unwrap());
+    let resumed =
+        PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff(), AdamState::Restore).unwrap();
+    assert!(!resumed.optimizer_restored(), "Adam's old state does not fit the current parameters");
+    assert_eq!(weights(&resumed), weights(&first));
 }

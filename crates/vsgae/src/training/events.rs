@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::metrics::RegressionMetrics;
+use crate::evaluation::metrics::RegressionMetrics;
 
 /// One thing that happened in a training run.
 #[derive(Debug, Clone, PartialEq, Serialize)]

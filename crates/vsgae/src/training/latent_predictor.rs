@@ -13,10 +13,10 @@ use super::events::{EpochRecord, EventSink};
 use super::predictor::{PredictorData, PredictorSplit, Stateless};
 use super::session::Session;
 use super::task::{DataFingerprint, EpochClosing, ModelKind, RunPlan, Shard, StepPosition, TrainingTask};
-use crate::accuracy_head::AccuracyHead;
 use crate::config::PredictorTrainingConfig;
-use crate::metrics::RegressionMetrics;
-use crate::state_dict::{ReferenceParams, StateDict};
+use crate::evaluation::metrics::RegressionMetrics;
+use crate::io::state_dict::{ReferenceParams, StateDict};
+use crate::model::accuracy_head::AccuracyHead;
 
 /// Cells with targets and their latent points.
 #[derive(Debug, Clone)]
@@ -90,7 +90,11 @@ impl TrainingTask for LatentPredictorTask {
     fn new_model(&self, device: &Device) -> Result<AccuracyHead, TrainError> {
         let graph_dim = self.data.latents.dims()[1];
         let layers = self.config.model.num_head_layers;
-        Ok(crate::initialization::seeded(|d| AccuracyHead::init(graph_dim, layers, d), device, self.config.seed)?)
+        Ok(crate::model::initialization::seeded(
+            |d| AccuracyHead::init(graph_dim, layers, d),
+            device,
+            self.config.seed,
+        )?)
     }
 
     fn load_model(&self, weights: &mut StateDict, device: &Device) -> Result<AccuracyHead, TrainError> {

@@ -1,7 +1,6 @@
 //! Explicit, resumable training loops that advance one step at a time (so the browser can yield
 //! between steps), report [`TrainingEvent`]s to a sink, check a cancel flag, and never print.
 
-pub mod checkpoint;
 mod cursor;
 pub mod events;
 pub mod latent_predictor;
@@ -9,10 +8,11 @@ pub mod plateau;
 pub mod predictor;
 pub mod run;
 pub mod session;
+pub(crate) mod stable_ids;
 pub mod task;
 pub mod vae;
 
-pub use checkpoint::{CheckpointError, CheckpointFiles};
+pub use crate::io::checkpoint::{CheckpointError, CheckpointFiles};
 pub use events::{EpochRecord, EventSink, TrainingEvent};
 pub use predictor::{PredictorData, PredictorSplit, PredictorTask};
 pub use run::{TrainedModel, TrainingRun};
@@ -37,7 +37,7 @@ pub enum TrainError {
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
     #[error(transparent)]
-    Import(#[from] crate::state_dict::ImportError),
+    Import(#[from] crate::io::state_dict::ImportError),
     #[error(transparent)]
     Sampling(#[from] nasbench::sampling::SamplingError),
     #[error("the checkpoint does not fit this run: {0}")]
@@ -49,7 +49,7 @@ pub enum TrainError {
     #[error(transparent)]
     Values(#[from] crate::readback::ReadbackError),
     #[error(transparent)]
-    Metrics(#[from] crate::metrics::MetricsError),
+    Metrics(#[from] crate::evaluation::metrics::MetricsError),
 }
 
 impl TrainError {

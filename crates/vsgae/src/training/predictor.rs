@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use super::TrainError;
 use super::events::EpochRecord;
 use super::task::{DataFingerprint, EpochClosing, ModelKind, RunPlan, Shard, StepPosition, TrainingTask};
-use crate::batch::GraphBatch;
 use crate::config::PredictorTrainingConfig;
-use crate::metrics::RegressionMetrics;
-use crate::predictor::Predictor;
+use crate::evaluation::metrics::RegressionMetrics;
+use crate::io::state_dict::{ReferenceParams, StateDict};
+use crate::model::batch::GraphBatch;
+use crate::model::predictor::Predictor;
 use crate::readback::ReadbackError;
-use crate::state_dict::{ReferenceParams, StateDict};
 
 /// Cells with a known target.
 #[derive(Debug, Clone, Default)]

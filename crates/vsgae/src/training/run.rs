@@ -5,15 +5,15 @@ use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
 
-use super::checkpoint::Checkpoint;
 use super::events::{EpochRecord, EventSink};
 use super::session::Session;
 use super::task::{ModelKind, TrainingTask};
 use super::{StepOutcome, TrainError};
-use crate::accuracy_head::AccuracyHead;
 use crate::config::VsGaeConfig;
-use crate::predictor::Predictor;
-use crate::vae::VsGae;
+use crate::io::checkpoint::Checkpoint;
+use crate::model::accuracy_head::AccuracyHead;
+use crate::model::predictor::Predictor;
+use crate::model::vae::VsGae;
 
 /// A future a run returns, borrowing the run.
 pub type RunFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, TrainError>> + 'a>>;

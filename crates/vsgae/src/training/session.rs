@@ -16,13 +16,13 @@ use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{AdamState, Checkpoint, restore_adam};
 use super::cursor::{EpochCursor, EpochPosition};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::task::{DataFingerprint, EpochClosing, ModelKind, Shard, StepPosition, TrainingTask};
 use super::{StepOutcome, TrainError};
-use crate::stable_ids::with_stable_ids;
-use crate::state_dict::StateDict;
+use crate::io::checkpoint::{AdamState, Checkpoint, CheckpointError};
+use crate::io::state_dict::StateDict;
+use crate::training::stable_ids::with_stable_ids;
 
 /// The most threads a session splits a batch over.
 const MAX_THREADS: usize = 16;
@@ -405,9 +405,9 @@ impl<T: TrainingTask> Session<T> {
             history: self.history.clone(),
         };
         let mut weights = StateDict::deferred();
-        crate::state_dict::ReferenceParams::save(&self.model.valid(), &mut weights, "");
+        crate::io::state_dict::ReferenceParams::save(&self.model.valid(), &mut weights, "");
         let weights = weights.read_back_async().await?;
-        let optimizer = super::checkpoint::reads_synchronously(&self.device).then_some(&self.optimizer);
+        let optimizer = crate::io::checkpoint::reads_synchronously(&self.device).then_some(&self.optimizer);
         Ok(Checkpoint::new(self.task.config(), &weights, optimizer, &progress)?)
     }
 
@@ -416,6 +416,22 @@ impl<T: TrainingTask> Session<T> {
         while crate::readback::block_on(self.step(sink))? != StepOutcome::Finished {}
         Ok(())
     }
+}
+
+/// Loads the checkpoint's Adam state into `optimizer` where it has one, `adam` says
+/// [`AdamState::Restore`] and the checkpoint has the current parameter layout; whether it did.
+/// A record that cannot be read is an error naming the file.
+fn restore_adam(
+    optimizer: &mut ModuleOptimizer,
+    checkpoint: &Checkpoint,
+    adam: AdamState,
+) -> Result<bool, CheckpointError> {
+    if adam == AdamState::Reset || !checkpoint.has_current_layout()? {
+        return Ok(false);
+    }
+    let Some(record) = checkpoint.optimizer()? else { return Ok(false) };
+    *optimizer = std::mem::replace(optimizer, reference_adam()).load_record(record);
+    Ok(true)
 }
 
 /// The batch split into at most `threads` contiguous shards of near-equal size.

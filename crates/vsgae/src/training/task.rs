@@ -10,30 +10,8 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::TrainError;
 use super::events::EpochRecord;
-use crate::state_dict::{ReferenceParams, StateDict};
-
-/// Which model a checkpoint holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ModelKind {
-    /// The performance predictor.
-    Predictor,
-    /// The VS-GAE.
-    Vsgae,
-    /// The accuracy head on frozen VS-GAE latents.
-    LatentPredictor,
-}
-
-impl ModelKind {
-    /// The name files and messages use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Predictor => "predictor",
-            Self::Vsgae => "vsgae",
-            Self::LatentPredictor => "latent-predictor",
-        }
-    }
-}
+pub use crate::io::checkpoint::ModelKind;
+use crate::io::state_dict::{ReferenceParams, StateDict};
 
 /// The shape of a run, from its config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

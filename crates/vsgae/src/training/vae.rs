@@ -12,10 +12,10 @@ use super::events::EpochRecord;
 use super::plateau::ReduceLrOnPlateau;
 use super::task::{DataFingerprint, EpochClosing, ModelKind, RunPlan, Shard, StepPosition, TrainingTask};
 use super::{TrainError, epoch_seed};
-use crate::batch::GraphBatch;
 use crate::config::{LearningRateSchedule, VsGaeTrainingConfig};
-use crate::state_dict::{ReferenceParams, StateDict};
-use crate::vae::{Latent, VsGae};
+use crate::io::state_dict::{ReferenceParams, StateDict};
+use crate::model::batch::GraphBatch;
+use crate::model::vae::{Latent, VsGae};
 
 /// The reference's 90/10 split of cells into training and test (validation) cells.
 pub fn vae_split(count: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
@@ -105,7 +105,7 @@ impl TrainingTask for VaeTask {
     }
 
     fn new_model(&self, device: &Device) -> Result<VsGae, TrainError> {
-        Ok(crate::initialization::seeded(|d| self.config.model.init(d), device, self.config.seed)?)
+        Ok(crate::model::initialization::seeded(|d| self.config.model.init(d), device, self.config.seed)?)
     }
 
     fn load_model(&self, weights: &mut StateDict, device: &Device) -> Result<VsGae, TrainError> {
@@ -138,7 +138,7 @@ impl TrainingTask for VaeTask {
         let position = shard.position;
         let mut noise = nasbench::split::rng(step_seed(self.config.seed, position.epoch, position.step_in_epoch));
         let eps: Vec<f32> = (0..shard.batch_len * dim)
-            .map(|_| crate::initialization::standard_normal(&mut noise))
+            .map(|_| crate::model::initialization::standard_normal(&mut noise))
             .skip(shard.offset * dim)
             .take(shard.items.len() * dim)
             .collect();

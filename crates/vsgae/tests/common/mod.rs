@@ -106,7 +106,7 @@ where
     let bytes = read_shared(&format!("fixtures/{fixture}")).unwrap();
     let mut reference = vsgae::StateDict::from_bytes(&bytes).unwrap();
     let mut ours = vsgae::StateDict::default();
-    vsgae::gradients::gradients_as_module(model, grads).save(&mut ours, "");
+    vsgae::io::gradients::gradients_as_module(model, grads).save(&mut ours, "");
     assert_eq!(ours.tensors.keys().collect::<Vec<_>>(), reference.tensors.keys().collect::<Vec<_>>());
     for (name, tensor) in &ours.tensors {
         assert_close(&format!("gradient of {name}"), &tensor.values, &reference.tensors.remove(name).unwrap().values);

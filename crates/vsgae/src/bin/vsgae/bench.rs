@@ -11,9 +11,10 @@ use burn::tensor::{Distribution, Tensor};
 use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
 use serde_json::{Map, Value, json};
-use vsgae::decoding::DecodeMode;
+use vsgae::model::decoding::DecodeMode;
+use vsgae::model::flops;
 use vsgae::training::{PredictorData, PredictorSession, Session, TrainingTask, VaeSession};
-use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGae, VsGaeConfig, VsGaeTrainingConfig, flops};
+use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGae, VsGaeConfig, VsGaeTrainingConfig};
 
 use crate::backend::Backend;
 
@@ -219,7 +220,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let decoding = wanted(Section::Decode1) || wanted(Section::DecodeBatch);
     // Seeded, so every build decodes with the same untrained model (its graphs often run long).
     let decoder_model: Option<VsGae> = if decoding {
-        Some(vsgae::initialization::seeded(|d| vae_config.init(d), &inference_device, 0)?)
+        Some(vsgae::model::initialization::seeded(|d| vae_config.init(d), &inference_device, 0)?)
     } else {
         None
     };

@@ -63,8 +63,8 @@ pub fn predicted_vs_true(path: &Path, title: &str, predicted: &[f64], truth: &[f
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Measurement {
     pub graphs_seen: f64,
-    pub sampled: vsgae::abilities::Shares,
-    pub greedy: vsgae::abilities::Shares,
+    pub sampled: vsgae::evaluation::abilities::Shares,
+    pub greedy: vsgae::evaluation::abilities::Shares,
     pub validity_nasbench: f64,
     pub held_out_loss: f64,
 }

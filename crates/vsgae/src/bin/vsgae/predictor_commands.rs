@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use serde_json::json;
-use vsgae::metrics::RegressionMetrics;
-use vsgae::training::checkpoint::write_json;
+use vsgae::evaluation::metrics::RegressionMetrics;
+use vsgae::io::checkpoint::write_json;
 use vsgae::training::predictor::predict as predict_cells;
 use vsgae::training::{CheckpointFiles, PredictorSession, PredictorSplit, TrainingEvent};
 use vsgae::{EncoderConfig, Predictor, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
@@ -39,7 +39,7 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
     let (session, out) = match &args.resume {
         Some(dir) => {
             let config: PredictorTrainingConfig =
-                vsgae::training::checkpoint::read_json(&CheckpointFiles::new(dir).config())?;
+                vsgae::io::checkpoint::read_json(&CheckpointFiles::new(dir).config())?;
             let data = Arc::new(read_targets(&args.run.data, &config.target)?);
             (PredictorSession::resume(dir, data, device)?, dir.clone())
         }
@@ -51,6 +51,11 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
             (PredictorSession::new(config, data, device)?.with_checkpoints(&args.out.out), args.out.out.clone())
         }
     };
+    if args.resume.is_some() && !session.optimizer_restored() {
+        tracing::warn!(
+            "Adam's state was not restored: the checkpoint has none, or it predates the current parameter layout"
+        );
+    }
     let mut session = session.with_evaluate_every(args.run.evaluate_every);
     let split = session.task().split().clone();
     tracing::info!(train = split.train.len(), validation = split.validation.len(), test = split.test.len(), "split");
@@ -118,7 +123,7 @@ pub enum Part {
 
 /// Loads a model directory (config.json + weights.safetensors).
 fn load_model_dir(dir: &Path, device: &burn::tensor::Device) -> anyhow::Result<(PredictorTrainingConfig, Predictor)> {
-    Ok(vsgae::model_files::load_from_dir::<Predictor>(dir, device)?)
+    Ok(vsgae::io::model_files::load_from_dir::<Predictor>(dir, device)?)
 }
 
 pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {

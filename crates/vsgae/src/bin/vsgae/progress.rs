@@ -89,7 +89,7 @@ impl MetricsLog {
     fn push(&mut self, line: serde_json::Value) {
         self.lines.push(line);
         let text: String = self.lines.iter().map(|l| l.to_string() + "\n").collect();
-        if let Err(e) = vsgae::training::checkpoint::write_atomically(&self.path, text.as_bytes()) {
+        if let Err(e) = vsgae::io::checkpoint::write_atomically(&self.path, text.as_bytes()) {
             self.error.get_or_insert(e);
         }
     }
@@ -106,5 +106,5 @@ pub fn write_metrics(
     history: &[vsgae::training::EpochRecord],
 ) -> Result<(), vsgae::training::CheckpointError> {
     let lines: String = history.iter().filter_map(|r| serde_json::to_string(r).ok()).map(|l| l + "\n").collect();
-    vsgae::training::checkpoint::write_atomically(path, lines.as_bytes())
+    vsgae::io::checkpoint::write_atomically(path, lines.as_bytes())
 }

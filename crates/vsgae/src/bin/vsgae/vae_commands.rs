@@ -11,11 +11,11 @@ use nasbench::space::enumerate_space;
 use npyz::WriterBuilder as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use vsgae::abilities::{CurveProbe, encode_means, test_abilities};
 use vsgae::config::{EdgeLoss, EdgePairing, LearningRateSchedule};
-use vsgae::decoding::{DecodeMode, DecodedGraph};
+use vsgae::evaluation::abilities::{CurveProbe, encode_means, test_abilities};
+use vsgae::io::checkpoint::{read_json, write_atomically, write_json};
 use vsgae::latent::{Interpolation, interpolate};
-use vsgae::training::checkpoint::{read_json, write_atomically, write_json};
+use vsgae::model::decoding::{DecodeMode, DecodedGraph};
 use vsgae::training::vae::vae_split;
 use vsgae::training::{CheckpointFiles, StepOutcome, TrainingEvent, VaeSession};
 use vsgae::{ReferenceParams, VsGae, VsGaeConfig, VsGaeTrainingConfig};
@@ -187,7 +187,9 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
         }
     };
     if args.resume.is_some() && !session.optimizer_restored() {
-        tracing::warn!("Adam's state was not restored: the checkpoint has none, or it does not fit this model");
+        tracing::warn!(
+            "Adam's state was not restored: the checkpoint has none, or it predates the current parameter layout"
+        );
     }
     let mut session = session.with_step_checkpoints(args.checkpoint_steps);
     if let Some(threads) = args.threads {
@@ -279,7 +281,7 @@ fn run_abilities(
     prior_points: usize,
     config: &VsGaeTrainingConfig,
     seed: u64,
-) -> anyhow::Result<vsgae::abilities::Abilities> {
+) -> anyhow::Result<vsgae::evaluation::abilities::Abilities> {
     let device = model_device(model);
     let train: Vec<Cell> = train.iter().map(|&i| cells[i]).collect();
     let test: Vec<Cell> = test.iter().map(|&i| cells[i]).collect();
@@ -292,7 +294,7 @@ fn model_device(model: &VsGae) -> Device {
 }
 
 fn load_vae(dir: &Path, device: &Device) -> anyhow::Result<(VsGaeTrainingConfig, VsGae)> {
-    Ok(vsgae::model_files::load_from_dir::<VsGae>(dir, device)?)
+    Ok(vsgae::io::model_files::load_from_dir::<VsGae>(dir, device)?)
 }
 
 #[derive(Debug, clap::Args)]
@@ -446,7 +448,7 @@ pub fn decode(args: DecodeArgs) -> anyhow::Result<()> {
             );
             npy.into_vec::<f32>().with_context(|| file.display().to_string())?
         }
-        None => (0..args.random * dim).map(|_| vsgae::initialization::standard_normal(&mut rng)).collect(),
+        None => (0..args.random * dim).map(|_| vsgae::model::initialization::standard_normal(&mut rng)).collect(),
     };
     let points = values.len() / dim;
     let c = Tensor::<2>::from_data(TensorData::new(values, [points, dim]), &device);

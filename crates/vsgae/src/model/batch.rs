@@ -4,7 +4,7 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use nasbench::Cell;
 
-use crate::message_passing::{MessageOperator, TypeSelection};
+use crate::model::message_passing::{MessageOperator, TypeSelection};
 
 /// The reference's node types (`node_atts` codes): output 0, input 1, and the three ops.
 pub const NODE_TYPES: usize = 5;

@@ -3,10 +3,11 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use crate::batch::GraphBatch;
 use crate::config::EncoderConfig;
-use crate::node_embedding::NodeEmbedding;
-use crate::readout::GatedSum;
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
+use crate::model::batch::GraphBatch;
+use crate::model::node_embedding::NodeEmbedding;
+use crate::model::readout::GatedSum;
 
 /// The reference's `GNNEncoder`.
 #[derive(Module, Debug)]
@@ -33,5 +34,22 @@ impl VaeEncoder {
     pub fn forward(&self, batch: &GraphBatch) -> (Tensor<2>, Tensor<2>) {
         let h = self.nodes.forward(batch);
         (self.mean.forward(h.clone(), batch.node_mask.clone()), self.log_var.forward(h, batch.node_mask.clone()))
+    }
+}
+
+/// The reference's `GNNEncoder` names: `NodeEmb`, `GraphEmb_mean`, `GraphEmb_var`.
+impl ReferenceParams for VaeEncoder {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        Ok(Self {
+            nodes: self.nodes.load(weights, &format!("{prefix}NodeEmb."), device)?,
+            mean: self.mean.load(weights, &format!("{prefix}GraphEmb_mean."), device)?,
+            log_var: self.log_var.load(weights, &format!("{prefix}GraphEmb_var."), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.nodes.save(weights, &format!("{prefix}NodeEmb."));
+        self.mean.save(weights, &format!("{prefix}GraphEmb_mean."));
+        self.log_var.save(weights, &format!("{prefix}GraphEmb_var."));
     }
 }

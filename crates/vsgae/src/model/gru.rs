@@ -1,11 +1,12 @@
 //! A GRU cell with PyTorch's formula, laid out for few, large matrix products.
 
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict, tensor, transposed};
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::Initializer;
 use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::module::linear;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 
 /// `torch.nn.GRUCell`: gates in the order reset, update, new.
 ///
@@ -130,5 +131,68 @@ impl GruCell {
         let from_hidden = linear(h.clone(), self.new_hidden.val(), Some(hidden_bias.narrow(0, 2 * hidden, hidden)));
         let n = tanh(from_input + r * from_hidden);
         n.clone() + z * (h - n)
+    }
+}
+
+/// PyTorch's `GRUCell` names: `weight_ih` `[3H, I]`, `weight_hh` `[3H, H]`, `bias_ih`, `bias_hh`
+/// (gates reset, update, new), split into the cell's stacked gate weights and joined again.
+impl ReferenceParams for GruCell {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let [stacked, hidden] = self.reset.dims();
+        let input = stacked - hidden;
+        let weight_ih =
+            transposed(&weights.take(&format!("{prefix}weight_ih"), &[3 * hidden, input])?.values, 3 * hidden, input);
+        let weight_hh =
+            transposed(&weights.take(&format!("{prefix}weight_hh"), &[3 * hidden, hidden])?.values, 3 * hidden, hidden);
+        // Column block `gate` of a transposed `[in, 3H]` weight.
+        let gate = |w: &[f32], rows: usize, gate: usize| -> Vec<f32> {
+            w.chunks_exact(3 * hidden)
+                .take(rows)
+                .flat_map(|row| row[gate * hidden..(gate + 1) * hidden].to_vec())
+                .collect()
+        };
+        let stack = |gate_index: usize| {
+            let mut values = gate(&weight_ih, input, gate_index);
+            values.extend(gate(&weight_hh, hidden, gate_index));
+            Param::from_tensor(Tensor::from_data(TensorData::new(values, [stacked, hidden]), device))
+        };
+        let bias = |weights: &mut StateDict, name: &str| -> Result<Param<Tensor<1>>, ImportError> {
+            Ok(Param::from_tensor(tensor(
+                weights.take(&format!("{prefix}{name}"), &[3 * hidden])?,
+                [3 * hidden],
+                device,
+            )))
+        };
+        Ok(GruCell {
+            reset: stack(0),
+            update: stack(1),
+            new_input: Param::from_tensor(Tensor::from_data(
+                TensorData::new(gate(&weight_ih, input, 2), [input, hidden]),
+                device,
+            )),
+            new_hidden: Param::from_tensor(Tensor::from_data(
+                TensorData::new(gate(&weight_hh, hidden, 2), [hidden, hidden]),
+                device,
+            )),
+            input_bias: bias(weights, "bias_ih")?,
+            hidden_bias: bias(weights, "bias_hh")?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        let [stacked, hidden] = self.reset.dims();
+        let input = stacked - hidden;
+        let (reset, update) = (self.reset.val(), self.update.val());
+        let part = |w: &Tensor<2>, start: usize, len: usize| w.clone().narrow(0, start, len).transpose();
+        let weight_ih =
+            Tensor::cat(vec![part(&reset, 0, input), part(&update, 0, input), self.new_input.val().transpose()], 0);
+        let weight_hh = Tensor::cat(
+            vec![part(&reset, input, hidden), part(&update, input, hidden), self.new_hidden.val().transpose()],
+            0,
+        );
+        weights.put(format!("{prefix}weight_ih"), weight_ih);
+        weights.put(format!("{prefix}weight_hh"), weight_hh);
+        weights.put(format!("{prefix}bias_ih"), self.input_bias.val());
+        weights.put(format!("{prefix}bias_hh"), self.hidden_bias.val());
     }
 }

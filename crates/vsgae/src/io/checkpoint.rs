@@ -6,8 +6,31 @@ use std::path::{Path, PathBuf};
 use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use serde::{Serialize, de::DeserializeOwned};
 
-use super::task::ModelKind;
-use crate::state_dict::StateDict;
+use crate::io::state_dict::StateDict;
+
+/// Which model a checkpoint holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// The performance predictor.
+    Predictor,
+    /// The VS-GAE.
+    Vsgae,
+    /// The accuracy head on frozen VS-GAE latents.
+    #[serde(rename = "latent_predictor")]
+    LatentPredictor,
+}
+
+impl ModelKind {
+    /// The name files and messages use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Predictor => "predictor",
+            Self::Vsgae => "vsgae",
+            Self::LatentPredictor => "latent-predictor",
+        }
+    }
+}
 
 /// Why a checkpoint could not be written or read.
 #[derive(Debug, thiserror::Error)]
@@ -223,20 +246,32 @@ impl Checkpoint {
         serde_json::from_slice(&self.progress).map_err(|e| file_error(&self.origin.join(PROGRESS), e))
     }
 
-    /// The model the checkpoint holds. Checkpoints record it in their progress; for one written
-    /// before they did, the config tells: a predictor's names a `target`, a latent predictor's
-    /// trains no encoder.
-    pub fn kind(&self) -> Result<ModelKind, CheckpointError> {
+    /// The model kind the progress records (checkpoints written before kinds were recorded
+    /// have none).
+    fn recorded_kind(&self) -> Result<Option<ModelKind>, CheckpointError> {
         #[derive(serde::Deserialize)]
         struct Recorded {
             #[serde(default)]
             kind: Option<ModelKind>,
         }
-        if let Some(kind) = self.progress::<Recorded>()?.kind {
+        Ok(self.progress::<Recorded>()?.kind)
+    }
+
+    /// The model the checkpoint holds. Checkpoints record it in their progress; for one written
+    /// before they did, the config tells: a predictor's names a `target`.
+    pub fn kind(&self) -> Result<ModelKind, CheckpointError> {
+        if let Some(kind) = self.recorded_kind()? {
             return Ok(kind);
         }
         let config: serde_json::Value = self.config()?;
         Ok(if config.get("target").is_some() { ModelKind::Predictor } else { ModelKind::Vsgae })
+    }
+
+    /// Whether the optimizer state follows the current parameter layout: checkpoints that record
+    /// their kind do. Older ones hold Adam's state of message and GRU maps since split
+    /// differently; their weights still load (by the reference's names), their Adam state not.
+    pub fn has_current_layout(&self) -> Result<bool, CheckpointError> {
+        Ok(self.recorded_kind()?.is_some())
     }
 
     /// The weights.
@@ -263,13 +298,13 @@ pub enum AdamState {
 }
 
 impl AdamState {
-    /// Restore where Burn can. `ModuleOptimizer::load_record` builds the state on
-    /// `Device::default()` and moves it at the next step. Natively Burn starts that device on
-    /// demand (and [`restore_adam`] catches a failure, such as a default wgpu device on a machine
-    /// without an adapter); a browser cannot start another device synchronously, so there the
-    /// default device must be the run's own.
+    /// Restore where Burn can: `ModuleOptimizer::load_record` builds the state on
+    /// `Device::default()` and moves it to the run's device at the next step, so that device must
+    /// be the run's own or one that works here. A browser cannot start another device
+    /// synchronously; natively the default device (wgpu where it is compiled in) is tried once.
     pub fn where_possible(device: &burn::tensor::Device) -> Self {
-        if !cfg!(target_family = "wasm") || burn::tensor::Device::default() == device.clone().inner() {
+        let default = burn::tensor::Device::default();
+        if default == device.clone().inner() || (!cfg!(target_family = "wasm") && device_works(&default)) {
             Self::Restore
         } else {
             Self::Reset
@@ -277,23 +312,14 @@ impl AdamState {
     }
 }
 
-/// Loads the checkpoint's Adam state into `optimizer` where it has one and `adam` says
-/// [`AdamState::Restore`]; whether it did. Where Burn fails building the state on its default
-/// device (natively a panic inside Burn, which this catches), `optimizer` is a fresh Adam.
-pub(crate) fn restore_adam(
-    optimizer: &mut ModuleOptimizer,
-    checkpoint: &Checkpoint,
-    adam: AdamState,
-) -> Result<bool, CheckpointError> {
-    let Some(record) = checkpoint.optimizer()?.filter(|_| adam == AdamState::Restore) else { return Ok(false) };
-    let fresh = std::mem::replace(optimizer, super::session::reference_adam());
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || fresh.load_record(record))) {
-        Ok(loaded) => {
-            *optimizer = loaded;
-            Ok(true)
-        }
-        Err(_) => Ok(false),
-    }
+/// Whether a tensor can be made and read on `device` (a default wgpu device panics on first
+/// use where the machine has no adapter). Natively only; the answer is cached per process.
+fn device_works(device: &burn::tensor::Device) -> bool {
+    static WORKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *WORKS.get_or_init(|| {
+        let device = device.clone();
+        std::panic::catch_unwind(move || burn::tensor::Tensor::<1>::zeros([1], &device).into_data()).is_ok()
+    })
 }
 
 /// Whether tensors on `device` can be read back without awaiting: everywhere but a GPU in a

@@ -19,11 +19,11 @@ use nasbench::{Cell, ModuleHash};
 use rand::Rng;
 use serde::Serialize;
 
-use crate::batch::GraphBatch;
 use crate::config::VsGaeConfig;
-use crate::decoding::{DecodeMode, DecodedGraph, OUTPUT_TYPE};
+use crate::model::batch::GraphBatch;
+use crate::model::decoding::{DecodeMode, DecodedGraph, OUTPUT_TYPE};
+use crate::model::vae::{Latent, VsGae};
 use crate::readback::ReadbackError;
-use crate::vae::{Latent, VsGae};
 
 /// How many times each latent point is decoded, and each test cell encoded.
 pub const DECODINGS: usize = 10;
@@ -195,7 +195,8 @@ impl LatentPrior {
             .flat_map(|_| {
                 let z: Vec<f32> = (0..dim)
                     .map(|d| {
-                        (f64::from(crate::initialization::standard_normal(rng)) * self.std[d] + self.mean[d]) as f32
+                        (f64::from(crate::model::initialization::standard_normal(rng)) * self.std[d] + self.mean[d])
+                            as f32
                     })
                     .collect();
                 std::iter::repeat_n(z, repeats).flatten()

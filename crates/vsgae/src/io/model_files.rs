@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 
 use crate::config::{PredictorTrainingConfig, VsGaeTrainingConfig};
-use crate::state_dict::{ImportError, ReferenceParams, StateDict};
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
 use crate::{Predictor, VsGae};
 
 /// Why a model could not be loaded; names the file and the problem.

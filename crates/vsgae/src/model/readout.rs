@@ -1,5 +1,6 @@
 //! The gated-sum readout from node states to a graph vector.
 
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::sigmoid;
@@ -32,5 +33,20 @@ impl GatedSum {
     pub fn forward(&self, h: Tensor<3>, node_mask: Tensor<3>) -> Tensor<2> {
         let gated = self.value.forward(h.clone()) * sigmoid(self.gate.forward(h)) * node_mask;
         gated.sum_dim(1).squeeze_dim(1)
+    }
+}
+
+/// The reference's `GraphEmb` names: `f_m`, `g_m`.
+impl ReferenceParams for GatedSum {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        Ok(GatedSum {
+            value: self.value.load(weights, &format!("{prefix}f_m."), device)?,
+            gate: self.gate.load(weights, &format!("{prefix}g_m."), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.value.save(weights, &format!("{prefix}f_m."));
+        self.gate.save(weights, &format!("{prefix}g_m."));
     }
 }

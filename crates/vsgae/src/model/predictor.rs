@@ -3,11 +3,12 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use crate::accuracy_head::AccuracyHead;
-use crate::batch::GraphBatch;
 use crate::config::PredictorConfig;
-use crate::node_embedding::NodeEmbedding;
-use crate::readout::GatedSum;
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
+use crate::model::accuracy_head::AccuracyHead;
+use crate::model::batch::GraphBatch;
+use crate::model::node_embedding::NodeEmbedding;
+use crate::model::readout::GatedSum;
 
 /// The reference's `GNNpred`.
 #[derive(Module, Debug)]
@@ -31,9 +32,9 @@ impl PredictorConfig {
 
 impl PredictorConfig {
     /// A predictor initialised from `seed` with PyTorch's default distributions (see
-    /// [`crate::initialization`]), the same on every backend.
-    pub fn init_seeded(&self, device: &Device, seed: u64) -> Result<Predictor, crate::state_dict::ImportError> {
-        crate::initialization::seeded(|d| self.init(d), device, seed)
+    /// [`crate::model::initialization`]), the same on every backend.
+    pub fn init_seeded(&self, device: &Device, seed: u64) -> Result<Predictor, crate::io::state_dict::ImportError> {
+        crate::model::initialization::seeded(|d| self.init(d), device, seed)
     }
 }
 
@@ -53,5 +54,22 @@ impl Predictor {
     /// - output: `[batch]`
     pub fn forward(&self, batch: &GraphBatch) -> Tensor<1> {
         self.head.forward(self.embed(batch))
+    }
+}
+
+/// The reference's `GNNpred` names: `NodeEmb`, `GraphEmb_mean`, `Accuracy.lin_layers.k`.
+impl ReferenceParams for Predictor {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        Ok(Self {
+            nodes: self.nodes.load(weights, &format!("{prefix}NodeEmb."), device)?,
+            readout: self.readout.load(weights, &format!("{prefix}GraphEmb_mean."), device)?,
+            head: self.head.load(weights, &format!("{prefix}Accuracy."), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.nodes.save(weights, &format!("{prefix}NodeEmb."));
+        self.readout.save(weights, &format!("{prefix}GraphEmb_mean."));
+        self.head.save(weights, &format!("{prefix}Accuracy."));
     }
 }

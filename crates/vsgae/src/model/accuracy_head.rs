@@ -1,5 +1,6 @@
 //! The accuracy head: an MLP from a graph vector to one number (`GetAcc` in the reference).
 
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::relu;
@@ -30,5 +31,24 @@ impl AccuracyHead {
             .enumerate()
             .fold(graph, |x, (k, layer)| if k < last { relu(layer.forward(x)) } else { layer.forward(x) })
             .squeeze_dim(1)
+    }
+}
+
+/// The reference's `GetAcc` names: `lin_layers.k`.
+impl ReferenceParams for AccuracyHead {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let layers = self
+            .layers
+            .into_iter()
+            .enumerate()
+            .map(|(k, layer)| layer.load(weights, &format!("{prefix}lin_layers.{k}."), device))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { layers })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        for (k, layer) in self.layers.iter().enumerate() {
+            layer.save(weights, &format!("{prefix}lin_layers.{k}."));
+        }
     }
 }

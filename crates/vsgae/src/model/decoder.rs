@@ -22,10 +22,11 @@ use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::activation::{log_softmax, relu};
 use burn::tensor::{Device, Int, Tensor, TensorData, s};
 
-use crate::batch::GraphBatch;
 use crate::config::{EdgeLoss, EdgePairing, EncoderConfig, VsGaeConfig};
-use crate::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
-use crate::readout::GatedSum;
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
+use crate::model::batch::GraphBatch;
+use crate::model::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
+use crate::model::readout::GatedSum;
 
 /// The type code of the input node, which every generated graph starts from.
 pub const INPUT_TYPE: i64 = 1;
@@ -257,4 +258,48 @@ impl DecoderTargets {
 /// - output: `[batch, n]`
 pub fn binary_cross_entropy_with_logits(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
     relu(logits.clone()) - logits.clone() * targets + logits.abs().neg().exp().log1p()
+}
+
+/// The reference's `GNNDecoder.generator` names.
+impl ReferenceParams for Decoder {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let p = |name: &str| format!("{prefix}generator.{name}.");
+        Ok(Self {
+            layers: self
+                .layers
+                .into_iter()
+                .enumerate()
+                .map(|(k, layer)| layer.load(weights, &p(&format!("prop.NodeEmb.GNNLayers.{k}")), device))
+                .collect::<Result<_, _>>()?,
+            graph: self.graph.load(weights, &p("prop.GraphEmb"), device)?,
+            graph_init: self.graph_init.load(weights, &p("prop.GraphEmb_init"), device)?,
+            add_hidden: self.add_hidden.load(weights, &p("nodeAdd.f_an"), device)?,
+            add_out: self.add_out.load(weights, &p("nodeAdd.f_an_2"), device)?,
+            types: self.types.load(weights, &p("nodeInit.NodeInits"), device)?,
+            init_hidden: self.init_hidden.load(weights, &p("nodeInit.f_init"), device)?,
+            init_out: self.init_out.load(weights, &p("nodeInit.f_init_2"), device)?,
+            start_hidden: self.start_hidden.load(weights, &p("nodeInit.f_start"), device)?,
+            start_out: self.start_out.load(weights, &p("nodeInit.f_start_2"), device)?,
+            edge_hidden: self.edge_hidden.load(weights, &p("nodes.f_s_1"), device)?,
+            edge_out: self.edge_out.load(weights, &p("nodes.f_s_2"), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        let p = |name: &str| format!("{prefix}generator.{name}.");
+        for (k, layer) in self.layers.iter().enumerate() {
+            layer.save(weights, &p(&format!("prop.NodeEmb.GNNLayers.{k}")));
+        }
+        self.graph.save(weights, &p("prop.GraphEmb"));
+        self.graph_init.save(weights, &p("prop.GraphEmb_init"));
+        self.add_hidden.save(weights, &p("nodeAdd.f_an"));
+        self.add_out.save(weights, &p("nodeAdd.f_an_2"));
+        self.types.save(weights, &p("nodeInit.NodeInits"));
+        self.init_hidden.save(weights, &p("nodeInit.f_init"));
+        self.init_out.save(weights, &p("nodeInit.f_init_2"));
+        self.start_hidden.save(weights, &p("nodeInit.f_start"));
+        self.start_out.save(weights, &p("nodeInit.f_start_2"));
+        self.edge_hidden.save(weights, &p("nodes.f_s_1"));
+        self.edge_out.save(weights, &p("nodes.f_s_2"));
+    }
 }

@@ -7,21 +7,21 @@
 
 use rand::Rng;
 
-use crate::state_dict::StateDict;
+use crate::io::state_dict::StateDict;
 
 /// The model `build` makes, with every parameter drawn afresh from `seed` (through its
 /// reference names), on `device`. The parameter names and shapes are read from a copy built on
 /// the host, so no device is read back (WebGPU in a browser cannot be read synchronously).
-pub fn seeded<M: crate::state_dict::ReferenceParams>(
+pub fn seeded<M: crate::io::state_dict::ReferenceParams>(
     build: impl Fn(&burn::tensor::Device) -> M,
     device: &burn::tensor::Device,
     seed: u64,
-) -> Result<M, crate::state_dict::ImportError> {
+) -> Result<M, crate::io::state_dict::ImportError> {
     #[cfg(feature = "flex")]
     let host = burn::tensor::Device::flex();
     #[cfg(not(feature = "flex"))]
     let host = device.clone();
-    let mut weights = crate::state_dict::StateDict::default();
+    let mut weights = crate::io::state_dict::StateDict::default();
     build(&host).save(&mut weights, "");
     randomize(&mut weights, seed);
     build(device).load(&mut weights, "", device)

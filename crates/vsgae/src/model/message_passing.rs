@@ -18,7 +18,8 @@ use burn::nn::Initializer;
 use burn::tensor::module::linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::gru::{GruCell, GruCellConfig};
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict, transposed};
+use crate::model::gru::{GruCell, GruCellConfig};
 
 /// The reference's `GNNLayer`: every edge `j → i` sends `msg([h_j; h_i])` to `i`, and its
 /// reverse sends `msg_rev([h_i; h_j])` to `j`; the summed messages update a GRU cell.
@@ -188,6 +189,34 @@ impl MessagePassing {
     }
 }
 
+/// The reference's `GNNLayer` names: `msg`, `msg_rev` (each `Linear(2D → 2D)`), `upd`.
+impl ReferenceParams for MessagePassing {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let width = self.message_bias.dims()[1];
+        let mut stacked = Vec::with_capacity(2 * width * width);
+        let mut biases = Vec::with_capacity(2 * width);
+        for name in ["msg", "msg_rev"] {
+            let weight = weights.take(&format!("{prefix}{name}.weight"), &[width, width])?;
+            stacked.extend(transposed(&weight.values, width, width));
+            biases.extend(weights.take(&format!("{prefix}{name}.bias"), &[width])?.values);
+        }
+        Ok(MessagePassing {
+            messages: Param::from_tensor(Tensor::from_data(TensorData::new(stacked, [2 * width, width]), device)),
+            message_bias: Param::from_tensor(Tensor::from_data(TensorData::new(biases, [2, width]), device)),
+            update: self.update.load(weights, &format!("{prefix}upd."), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        let width = self.message_bias.dims()[1];
+        for (k, name) in ["msg", "msg_rev"].into_iter().enumerate() {
+            weights.put(format!("{prefix}{name}.weight"), self.messages.val().narrow(0, k * width, width).transpose());
+            weights.put(format!("{prefix}{name}.bias"), self.message_bias.val().narrow(0, k, 1).reshape([width]));
+        }
+        self.update.save(weights, &format!("{prefix}upd."));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,11 +225,11 @@ mod tests {
     fn the_first_round_on_the_embedding_table_equals_the_round_on_embedded_states() {
         let device = Device::flex();
         let layer = MessagePassingConfig::new(6).init(&device);
-        let embedding = burn::nn::EmbeddingConfig::new(crate::batch::NODE_TYPES, 6).init(&device);
+        let embedding = burn::nn::EmbeddingConfig::new(crate::model::batch::NODE_TYPES, 6).init(&device);
         let cells: Vec<nasbench::Cell> =
             nasbench::space::enumerate_vertices(5).into_iter().map(|c| c.cell).take(9).collect();
         let refs: Vec<&nasbench::Cell> = cells.iter().collect();
-        let batch = crate::batch::GraphBatch::new(&refs, &device);
+        let batch = crate::model::batch::GraphBatch::new(&refs, &device);
         let direct = layer.forward(embedding.forward(batch.ops.clone()), &batch.messages);
         let tabled = layer.forward_from_embedding(embedding.weight.val(), &batch.selection);
         let (direct, tabled) =

@@ -4,8 +4,9 @@ use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig};
 use burn::tensor::{Device, Tensor};
 
-use crate::batch::GraphBatch;
-use crate::message_passing::{MessagePassing, MessagePassingConfig};
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
+use crate::model::batch::GraphBatch;
+use crate::model::message_passing::{MessagePassing, MessagePassingConfig};
 
 /// The reference's `NodeEmb`.
 #[derive(Module, Debug)]
@@ -33,5 +34,26 @@ impl NodeEmbedding {
         let Some((first, rest)) = self.layers.split_first() else { return self.types.forward(batch.ops.clone()) };
         let h = first.forward_from_embedding(self.types.weight.val(), &batch.selection);
         rest.iter().fold(h, |h, layer| layer.forward(h, &batch.messages))
+    }
+}
+
+/// The reference's `NodeEmb` names: `NodeInit`, `GNNLayers.k`.
+impl ReferenceParams for NodeEmbedding {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let types = self.types.load(weights, &format!("{prefix}NodeInit."), device)?;
+        let layers = self
+            .layers
+            .into_iter()
+            .enumerate()
+            .map(|(k, layer)| layer.load(weights, &format!("{prefix}GNNLayers.{k}."), device))
+            .collect::<Result<_, _>>()?;
+        Ok(NodeEmbedding { types, layers })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.types.save(weights, &format!("{prefix}NodeInit."));
+        for (k, layer) in self.layers.iter().enumerate() {
+            layer.save(weights, &format!("{prefix}GNNLayers.{k}."));
+        }
     }
 }

@@ -40,7 +40,7 @@ pub fn message_passing(encoder: &EncoderConfig, nodes: usize) -> f64 {
 }
 
 /// The first round of an encoder on a graph of `nodes` nodes: selections from the embedding
-/// table's maps (see [`crate::message_passing::MessagePassing::forward_from_embedding`]).
+/// table's maps (see [`crate::model::message_passing::MessagePassing::forward_from_embedding`]).
 pub fn first_round(encoder: &EncoderConfig, nodes: usize) -> f64 {
     let (d, types) = (encoder.node_dim, encoder.num_node_types);
     let counts = 4 * types + 2;

@@ -11,8 +11,8 @@ use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Int, Tensor, TensorData};
 use rand::Rng;
 
-use crate::decoder::Decoder;
-use crate::message_passing::MessageOperator;
+use crate::model::decoder::Decoder;
+use crate::model::message_passing::MessageOperator;
 use crate::readback::{ReadbackError, block_on, floats_async};
 
 /// The type code that ends a graph.

@@ -4,10 +4,11 @@ use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 use nasbench::{Cell, MAX_VERTICES};
 
-use crate::batch::GraphBatch;
 use crate::config::VsGaeConfig;
-use crate::decoder::{Decoder, DecoderTargets, INPUT_TYPE};
-use crate::vae_encoder::VaeEncoder;
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
+use crate::model::batch::GraphBatch;
+use crate::model::decoder::{Decoder, DecoderTargets, INPUT_TYPE};
+use crate::model::vae_encoder::VaeEncoder;
 
 /// The reference's `GNNVAE`.
 #[derive(Module, Debug)]
@@ -75,5 +76,20 @@ impl VsGae {
             kl,
             per_step: recon.per_step,
         }
+    }
+}
+
+/// The reference's `GNNVAE` names: `Encoder`, `Decoder`.
+impl ReferenceParams for VsGae {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        Ok(Self {
+            encoder: self.encoder.load(weights, &format!("{prefix}Encoder."), device)?,
+            decoder: self.decoder.load(weights, &format!("{prefix}Decoder."), device)?,
+        })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        self.encoder.save(weights, &format!("{prefix}Encoder."));
+        self.decoder.save(weights, &format!("{prefix}Decoder."));
     }
 }

@@ -1,0 +1,4 @@
+//! How good a model is: regression [`metrics`] of a predictor, and the VS-GAE's [`abilities`].
+
+pub mod abilities;
+pub mod metrics;

@@ -1,0 +1,239 @@
+//! Weights by the reference's parameter names: import from `.safetensors` and `.pt` state
+//! dicts, export to `.safetensors`, so a model moves both ways between this project and PyTorch.
+//!
+//! PyTorch stores a linear layer's weight as `[out, in]`; Burn as `[in, out]`. The conversions
+//! here transpose, so files stay in PyTorch's layout.
+
+use std::collections::BTreeMap;
+
+use burn::module::Param;
+use burn::nn::{Embedding, Linear};
+use burn::tensor::{Device, Tensor, TensorData};
+use nasbench::formats::torch::{TensorData as TorchData, TorchFile};
+
+/// Why weights could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("not a safetensors file or a torch state dict: {0}")]
+    Format(String),
+    #[error("parameter {0} is missing")]
+    Missing(String),
+    #[error("parameter {name} has shape {found:?}, expected {expected:?}")]
+    Shape { name: String, expected: Vec<usize>, found: Vec<usize> },
+    #[error("parameters not used by the model: {0}")]
+    Unused(String),
+}
+
+/// One tensor: its shape and its values, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedTensor {
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+}
+
+/// Float tensors by PyTorch parameter name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StateDict {
+    pub tensors: BTreeMap<String, NamedTensor>,
+    /// Tensors saved into a [`StateDict::deferred`] dict, not yet read back.
+    pending: PendingTensors,
+}
+
+/// Device tensors waiting for an asynchronous readback (see [`StateDict::deferred`]).
+#[derive(Debug, Clone, Default)]
+struct PendingTensors {
+    deferred: bool,
+    tensors: Vec<(String, Vec<usize>, Tensor<1>)>,
+    /// The first tensor that could not be read back when saved; [`StateDict::to_safetensors`]
+    /// reports it.
+    failure: Option<String>,
+}
+
+impl PartialEq for PendingTensors {
+    /// Pending tensors compare by name and shape; their values are not on the host yet.
+    fn eq(&self, other: &Self) -> bool {
+        self.deferred == other.deferred
+            && self.failure == other.failure
+            && self.tensors.len() == other.tensors.len()
+            && self.tensors.iter().zip(&other.tensors).all(|(a, b)| a.0 == b.0 && a.1 == b.1)
+    }
+}
+
+impl StateDict {
+    /// An empty dict that keeps saved tensors on their device until
+    /// [`StateDict::read_back_async`]: the way to export weights where the device cannot be read
+    /// synchronously (WebGPU in a browser).
+    pub fn deferred() -> Self {
+        Self { pending: PendingTensors { deferred: true, ..PendingTensors::default() }, ..Self::default() }
+    }
+
+    /// Reads back the tensors a [`StateDict::deferred`] dict holds, without blocking.
+    pub async fn read_back_async(mut self) -> Result<Self, ImportError> {
+        for (name, shape, tensor) in std::mem::take(&mut self.pending.tensors) {
+            let values = crate::readback::floats_async(tensor)
+                .await
+                .map_err(|e| ImportError::Format(format!("reading {name} back: {e}")))?;
+            self.tensors.insert(name, NamedTensor { shape, values });
+        }
+        self.pending.deferred = false;
+        Ok(self)
+    }
+
+    /// Reads a `.safetensors` file or a `torch.save`d state dict (legacy or zip), by content.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ImportError> {
+        if nasbench::formats::torch::is_legacy(bytes) || nasbench::formats::torch::is_torch_zip(bytes) {
+            Self::from_torch(bytes)
+        } else {
+            Self::from_safetensors(bytes)
+        }
+    }
+
+    /// Reads a `.safetensors` file of f32 tensors.
+    pub fn from_safetensors(bytes: &[u8]) -> Result<Self, ImportError> {
+        let file = safetensors::SafeTensors::deserialize(bytes).map_err(|e| ImportError::Format(e.to_string()))?;
+        let mut tensors = BTreeMap::new();
+        for (name, view) in file.tensors() {
+            if view.dtype() != safetensors::Dtype::F32 {
+                return Err(ImportError::Format(format!("{name} is {:?}, expected F32", view.dtype())));
+            }
+            let values = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            tensors.insert(name, NamedTensor { shape: view.shape().to_vec(), values });
+        }
+        Ok(Self { tensors, ..Self::default() })
+    }
+
+    /// Reads a `torch.save`d state dict with the safe unpickler of `nasbench`.
+    pub fn from_torch(bytes: &[u8]) -> Result<Self, ImportError> {
+        let file = TorchFile::from_bytes(bytes).map_err(|e| ImportError::Format(e.to_string()))?;
+        let state = file.state_dict().map_err(|e| ImportError::Format(e.to_string()))?;
+        let mut tensors = BTreeMap::new();
+        for (name, shape, data) in state {
+            let TorchData::F64(values) = data else {
+                return Err(ImportError::Format(format!("{name} is not a float tensor")));
+            };
+            let shape = shape.into_iter().map(|d| d as usize).collect();
+            tensors.insert(name, NamedTensor { shape, values: values.into_iter().map(|v| v as f32).collect() });
+        }
+        Ok(Self { tensors, ..Self::default() })
+    }
+
+    /// Writes a `.safetensors` file.
+    pub fn to_safetensors(&self) -> Result<Vec<u8>, ImportError> {
+        if let Some(failure) = &self.pending.failure {
+            return Err(ImportError::Format(failure.clone()));
+        }
+        let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = self
+            .tensors
+            .iter()
+            .map(|(name, t)| (name.clone(), t.values.iter().flat_map(|v| v.to_le_bytes()).collect(), t.shape.clone()))
+            .collect();
+        let views = bytes
+            .iter()
+            .map(|(name, data, shape)| {
+                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
+                    .map(|view| (name.clone(), view))
+                    .map_err(|e| ImportError::Format(e.to_string()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        safetensors::serialize(views, None).map_err(|e| ImportError::Format(e.to_string()))
+    }
+
+    /// Fails if any tensor was not taken by the model.
+    pub fn finish(self) -> Result<(), ImportError> {
+        if self.tensors.is_empty() {
+            Ok(())
+        } else {
+            Err(ImportError::Unused(self.tensors.into_keys().collect::<Vec<_>>().join(", ")))
+        }
+    }
+
+    /// Removes the tensor `name`, which must have shape `expected`.
+    pub(crate) fn take(&mut self, name: &str, expected: &[usize]) -> Result<NamedTensor, ImportError> {
+        let tensor = self.tensors.remove(name).ok_or_else(|| ImportError::Missing(name.to_owned()))?;
+        if tensor.shape != expected {
+            return Err(ImportError::Shape { name: name.to_owned(), expected: expected.to_vec(), found: tensor.shape });
+        }
+        Ok(tensor)
+    }
+
+    /// Stores `tensor` as `name` (read back now, or later for a deferred dict).
+    pub(crate) fn put<const D: usize>(&mut self, name: String, tensor: Tensor<D>) {
+        let shape = tensor.dims().to_vec();
+        if self.pending.deferred {
+            self.pending.tensors.push((name, shape, tensor.flatten::<1>(0, D - 1)));
+            return;
+        }
+        match crate::readback::floats(tensor) {
+            Ok(values) => {
+                self.tensors.insert(name, NamedTensor { shape, values });
+            }
+            Err(error) => {
+                self.pending.failure.get_or_insert_with(|| format!("reading {name} back: {error}"));
+            }
+        }
+    }
+}
+
+pub(crate) fn tensor<const D: usize>(t: NamedTensor, shape: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(t.values, shape), device)
+}
+
+/// Modules that read and write their parameters under the reference's names.
+pub trait ReferenceParams: Sized {
+    /// Replaces this module's parameters with the tensors named `prefix…`, removing them.
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError>;
+    /// Writes this module's parameters under `prefix…`.
+    fn save(&self, weights: &mut StateDict, prefix: &str);
+}
+
+impl ReferenceParams for Linear {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let [d_input, d_output] = self.weight.dims();
+        let weight = weights.take(&format!("{prefix}weight"), &[d_output, d_input])?;
+        // Transposed on the host so the parameter is contiguous, exactly as one that training
+        // produced (a strided view would take other kernels and round differently).
+        let weight = Tensor::from_data(
+            TensorData::new(transposed(&weight.values, d_output, d_input), [d_input, d_output]),
+            device,
+        );
+        let bias = match self.bias {
+            Some(_) => Some(Param::from_tensor(tensor(
+                weights.take(&format!("{prefix}bias"), &[d_output])?,
+                [d_output],
+                device,
+            ))),
+            None => None,
+        };
+        Ok(Linear { weight: Param::from_tensor(weight), bias })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        weights.put(format!("{prefix}weight"), self.weight.val().transpose());
+        if let Some(bias) = &self.bias {
+            weights.put(format!("{prefix}bias"), bias.val());
+        }
+    }
+}
+
+impl ReferenceParams for Embedding {
+    fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
+        let [rows, dim] = self.weight.dims();
+        let weight = tensor(weights.take(&format!("{prefix}weight"), &[rows, dim])?, [rows, dim], device);
+        Ok(Embedding { weight: Param::from_tensor(weight) })
+    }
+
+    fn save(&self, weights: &mut StateDict, prefix: &str) {
+        weights.put(format!("{prefix}weight"), self.weight.val());
+    }
+}
+
+/// `values` of a row-major `[rows, cols]` matrix, transposed to `[cols, rows]`.
+pub(crate) fn transposed(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0f32; values.len()];
+    for (r, row) in values.chunks_exact(cols).take(rows).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            out[c * rows + r] = v;
+        }
+    }
+    out
+}

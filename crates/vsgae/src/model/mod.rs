@@ -1,0 +1,21 @@
+//! The layers and the three models, each built from its config.
+//!
+//! - Layers: [`node_embedding`] (type embedding and [`message_passing`] rounds with a [`gru`]
+//!   update), [`readout`] (gated sums), [`accuracy_head`].
+//! - Models: [`predictor`], [`vae`] ([`vae_encoder`] and [`decoder`], with [`decoding`]).
+//! - [`batch`]: dense batches and the operators message passing needs, built once per batch.
+//! - [`initialization`]: seeded PyTorch-style initialisation; [`flops`]: the work per graph.
+
+pub mod accuracy_head;
+pub mod batch;
+pub mod decoder;
+pub mod decoding;
+pub mod flops;
+pub mod gru;
+pub mod initialization;
+pub mod message_passing;
+pub mod node_embedding;
+pub mod predictor;
+pub mod readout;
+pub mod vae;
+pub mod vae_encoder;
