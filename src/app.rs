@@ -3,11 +3,13 @@
 
 use web_time::Instant;
 
-use crate::compute::{ComputeHandle, ComputeOptions, Event};
+use vsgae::training::ModelKind;
+
+use crate::compute::{ComputeHandle, ComputeOptions, Event, PredictionRequest};
 use crate::frame_stats::FrameStats;
-use crate::panels::{cell::CellPanel, data::DataPanel, latent::LatentPanel, predict::PredictPanel, train::TrainPanel};
+use crate::panels::{PanelContext, Panels};
 use crate::settings::{Settings, Tab};
-use crate::shared::{CACHE_REQUEST, Progress, Shared};
+use crate::shared::{Progress, Shared};
 
 /// How the app starts.
 #[derive(Debug, Clone, Default)]
@@ -31,11 +33,7 @@ pub struct AppOptions {
 pub struct StudioApp {
     pub settings: Settings,
     pub shared: Shared,
-    pub data: DataPanel,
-    pub train: TrainPanel,
-    pub cell: CellPanel,
-    pub latent: LatentPanel,
-    pub predict: PredictPanel,
+    pub panels: Panels,
     compute: ComputeHandle,
     skip_save_dialogs: bool,
     pub(crate) frames: FrameStats,
@@ -64,17 +62,13 @@ impl StudioApp {
             .unwrap_or_default();
         #[cfg(target_arch = "wasm32")]
         if let Some(cell) = crate::web_page::cell_from_address() {
-            settings.cell = crate::panels::cell::CellDraft::from_cell(&cell);
+            settings.cell = nasbench::CellDraft::from_cell(&cell);
             settings.tab = Tab::Cell;
         }
         let mut app = Self {
             settings,
             shared: Shared::default(),
-            data: DataPanel::default(),
-            train: TrainPanel::default(),
-            cell: CellPanel::default(),
-            latent: LatentPanel::default(),
-            predict: PredictPanel::default(),
+            panels: Panels::default(),
             compute: ComputeHandle::spawn(Some(cc.egui_ctx.clone()), options.compute),
             skip_save_dialogs: options.skip_save_dialogs,
             frames: FrameStats::default(),
@@ -98,63 +92,70 @@ impl StudioApp {
         &self.compute
     }
 
+    /// Takes the engine's events: what the whole app shows goes into [`Shared`], and every
+    /// event goes to every panel, which takes what is its.
     fn handle_events(&mut self, ctx: &egui::Context) {
         for event in self.compute.poll() {
-            match event {
-                Event::Ready { backend, models, gpu_error } => {
-                    if let Some(why) = gpu_error {
-                        log::info!("running on the CPU: {why}");
-                        self.shared.notice(format!("Running on the CPU: {why}"));
-                    }
-                    self.shared.backend = Some(backend);
-                    self.shared.models = Some(models);
-                }
-                Event::DatasetLoaded(info) => {
-                    self.shared.load_error = None;
-                    self.shared.dataset = Some(info);
-                }
-                Event::LoadFailed { message, .. } => self.shared.load_error = Some(message),
-                Event::Predictions { request, cells, values } => {
-                    if self.shared.first_prediction_ms.is_none() {
-                        self.shared.first_prediction_ms = Some(milliseconds_since_start());
-                    }
-                    self.shared.store_predictions(&cells, &values);
-                    if request != CACHE_REQUEST {
-                        self.predict.on_predictions(request, cells, values);
-                    }
-                }
-                Event::Progress { job, done, total } => {
-                    self.shared.progress = (done < total).then_some(Progress { job, done, total });
-                }
-                Event::Ranking { top, cells, seconds } => {
-                    self.shared.progress = None;
-                    self.predict.ranking = Some(crate::panels::predict::Ranking { top, cells, seconds });
-                }
-                Event::Interpolation(points) => self.latent.strip = points,
-                Event::LatentMap(points) => self.latent.map = points,
-                Event::TrainingBegan { history } => self.train.on_begin(history),
-                Event::Training(event) => self.train.on_event(event),
-                Event::TrainingState(state) => self.train.on_state(state),
-                Event::ModelReplaced { which } => {
-                    if which == "predictor" {
-                        self.shared.clear_predictions();
-                    }
-                    self.shared.notice(format!("the trained {which} now serves the app"));
-                }
-                Event::CheckpointZip { file_name, bytes } => {
-                    if !self.skip_save_dialogs {
-                        self.train.inbox.save(ctx, file_name.clone(), bytes.clone());
-                    }
-                    self.train.checkpoint_zip = Some((file_name, bytes));
-                }
-                Event::Notice(message) => self.shared.notice(message),
+            self.on_app_event(&event);
+            let mut panel_ctx = PanelContext {
+                settings: &mut self.settings,
+                shared: &mut self.shared,
+                compute: &self.compute,
+                egui: ctx,
+                skip_save_dialogs: self.skip_save_dialogs,
+            };
+            for panel in self.panels.all() {
+                panel.on_event(&event, &mut panel_ctx);
             }
         }
     }
 
+    fn on_app_event(&mut self, event: &Event) {
+        match event {
+            Event::Ready { backend, models, gpu_error } => {
+                if let Some(why) = gpu_error {
+                    log::info!("running on the CPU: {why}");
+                    self.shared.notice(format!("Computing on the CPU: {why}"));
+                }
+                self.shared.backend = Some(backend.clone());
+                self.shared.models = Some(models.clone());
+            }
+            Event::DatasetLoaded(info) => {
+                self.shared.load_error = None;
+                self.shared.dataset = Some(info.clone());
+            }
+            Event::LoadFailed { message, .. } => self.shared.load_error = Some(message.clone()),
+            Event::Predictions { request, cells, values } => {
+                if self.shared.first_prediction_ms.is_none() {
+                    self.shared.first_prediction_ms = Some(milliseconds_since_start());
+                }
+                if *request == PredictionRequest::Cache {
+                    self.shared.store_predictions(cells, values);
+                }
+            }
+            Event::Progress { job, done, total } => {
+                self.shared.progress = (done < total).then_some(Progress { job, done: *done, total: *total });
+            }
+            Event::Ranking { .. } => self.shared.progress = None,
+            Event::ModelReplaced(kind) => {
+                if *kind == ModelKind::Predictor {
+                    self.shared.clear_predictions();
+                }
+                let which = if *kind == ModelKind::Predictor { "predictor" } else { "VS-GAE" };
+                self.shared.notice(format!("The trained {which} now serves the app."));
+            }
+            Event::Notice(message) => self.shared.notice(message.clone()),
+            Event::EngineStopped(message) => {
+                log::error!("the compute engine stopped: {message}");
+                self.shared.engine_stopped = Some(message.clone());
+            }
+            _ => {}
+        }
+    }
+
     fn take_files(&mut self, ctx: &egui::Context) {
-        self.data.inbox.take_dropped(ctx);
-        for file in self.data.inbox.poll() {
+        self.panels.data.inbox.take_dropped(ctx);
+        for file in self.panels.data.inbox.poll() {
             match file {
                 Ok((name, bytes)) => {
                     self.settings.tab = Tab::Data;
@@ -166,6 +167,12 @@ impl StudioApp {
     }
 
     fn status_bar_ui(&self, ui: &mut egui::Ui) {
+        if let Some(why) = &self.shared.engine_stopped {
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("The compute engine stopped on an internal error ({why}); restart the app to compute again."),
+            );
+        }
         ui.horizontal_wrapped(|ui| {
             match &self.shared.backend {
                 Some(backend) => ui.label(format!("Backend: {backend}")),
@@ -239,14 +246,16 @@ impl eframe::App for StudioApp {
             });
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
-        egui::CentralPanel::default().show(ui, |ui| match self.settings.tab {
-            Tab::Data => self.data.ui(ui, &mut self.shared, &self.compute),
-            Tab::Train => self.train.ui(ui, &mut self.settings.train, &mut self.shared, &self.compute),
-            Tab::Cell => self.cell.ui(ui, &mut self.settings.cell, &mut self.shared, &self.compute),
-            Tab::Latent => {
-                self.latent.ui(ui, &mut self.settings.latent, &mut self.data.picked, &mut self.shared, &self.compute)
-            }
-            Tab::Predict => self.predict.ui(ui, &mut self.settings.predict, &mut self.shared, &self.compute),
+        egui::CentralPanel::default().show(ui, |ui| {
+            let panel = self.panels.get(self.settings.tab);
+            let mut panel_ctx = PanelContext {
+                settings: &mut self.settings,
+                shared: &mut self.shared,
+                compute: &self.compute,
+                egui: &ctx,
+                skip_save_dialogs: self.skip_save_dialogs,
+            };
+            panel.ui(ui, &mut panel_ctx);
         });
         if self.shared.open_cell.is_some() {
             self.settings.tab = Tab::Cell;

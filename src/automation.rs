@@ -54,7 +54,7 @@ impl AutomationRun {
             app.compute().send(Command::RankSpace { top: app.settings.predict.top });
         }
         // A scripted ranking ends the run once its result is in.
-        let ranked = self.plan.rank && app.predict.ranking.is_some();
+        let ranked = self.plan.rank && app.panels.predict.ranking.is_some();
         if let Some(path) = &self.plan.report
             && (self.clock.due() || ranked)
         {

@@ -51,8 +51,12 @@ impl FileInbox {
         let job = async move {
             if let Some(file) = kind.dialog().pick_file().await {
                 let name = file.file_name();
-                let bytes = file.read().await;
-                let _ = sender.send(check_size(name, bytes));
+                // The size is checked before the file is read.
+                let result = match file_size(&file) {
+                    Some(size) if size > MAX_FILE_BYTES => Err(too_large(&name, size)),
+                    _ => check_size(name, file.read().await),
+                };
+                let _ = sender.send(result);
                 ctx.request_repaint();
             }
         };
@@ -77,7 +81,7 @@ impl FileInbox {
             std::thread::spawn(move || {
                 let size = std::fs::metadata(file.path()).map(|m| m.len()).unwrap_or(0);
                 let result = if size > MAX_FILE_BYTES {
-                    Err(format!("{name}: {size} bytes is more than the {MAX_FILE_BYTES} bytes the app reads"))
+                    Err(too_large(&name, size))
                 } else {
                     file.bytes().map_err(|e| format!("{name}: {e}")).and_then(|bytes| check_size(name, bytes))
                 };
@@ -160,9 +164,25 @@ fn download(file_name: &str, bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// A chosen file's size, without reading it.
+fn file_size(file: &rfd::FileHandle) -> Option<u64> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::fs::metadata(file.path()).ok().map(|m| m.len())
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        Some(file.inner().size() as u64)
+    }
+}
+
+fn too_large(name: &str, size: u64) -> String {
+    format!("{name}: {size} bytes is more than the {MAX_FILE_BYTES} bytes the app reads")
+}
+
 fn check_size(name: String, bytes: Vec<u8>) -> FileResult {
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!("{name}: {} bytes is more than the {MAX_FILE_BYTES} bytes the app reads", bytes.len()));
+        return Err(too_large(&name, bytes.len() as u64));
     }
     Ok((name, bytes))
 }

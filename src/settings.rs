@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::panels::{cell::CellDraft, latent::LatentSettings, predict::PredictSettings, train::TrainForm};
+use nasbench::CellDraft;
+
+use crate::panels::{latent::LatentSettings, predict::PredictSettings, train::TrainForm};
 
 /// The panels, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -6,10 +6,7 @@ use std::sync::Arc;
 
 use nasbench::{Cell, MetricKey};
 
-use crate::compute::{Command, ComputeHandle, DatasetInfo};
-
-/// Predictions requested by the prediction cache carry this request id.
-pub const CACHE_REQUEST: u64 = 0;
+use crate::compute::{Command, ComputeHandle, DatasetInfo, PredictionRequest};
 
 /// A long job's progress.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,8 +30,12 @@ pub struct Shared {
     pub progress: Option<Progress>,
     /// The latest notices from the engine, newest last.
     pub notices: Vec<String>,
+    /// Why the engine stopped, if it did.
+    pub engine_stopped: Option<String>,
     /// A cell another panel asked the cell panel to open.
     pub open_cell: Option<Cell>,
+    /// Cells picked in the data table as the two ends of an interpolation.
+    pub picked: [Option<Cell>; 2],
     /// Milliseconds from start (page load on the web) to the first prediction.
     pub first_prediction_ms: Option<f64>,
     /// Where the main controls are on screen (for the page's status, which the browser test
@@ -50,7 +51,7 @@ impl Shared {
             return Some(*value);
         }
         if self.backend.is_some() && self.pending.insert(*cell) {
-            compute.send(Command::Predict { request: CACHE_REQUEST, cells: vec![*cell] });
+            compute.send(Command::Predict { request: PredictionRequest::Cache, cells: vec![*cell] });
         }
         None
     }
@@ -79,10 +80,10 @@ impl Shared {
         self.dataset.as_ref()?.dataset.get(&cell.hash())?.mean(MetricKey::VAL_ACC_108)
     }
 
-    /// A fresh request id for a panel's own predictions.
-    pub fn next_request(&mut self) -> u64 {
+    /// A fresh request for one of a panel's prediction tables.
+    pub fn next_request(&mut self) -> PredictionRequest {
         self.next_request += 1;
-        self.next_request
+        PredictionRequest::Table(self.next_request)
     }
 
     /// Remembers where a control was drawn this frame.

@@ -21,7 +21,7 @@ pub fn cell_from_address() -> Option<nasbench::Cell> {
     let search = web_sys::window()?.location().search().ok()?;
     let value = search.trim_start_matches('?').split('&').find_map(|pair| pair.strip_prefix("cell="))?;
     let decoded: String = js_sys::decode_uri_component(&value.replace('+', " ")).ok()?.into();
-    match crate::panels::predict::parse_line(&decoded) {
+    match nasbench::parse_line(&decoded) {
         Ok(cell) => Some(cell),
         Err(error) => {
             log::warn!("the address names a cell that is not valid: {error}");

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use nasbench::CellDraft;
 use vsgae_studio::compute::{ComputeOptions, TrainingState};
-use vsgae_studio::panels::cell::CellDraft;
 use vsgae_studio::{AppOptions, StudioApp, Tab};
 
 /// A file as egui hands over a dropped one.
@@ -130,15 +130,15 @@ fn every_panel_works_on_the_embedded_models() {
     harness.get_by_label("Latent").click();
     harness.run_steps(1);
     harness.get_by_label("Interpolate").click();
-    run_until(&mut harness, "the decoded strip", 60, |app| !app.latent.strip.is_empty());
-    assert_eq!(harness.state().latent.strip.len(), 5);
+    run_until(&mut harness, "the decoded strip", 60, |app| !app.panels.latent.strip.is_empty());
+    assert_eq!(harness.state().panels.latent.strip.len(), 5);
 
     // Predict pasted cells.
     harness.get_by_label("Predict").click();
     harness.run_steps(1);
     harness.get_by_label("Predict these cells").click();
-    run_until(&mut harness, "the pasted cell's prediction", 60, |app| !app.predict.pasted.values.is_empty());
-    assert_eq!(harness.state().predict.pasted.values, vec![before]);
+    run_until(&mut harness, "the pasted cell's prediction", 60, |app| !app.panels.predict.pasted.values.is_empty());
+    assert_eq!(harness.state().panels.predict.pasted.values, vec![before]);
 
     // A tiny predictor run: start it, see an epoch finish, stop it.
     harness.get_by_label("Train").click();
@@ -153,33 +153,35 @@ fn every_panel_works_on_the_embedded_models() {
         form.predictor.epochs = 1000;
     }
     harness.get_by_label("Start").click();
-    run_until(&mut harness, "the first epoch", 120, |app| !app.train.epochs.is_empty());
-    assert!(matches!(harness.state().train.state, Some(TrainingState::Running { .. })));
+    run_until(&mut harness, "the first epoch", 120, |app| !app.panels.train.epochs.is_empty());
+    assert!(matches!(harness.state().panels.train.state, Some(TrainingState::Running { .. })));
     harness.get_by_label("Stop").click();
-    run_until(&mut harness, "the stopped run", 30, |app| app.train.state == Some(TrainingState::Stopped));
-    let record = harness.state().train.epochs[0].clone();
+    run_until(&mut harness, "the stopped run", 30, |app| app.panels.train.state == Some(TrainingState::Stopped));
+    let record = harness.state().panels.train.epochs[0].clone();
     assert!(record.train_loss.is_finite() && record.validation.is_some());
     harness.get_by_label_contains("Results after epoch");
 
     // Download the stopped run as a checkpoint zip and resume it, as the browser does.
     harness.get_by_label("Download checkpoint").click();
-    run_until(&mut harness, "the checkpoint zip", 60, |app| app.train.checkpoint_zip.is_some());
-    let (name, bytes) = harness.state().train.checkpoint_zip.clone().unwrap();
+    run_until(&mut harness, "the checkpoint zip", 60, |app| app.panels.train.checkpoint_zip.is_some());
+    let (name, bytes) = harness.state().panels.train.checkpoint_zip.clone().unwrap();
     assert!(name.starts_with("predictor-checkpoint-epoch"), "{name}");
-    let epochs_before = harness.state().train.epochs.len();
+    let epochs_before = harness.state().panels.train.epochs.len();
     harness.state().compute().send(vsgae_studio::compute::Command::ResumeFromZip {
         name,
         bytes,
         backend: vsgae_studio::compute::BackendChoice::Cpu,
     });
-    run_until(&mut harness, "the resumed run's next epoch", 120, |app| app.train.epochs.len() > epochs_before);
-    assert!(matches!(harness.state().train.state, Some(TrainingState::Running { .. })));
+    run_until(&mut harness, "the resumed run's next epoch", 120, |app| app.panels.train.epochs.len() > epochs_before);
+    assert!(matches!(harness.state().panels.train.state, Some(TrainingState::Running { .. })));
     // The resumed run carries on from the checkpoint's epochs.
-    let epochs: Vec<usize> = harness.state().train.epochs.iter().map(|r| r.epoch).collect();
+    let epochs: Vec<usize> = harness.state().panels.train.epochs.iter().map(|r| r.epoch).collect();
     assert_eq!(epochs[..epochs_before].to_vec(), (1..=epochs_before).collect::<Vec<_>>());
     assert_eq!(epochs[epochs_before], epochs_before + 1, "{epochs:?}");
     harness.get_by_label("Stop").click();
-    run_until(&mut harness, "the stopped resumed run", 30, |app| app.train.state == Some(TrainingState::Stopped));
+    run_until(&mut harness, "the stopped resumed run", 30, |app| {
+        app.panels.train.state == Some(TrainingState::Stopped)
+    });
 
     // A file that is not a checkpoint is refused with its name.
     harness.state().compute().send(vsgae_studio::compute::Command::ResumeFromZip {
@@ -191,6 +193,6 @@ fn every_panel_works_on_the_embedded_models() {
         &mut harness,
         "the refused checkpoint",
         30,
-        |app| matches!(&app.train.state, Some(TrainingState::Failed(why)) if why.starts_with("notes.zip: not a checkpoint zip")),
+        |app| matches!(&app.panels.train.state, Some(TrainingState::Failed(why)) if why.starts_with("notes.zip: not a checkpoint zip")),
     );
 }

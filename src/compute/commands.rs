@@ -5,7 +5,7 @@ use std::sync::Arc;
 use nasbench::{Cell, Dataset, DatasetSummary};
 use vsgae::latent::Interpolation;
 use vsgae::model::decoding::DecodedGraph;
-use vsgae::training::TrainingEvent;
+use vsgae::training::{ModelKind, TrainingEvent};
 use vsgae::{PredictorTrainingConfig, VsGaeTrainingConfig};
 
 use super::backend::BackendChoice;
@@ -21,7 +21,7 @@ pub enum Command {
     LoadSpace,
     /// Predict the accuracy of some cells; answered by [`Event::Predictions`] with the same `request`.
     Predict {
-        request: u64,
+        request: PredictionRequest,
         cells: Vec<Cell>,
     },
     /// Predict every cell of the search space and report the best `top`.
@@ -63,6 +63,15 @@ pub enum Command {
     },
     /// Use the trained model for predictions (predictor) or the latent panel (VS-GAE).
     UseTrainedModel,
+}
+
+/// Who asked for predictions, so that the answer goes back to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PredictionRequest {
+    /// The cache of single cells' predictions that every panel reads ([`crate::Shared::prediction`]).
+    Cache,
+    /// One of the predict panel's tables: its request number.
+    Table(u64),
 }
 
 /// What to train.
@@ -127,7 +136,7 @@ pub enum Event {
         message: String,
     },
     Predictions {
-        request: u64,
+        request: PredictionRequest,
         cells: Vec<Cell>,
         values: Vec<f64>,
     },
@@ -151,9 +160,7 @@ pub enum Event {
     Training(TrainingEvent),
     TrainingState(TrainingState),
     /// A model trained here now serves the app.
-    ModelReplaced {
-        which: &'static str,
-    },
+    ModelReplaced(ModelKind),
     /// A checkpoint zip to offer for download.
     CheckpointZip {
         file_name: String,
@@ -161,6 +168,9 @@ pub enum Event {
     },
     /// Something the user should read, such as a failed job.
     Notice(String),
+    /// The engine stopped on an internal error (a panic, with its message); nothing computes
+    /// until the app restarts.
+    EngineStopped(String),
 }
 
 impl std::fmt::Debug for Command {

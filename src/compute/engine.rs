@@ -82,6 +82,14 @@ pub(crate) async fn run(
     }
 }
 
+/// A metric key in words ("val_acc_108" → "validation accuracy after 108 epochs").
+fn target_words(target: &str) -> String {
+    match target.parse::<MetricKey>() {
+        Ok(key) => key.describe(),
+        Err(_) => target.to_owned(),
+    }
+}
+
 impl Engine {
     fn load_embedded_models(&mut self) -> Result<String, String> {
         let device = self.devices.device(BackendChoice::Gpu);
@@ -90,10 +98,10 @@ impl Engine {
         let (vae_config, vsgae) = crate::embedded::vsgae(&device).map_err(|e| e.to_string())?;
         let max_nodes = vae_config.model.max_nodes;
         self.vsgae = Some(Loaded { model: vsgae, device, max_nodes });
-        // A config holds the planned epochs, not the trained ones; data/README.md has the runs.
         Ok(format!(
-            "predictor (target {}) and VS-GAE ({}-d latent space); how they were trained: data/README.md",
-            predictor_config.target, vae_config.model.encoder.graph_dim
+            "built-in predictor of {} and VS-GAE with a {}-dimensional latent space",
+            target_words(&predictor_config.target),
+            vae_config.model.encoder.graph_dim
         ))
     }
 

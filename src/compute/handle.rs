@@ -37,6 +37,16 @@ impl EventSender {
     }
 }
 
+/// The message of a panic, where it has one.
+#[cfg(not(target_arch = "wasm32"))]
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "an unknown error".to_owned())
+}
+
 /// The GUI's handle on the engine.
 #[derive(Debug)]
 pub struct ComputeHandle {
@@ -55,8 +65,15 @@ impl ComputeHandle {
         let engine_cancel = cancel.clone();
         #[cfg(not(target_arch = "wasm32"))]
         {
+            let reporter = events.clone();
             let started = std::thread::Builder::new().name("vsgae-compute".to_owned()).spawn(move || {
-                vsgae::readback::block_on(engine::run(options, command_receiver, events, engine_cancel));
+                let run = std::panic::AssertUnwindSafe(|| {
+                    vsgae::readback::block_on(engine::run(options, command_receiver, events, engine_cancel));
+                });
+                // A panic ends the engine; the GUI shows why instead of looking alive.
+                if let Err(panic) = std::panic::catch_unwind(run) {
+                    reporter.send(Event::EngineStopped(panic_message(panic.as_ref())));
+                }
             });
             if let Err(error) = started {
                 log::error!("could not start the compute thread: {error}");

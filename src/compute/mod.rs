@@ -15,5 +15,7 @@ mod ranking;
 mod training;
 
 pub use backend::{BackendChoice, ComputeDevices};
-pub use commands::{Command, DatasetInfo, Event, InterpolationPoint, LatentPoint, TrainRequest, TrainingState};
+pub use commands::{
+    Command, DatasetInfo, Event, InterpolationPoint, LatentPoint, PredictionRequest, TrainRequest, TrainingState,
+};
 pub use handle::{ComputeHandle, ComputeOptions};

@@ -182,11 +182,11 @@ impl Engine {
         match run.run.trained() {
             TrainedModel::Predictor(model) => {
                 self.predictor = Some(Loaded { model: *model, device, max_nodes: 0 });
-                self.events.send(Event::ModelReplaced { which: "predictor" });
+                self.events.send(Event::ModelReplaced(ModelKind::Predictor));
             }
             TrainedModel::VsGae { model, config } => {
                 self.vsgae = Some(Loaded { model: *model, device, max_nodes: config.max_nodes });
-                self.events.send(Event::ModelReplaced { which: "VS-GAE" });
+                self.events.send(Event::ModelReplaced(ModelKind::Vsgae));
             }
             TrainedModel::LatentPredictor(_) => self.notice("a latent predictor is not used by the app"),
         }

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use nasbench::{MetricKey, Record};
 
-use crate::compute::{Command, ComputeHandle, DatasetInfo};
+use crate::compute::{Command, DatasetInfo};
 use crate::files::FileInbox;
-use crate::panels::percent;
+use crate::panels::{Panel, PanelContext, percent};
+use crate::settings::Tab;
 use crate::shared::Shared;
 use crate::widgets::histogram::{bin, histogram_ui};
 
@@ -19,6 +20,21 @@ pub enum SortColumn {
     Vertices,
     Edges,
     Accuracy,
+}
+
+/// What the table's rows were computed for.
+#[derive(Debug)]
+struct RowsKey {
+    of: Arc<DatasetInfo>,
+    search: String,
+    sort: SortColumn,
+    descending: bool,
+}
+
+impl RowsKey {
+    fn matches(&self, of: &Arc<DatasetInfo>, search: &str, sort: SortColumn, descending: bool) -> bool {
+        Arc::ptr_eq(&self.of, of) && self.search == search && self.sort == sort && self.descending == descending
+    }
 }
 
 /// The accuracy histogram of one dataset.
@@ -35,21 +51,25 @@ pub struct DataPanel {
     search: String,
     sort: SortColumn,
     descending: bool,
-    /// Rows of the table after search and sort, and what they were computed for.
+    /// Rows of the table after search and sort, and what they were computed for: the dataset
+    /// itself (a different file of the same size is another dataset), the search and the order.
     rows: Vec<usize>,
-    rows_for: Option<(usize, String, SortColumn, bool)>,
+    rows_for: Option<RowsKey>,
     /// The accuracy histogram's bars and width, and the dataset they were binned for.
     accuracy_bars: Option<AccuracyBars>,
-    /// `(a, b)` picked for the latent panel.
-    pub picked: [Option<nasbench::Cell>; 2],
 }
 
 fn accuracy(record: &Record) -> Option<f64> {
     record.mean(MetricKey::VAL_ACC_108)
 }
 
-impl DataPanel {
-    pub fn ui(&mut self, ui: &mut egui::Ui, shared: &mut Shared, compute: &ComputeHandle) {
+impl Panel for DataPanel {
+    fn tab(&self) -> Tab {
+        Tab::Data
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut PanelContext<'_>) {
+        let (shared, compute) = (&mut *ctx.shared, ctx.compute);
         ui.horizontal(|ui| {
             if ui.button("Open file…").clicked() {
                 self.inbox.open_dialog(ui.ctx(), crate::files::FileKind::Data);
@@ -74,7 +94,9 @@ impl DataPanel {
         ui.separator();
         self.table_ui(ui, &info, shared);
     }
+}
 
+impl DataPanel {
     /// The accuracy histogram of `info`, binned once per dataset rather than every frame.
     fn accuracy_histogram(&mut self, info: &Arc<DatasetInfo>) -> Option<(&[(f64, f64)], f64)> {
         if self.accuracy_bars.as_ref().is_none_or(|cached| !Arc::ptr_eq(&cached.of, info)) {
@@ -106,10 +128,14 @@ impl DataPanel {
             ui.checkbox(&mut self.descending, "descending");
         });
         let records = info.dataset.records();
-        let key = (records.len(), self.search.clone(), self.sort, self.descending);
-        if self.rows_for.as_ref() != Some(&key) {
+        if !self.rows_for.as_ref().is_some_and(|key| key.matches(info, &self.search, self.sort, self.descending)) {
             self.rows = filter_and_sort(records, &self.search, self.sort, self.descending);
-            self.rows_for = Some(key);
+            self.rows_for = Some(RowsKey {
+                of: info.clone(),
+                search: self.search.clone(),
+                sort: self.sort,
+                descending: self.descending,
+            });
         }
         ui.label(format!("{} of {} cells", self.rows.len(), records.len()));
         let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
@@ -131,10 +157,10 @@ impl DataPanel {
                                 shared.open_cell = Some(record.cell);
                             }
                             if ui.small_button("A").on_hover_text("Interpolate from this cell").clicked() {
-                                self.picked[0] = Some(record.cell);
+                                shared.picked[0] = Some(record.cell);
                             }
                             if ui.small_button("B").on_hover_text("Interpolate to this cell").clicked() {
-                                self.picked[1] = Some(record.cell);
+                                shared.picked[1] = Some(record.cell);
                             }
                         });
                         ui.end_row();

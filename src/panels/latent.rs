@@ -7,8 +7,9 @@ use nasbench::{Cell, ModuleHash, Op};
 use serde::{Deserialize, Serialize};
 use vsgae::latent::Interpolation;
 
-use crate::compute::{Command, ComputeHandle, InterpolationPoint, LatentPoint};
-use crate::panels::percent;
+use crate::compute::{Command, ComputeHandle, Event, InterpolationPoint, LatentPoint};
+use crate::panels::{Panel, PanelContext, percent};
+use crate::settings::Tab;
 use crate::shared::Shared;
 use crate::widgets::cell_graph::cell_graph_ui;
 
@@ -43,16 +44,22 @@ fn accuracy_color(accuracy: Option<f64>, low: f64, high: f64) -> Color32 {
     Color32::from_rgb((40.0 + 215.0 * t) as u8, (60.0 + 160.0 * t) as u8, (200.0 * (1.0 - t)) as u8)
 }
 
-impl LatentPanel {
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        settings: &mut LatentSettings,
-        picked: &mut [Option<Cell>; 2],
-        shared: &mut Shared,
-        compute: &ComputeHandle,
-    ) {
-        for (k, slot) in picked.iter_mut().enumerate() {
+impl Panel for LatentPanel {
+    fn tab(&self) -> Tab {
+        Tab::Latent
+    }
+
+    fn on_event(&mut self, event: &Event, _: &mut PanelContext<'_>) {
+        match event {
+            Event::Interpolation(points) => self.strip = points.clone(),
+            Event::LatentMap(points) => self.map = points.clone(),
+            _ => {}
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut PanelContext<'_>) {
+        let (settings, shared, compute) = (&mut ctx.settings.latent, &mut *ctx.shared, ctx.compute);
+        for (k, slot) in shared.picked.iter_mut().enumerate() {
             if let Some(cell) = slot.take() {
                 let hash = cell.hash().to_string();
                 if k == 0 { settings.from_hash = hash } else { settings.to_hash = hash }
@@ -91,7 +98,9 @@ impl LatentPanel {
         ui.separator();
         self.map_ui(ui, settings, shared, compute);
     }
+}
 
+impl LatentPanel {
     fn strip_ui(&self, ui: &mut egui::Ui, shared: &mut Shared) {
         if self.strip.is_empty() {
             return;

@@ -1,11 +1,71 @@
-//! One file per panel. Each panel keeps its runtime state in its own struct; what persists is in
-//! [`crate::Settings`].
+//! One file per panel, each behind the one [`Panel`] trait. A panel keeps its runtime state in
+//! its own struct and its persisted form in [`Settings`]; it reaches the engine only through
+//! typed [`crate::compute::Command`]s and hears back through [`Event`]s.
 
 pub mod cell;
 pub mod data;
 pub mod latent;
 pub mod predict;
 pub mod train;
+
+use crate::compute::{ComputeHandle, Event};
+use crate::settings::{Settings, Tab};
+use crate::shared::Shared;
+
+/// What a panel may use besides its own state.
+#[derive(Debug)]
+pub struct PanelContext<'a> {
+    /// The persisted forms of every panel.
+    pub settings: &'a mut Settings,
+    /// What several panels read: the engine's status, the dataset, the prediction cache.
+    pub shared: &'a mut Shared,
+    pub compute: &'a ComputeHandle,
+    pub egui: &'a egui::Context,
+    /// Keep downloads (checkpoint zips) without offering a save dialog (tests).
+    pub skip_save_dialogs: bool,
+}
+
+/// A panel of the app.
+pub trait Panel {
+    /// The tab the panel sits under.
+    fn tab(&self) -> Tab;
+
+    /// Draws the panel.
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut PanelContext<'_>);
+
+    /// Takes one of the engine's events; a panel ignores the ones that are not its.
+    fn on_event(&mut self, event: &Event, ctx: &mut PanelContext<'_>) {
+        let _ = (event, ctx);
+    }
+}
+
+/// The five panels, in tab order.
+#[derive(Debug, Default)]
+pub struct Panels {
+    pub data: data::DataPanel,
+    pub train: train::TrainPanel,
+    pub cell: cell::CellPanel,
+    pub latent: latent::LatentPanel,
+    pub predict: predict::PredictPanel,
+}
+
+impl Panels {
+    /// Every panel.
+    pub fn all(&mut self) -> [&mut dyn Panel; 5] {
+        [&mut self.data, &mut self.train, &mut self.cell, &mut self.latent, &mut self.predict]
+    }
+
+    /// The panel under `tab`.
+    pub fn get(&mut self, tab: Tab) -> &mut dyn Panel {
+        match tab {
+            Tab::Data => &mut self.data,
+            Tab::Train => &mut self.train,
+            Tab::Cell => &mut self.cell,
+            Tab::Latent => &mut self.latent,
+            Tab::Predict => &mut self.predict,
+        }
+    }
+}
 
 /// A fraction as a percentage with two decimals.
 pub fn percent(value: f64) -> String {

@@ -2,12 +2,13 @@
 //! accuracies; rank the whole search space by predicted accuracy.
 
 use nasbench::Cell;
-use nasbench::cell::{parse_adjacency_rows, parse_operations};
+use nasbench::parse_line;
 use serde::{Deserialize, Serialize};
 use vsgae::evaluation::metrics::RegressionMetrics;
 
-use crate::compute::{Command, ComputeHandle};
-use crate::panels::percent;
+use crate::compute::{Command, Event, PredictionRequest};
+use crate::panels::{Panel, PanelContext, percent};
+use crate::settings::Tab;
 use crate::shared::Shared;
 
 /// The form; persisted.
@@ -39,10 +40,10 @@ pub struct Ranking {
     pub seconds: f64,
 }
 
-/// Predictions for a list of cells.
+/// Predictions for a list of cells, and the request that asked for them.
 #[derive(Debug, Default)]
 pub struct PredictionTable {
-    pub request: u64,
+    pub request: Option<PredictionRequest>,
     pub cells: Vec<Cell>,
     pub values: Vec<f64>,
 }
@@ -55,33 +56,31 @@ pub struct PredictPanel {
     errors: Vec<String>,
 }
 
-/// Parses one line `rows | ops` into a cell.
-pub fn parse_line(line: &str) -> Result<Cell, String> {
-    let (rows, ops) = line.split_once(['|', ';']).ok_or("expected `adjacency rows | ops`")?;
-    let adjacency = parse_adjacency_rows(rows.trim()).map_err(|e| e.to_string())?;
-    let ops = parse_operations(&ops.trim().replace(' ', "")).map_err(|e| e.to_string())?;
-    Cell::new(&adjacency, &ops).map_err(|e| e.to_string())
-}
+impl Panel for PredictPanel {
+    fn tab(&self) -> Tab {
+        Tab::Predict
+    }
 
-impl PredictPanel {
-    /// Takes predictions the engine sent for one of this panel's requests.
-    pub fn on_predictions(&mut self, request: u64, cells: Vec<Cell>, values: Vec<f64>) {
-        for table in [&mut self.pasted, &mut self.dataset] {
-            if table.request == request {
-                table.cells = cells;
-                table.values = values;
-                return;
+    /// Takes the predictions of this panel's tables and the search space's ranking.
+    fn on_event(&mut self, event: &Event, _: &mut PanelContext<'_>) {
+        match event {
+            Event::Predictions { request, cells, values } => {
+                if let Some(table) =
+                    [&mut self.pasted, &mut self.dataset].into_iter().find(|t| t.request == Some(*request))
+                {
+                    table.cells = cells.clone();
+                    table.values = values.clone();
+                }
             }
+            Event::Ranking { top, cells, seconds } => {
+                self.ranking = Some(Ranking { top: top.clone(), cells: *cells, seconds: *seconds });
+            }
+            _ => {}
         }
     }
 
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        settings: &mut PredictSettings,
-        shared: &mut Shared,
-        compute: &ComputeHandle,
-    ) {
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut PanelContext<'_>) {
+        let (settings, shared, compute) = (&mut ctx.settings.predict, &mut *ctx.shared, ctx.compute);
         ui.label("Cells, one per line: adjacency rows, `|`, ops (as in our CSV).");
         ui.add(
             egui::TextEdit::multiline(&mut settings.text).desired_rows(4).desired_width(f32::INFINITY).code_editor(),
@@ -97,18 +96,20 @@ impl PredictPanel {
                     .partition(Result::is_ok);
                 self.errors = errors.into_iter().filter_map(Result::err).collect();
                 let cells: Vec<Cell> = cells.into_iter().filter_map(Result::ok).collect();
-                self.pasted = PredictionTable { request: shared.next_request(), ..Default::default() };
+                let request = shared.next_request();
+                self.pasted = PredictionTable { request: Some(request), ..Default::default() };
                 if !cells.is_empty() {
-                    compute.send(Command::Predict { request: self.pasted.request, cells });
+                    compute.send(Command::Predict { request, cells });
                 }
             }
             let dataset = shared.dataset.clone();
             if ui.add_enabled(dataset.is_some(), egui::Button::new("Predict the current dataset")).clicked()
                 && let Some(info) = dataset
             {
-                self.dataset = PredictionTable { request: shared.next_request(), ..Default::default() };
+                let request = shared.next_request();
+                self.dataset = PredictionTable { request: Some(request), ..Default::default() };
                 let cells = info.dataset.records().iter().map(|r| r.cell).collect();
-                compute.send(Command::Predict { request: self.dataset.request, cells });
+                compute.send(Command::Predict { request, cells });
             }
         });
         for error in &self.errors {
@@ -137,14 +138,16 @@ impl PredictPanel {
                 *cells as f64 / seconds.max(1e-9)
             ));
             let table = PredictionTable {
-                request: 0,
+                request: None,
                 cells: top.iter().map(|(c, _)| *c).collect(),
                 values: top.iter().map(|(_, v)| *v).collect(),
             };
             table_ui(ui, "ranking", &table, shared, top.len());
         }
     }
+}
 
+impl PredictPanel {
     fn dataset_ui(&self, ui: &mut egui::Ui, shared: &Shared) {
         if self.dataset.values.is_empty() {
             return;
@@ -203,11 +206,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pasted_lines_become_cells_or_say_what_is_wrong() {
+    fn the_default_text_is_the_inception_like_cell() {
         let cell = parse_line(&PredictSettings::default().text).unwrap();
         assert_eq!(cell.hash().to_string(), "28cfc7874f6d200472e1a9dcd8650aa0");
-        assert!(parse_line("0110").unwrap_err().contains("adjacency rows | ops"));
-        assert!(parse_line("01,00 | input,output,output").unwrap_err().contains("operations"));
-        assert!(parse_line("01,00 | input,softmax").unwrap_err().contains("softmax"));
     }
 }

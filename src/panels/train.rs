@@ -9,8 +9,10 @@ use vsgae::training::{EpochRecord, TrainingEvent};
 use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGaeConfig, VsGaeTrainingConfig};
 use web_time::Instant;
 
-use crate::compute::{BackendChoice, Command, ComputeHandle, TrainRequest, TrainingState};
+use crate::compute::{BackendChoice, Command, ComputeHandle, Event, TrainRequest, TrainingState};
 use crate::files::{FileInbox, FileKind};
+use crate::panels::{Panel, PanelContext};
+use crate::settings::Tab;
 use crate::shared::Shared;
 
 /// Which model the form trains.
@@ -76,38 +78,38 @@ pub struct TrainPanel {
 
 impl TrainPanel {
     /// A run began: forget the one shown; a resumed run brings the epochs it already has.
-    pub fn on_begin(&mut self, history: Vec<EpochRecord>) {
+    fn on_begin(&mut self, history: &[EpochRecord]) {
         self.clear_run();
         self.epoch = history.last().map_or(0, |r| r.epoch);
-        self.epochs = history;
+        self.epochs = history.to_vec();
     }
 
     /// Takes one event of the run.
-    pub fn on_event(&mut self, event: TrainingEvent) {
+    fn on_training_event(&mut self, event: &TrainingEvent) {
         match event {
             TrainingEvent::Started { epoch, epochs, steps_per_epoch, .. } => {
-                self.epoch = epoch;
-                self.epoch_count = epochs;
-                self.steps_per_epoch = steps_per_epoch;
+                self.epoch = *epoch;
+                self.epoch_count = *epochs;
+                self.steps_per_epoch = *steps_per_epoch;
                 self.step_in_epoch = 0;
                 if self.started.is_none() {
                     self.started = Some((Instant::now(), self.global_step()));
                 }
             }
             TrainingEvent::Step { step, loss, .. } => {
-                self.step_in_epoch = step;
-                self.steps.push([self.global_step() as f64, loss]);
+                self.step_in_epoch = *step;
+                self.steps.push([self.global_step() as f64, *loss]);
             }
-            TrainingEvent::Epoch(record) => self.epochs.push(record),
+            TrainingEvent::Epoch(record) => self.epochs.push(record.clone()),
             TrainingEvent::Checkpoint { .. } | TrainingEvent::Finished { .. } => {}
         }
     }
 
-    pub fn on_state(&mut self, state: TrainingState) {
+    fn on_state(&mut self, state: &TrainingState) {
         if !matches!(state, TrainingState::Running { .. }) {
             self.started = None;
         }
-        self.state = Some(state);
+        self.state = Some(state.clone());
     }
 
     /// Optimiser steps reported so far.
@@ -131,8 +133,30 @@ impl TrainPanel {
     fn running(&self) -> bool {
         matches!(self.state, Some(TrainingState::Running { .. } | TrainingState::Paused))
     }
+}
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, form: &mut TrainForm, shared: &mut Shared, compute: &ComputeHandle) {
+impl Panel for TrainPanel {
+    fn tab(&self) -> Tab {
+        Tab::Train
+    }
+
+    fn on_event(&mut self, event: &Event, ctx: &mut PanelContext<'_>) {
+        match event {
+            Event::TrainingBegan { history } => self.on_begin(history),
+            Event::Training(event) => self.on_training_event(event),
+            Event::TrainingState(state) => self.on_state(state),
+            Event::CheckpointZip { file_name, bytes } => {
+                if !ctx.skip_save_dialogs {
+                    self.inbox.save(ctx.egui, file_name.clone(), bytes.clone());
+                }
+                self.checkpoint_zip = Some((file_name.clone(), bytes.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut PanelContext<'_>) {
+        let (form, shared, compute) = (&mut ctx.settings.train, &mut *ctx.shared, ctx.compute);
         egui::Panel::left("train_form").resizable(false).default_size(300.0).show(ui, |ui| {
             ui.add_enabled_ui(!self.running(), |ui| form_ui(ui, form));
             ui.separator();
@@ -144,7 +168,9 @@ impl TrainPanel {
             self.results_ui(ui);
         });
     }
+}
 
+impl TrainPanel {
     fn controls_ui(&mut self, ui: &mut egui::Ui, form: &TrainForm, shared: &mut Shared, compute: &ComputeHandle) {
         ui.horizontal(|ui| {
             let start = ui.add_enabled(!self.running(), egui::Button::new("Start"));
@@ -426,8 +452,13 @@ mod tests {
     #[test]
     fn the_progress_counts_steps_across_epochs() {
         let mut panel = TrainPanel::default();
-        panel.on_event(TrainingEvent::Started { epoch: 2, epochs: 3, steps_per_epoch: 10, training_cells: 100 });
-        panel.on_event(TrainingEvent::Step { epoch: 2, step: 4, loss: 0.5 });
+        panel.on_training_event(&TrainingEvent::Started {
+            epoch: 2,
+            epochs: 3,
+            steps_per_epoch: 10,
+            training_cells: 100,
+        });
+        panel.on_training_event(&TrainingEvent::Step { epoch: 2, step: 4, loss: 0.5 });
         assert_eq!(panel.global_step(), 14);
         assert_eq!(panel.steps, vec![[14.0, 0.5]]);
     }

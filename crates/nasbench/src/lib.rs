@@ -10,6 +10,7 @@
 pub mod cell;
 pub mod dataset;
 pub mod distance;
+pub mod draft;
 pub mod embedding;
 pub mod formats;
 pub mod hash;
@@ -22,6 +23,7 @@ pub mod split;
 
 pub use cell::{Cell, CellError, MAX_EDGES, MAX_VERTICES};
 pub use dataset::{Dataset, DatasetSummary, Record};
+pub use draft::{CellDraft, parse_line};
 pub use formats::{Format, FormatError};
 pub use hash::ModuleHash;
 pub use metrics::{MetricKey, Quantity};

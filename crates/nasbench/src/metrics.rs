@@ -26,6 +26,16 @@ impl Quantity {
     }
 
     const ALL: [Self; 4] = [Self::TrainingTime, Self::TrainAccuracy, Self::ValidationAccuracy, Self::TestAccuracy];
+
+    /// The quantity in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::TrainAccuracy => "training accuracy",
+            Self::ValidationAccuracy => "validation accuracy",
+            Self::TestAccuracy => "test accuracy",
+            Self::TrainingTime => "training time",
+        }
+    }
 }
 
 /// One measurement of a cell: a quantity, the training budget in epochs, and the epoch at which
@@ -49,6 +59,16 @@ impl MetricKey {
     pub const VAL_ACC_108: Self = Self::final_at(Quantity::ValidationAccuracy, 108);
     /// Test accuracy after the full 108 epochs.
     pub const TEST_ACC_108: Self = Self::final_at(Quantity::TestAccuracy, 108);
+
+    /// The metric in words, e.g. "validation accuracy after 108 epochs" or "training accuracy
+    /// at epoch 18 of 36".
+    pub fn describe(self) -> String {
+        if self.epoch == self.budget {
+            format!("{} after {} epochs", self.quantity.words(), self.budget)
+        } else {
+            format!("{} at epoch {} of {}", self.quantity.words(), self.epoch, self.budget)
+        }
+    }
 }
 
 /// Text that is not a metric name.
@@ -98,6 +118,13 @@ impl<'de> Deserialize<'de> for MetricKey {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn metrics_read_in_words() {
+        assert_eq!(MetricKey::VAL_ACC_108.describe(), "validation accuracy after 108 epochs");
+        let early: MetricKey = "train_acc_36@18".parse().expect("a metric");
+        assert_eq!(early.describe(), "training accuracy at epoch 18 of 36");
+    }
     use super::*;
 
     #[test]
