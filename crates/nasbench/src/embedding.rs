@@ -3,14 +3,12 @@
 //! Features: for each inner slot 1..=5 of the padded cell, a one-hot of {conv1x1, conv3x3,
 //! maxpool, empty} (20), plus the 21 upper-triangular adjacency bits of the padded cell (see
 //! [`crate::distance`]). The embedding projects the centred features onto the top principal
-//! axes, each axis signed so that its largest component is positive (so it is deterministic).
-
-use nalgebra::{DMatrix, SymmetricEigen};
-use rayon::prelude::*;
+//! axes ([`crate::pca`]).
 
 use crate::cell::{Cell, MAX_VERTICES};
 use crate::distance::PaddedCell;
 use crate::op::Op;
+use crate::pca::PrincipalAxes;
 
 /// The number of features per cell.
 pub const FEATURES: usize = 20 + 21;
@@ -34,12 +32,10 @@ pub fn features(cell: &Cell) -> [f64; FEATURES] {
     out
 }
 
-/// Principal axes fitted on a set of cells.
+/// Principal axes of the features of a set of cells.
 #[derive(Debug, Clone)]
 pub struct Pca {
-    mean: [f64; FEATURES],
-    /// `dims × FEATURES`, one axis per row, by decreasing variance.
-    axes: Vec<[f64; FEATURES]>,
+    axes: PrincipalAxes,
     /// The variance along each axis.
     pub variances: Vec<f64>,
 }
@@ -47,55 +43,19 @@ pub struct Pca {
 impl Pca {
     /// Fits `dims` principal axes (at most [`FEATURES`]) on the cells.
     pub fn fit<'a>(cells: impl IntoIterator<Item = &'a Cell>, dims: usize) -> Self {
-        let rows: Vec<[f64; FEATURES]> = cells.into_iter().map(features).collect();
-        let count = rows.len().max(1) as f64;
-        let mut mean = [0.0; FEATURES];
-        for row in &rows {
-            mean.iter_mut().zip(row).for_each(|(m, x)| *m += x / count);
-        }
-        let covariance = rows
-            .par_chunks(4096)
-            .map(|chunk| {
-                let mut partial = DMatrix::<f64>::zeros(FEATURES, FEATURES);
-                for row in chunk {
-                    let centred = nalgebra::DVector::from_iterator(FEATURES, row.iter().zip(&mean).map(|(x, m)| x - m));
-                    partial.ger(1.0 / count, &centred, &centred, 1.0);
-                }
-                partial
-            })
-            .reduce(|| DMatrix::zeros(FEATURES, FEATURES), |a, b| a + b);
-        let eigen = SymmetricEigen::new(covariance);
-        let mut order: Vec<usize> = (0..FEATURES).collect();
-        order.sort_by(|&a, &b| eigen.eigenvalues[b].total_cmp(&eigen.eigenvalues[a]).then(a.cmp(&b)));
-        let dims = dims.min(FEATURES);
-        let axes = order[..dims]
-            .iter()
-            .map(|&i| {
-                let column = eigen.eigenvectors.column(i);
-                let largest =
-                    column.iter().copied().fold(0.0f64, |best, x| if x.abs() > best.abs() { x } else { best });
-                let sign = if largest < 0.0 { -1.0 } else { 1.0 };
-                let mut axis = [0.0; FEATURES];
-                axis.iter_mut().zip(column.iter()).for_each(|(a, &x)| *a = sign * x);
-                axis
-            })
-            .collect();
-        let variances = order[..dims].iter().map(|&i| eigen.eigenvalues[i].max(0.0)).collect();
-        Self { mean, axes, variances }
+        let values: Vec<f64> = cells.into_iter().flat_map(features).collect();
+        let axes = PrincipalAxes::fit(&values, FEATURES, dims);
+        Self { variances: axes.variances.clone(), axes }
     }
 
     /// The number of dimensions.
     pub fn dims(&self) -> usize {
-        self.axes.len()
+        self.axes.dims()
     }
 
     /// The coordinates of one cell.
     pub fn project(&self, cell: &Cell) -> Vec<f64> {
-        let x = features(cell);
-        self.axes
-            .iter()
-            .map(|axis| axis.iter().zip(x.iter().zip(&self.mean)).map(|(a, (x, m))| a * (x - m)).sum())
-            .collect()
+        self.axes.project(&features(cell))
     }
 }
 
@@ -111,8 +71,8 @@ mod tests {
         assert_eq!(pca.dims(), 4);
         assert!(pca.variances.windows(2).all(|w| w[0] >= w[1]));
         assert!(pca.variances[0] > 0.0);
-        for (i, a) in pca.axes.iter().enumerate() {
-            for (j, b) in pca.axes.iter().enumerate() {
+        for (i, a) in pca.axes.axes().iter().enumerate() {
+            for (j, b) in pca.axes.axes().iter().enumerate() {
                 let dot: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
                 let expected = if i == j { 1.0 } else { 0.0 };
                 assert!((dot - expected).abs() < 1e-9, "axes {i},{j}: {dot}");

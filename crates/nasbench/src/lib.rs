@@ -16,6 +16,7 @@ pub mod formats;
 pub mod hash;
 pub mod metrics;
 pub mod op;
+pub mod pca;
 pub mod sampling;
 pub mod shared_data;
 pub mod space;

@@ -172,6 +172,136 @@ pub struct VsGaeTrainingConfig {
     pub checkpoint_every: usize,
 }
 
+/// A config value outside what the models can be built with; names the field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field} = {value} is out of range: {allowed}")]
+pub struct ConfigError {
+    /// The field's path, e.g. `model.encoder.node_dim`.
+    pub field: String,
+    pub value: String,
+    /// What the field may be.
+    pub allowed: String,
+}
+
+/// The largest node width a config may name (the reference uses 250).
+pub const MAX_NODE_DIM: usize = 4096;
+/// The largest graph width (the reference uses 56).
+pub const MAX_GRAPH_DIM: usize = 1024;
+/// The most rounds of message passing (the reference uses 2).
+pub const MAX_LAYERS: usize = 16;
+/// The most nodes a decoder may generate (the reference uses 20).
+pub const MAX_GENERATED_NODES: usize = 64;
+/// The largest training batch.
+pub const MAX_BATCH_SIZE: usize = 1 << 16;
+
+/// Checks of one config, each naming its field under `prefix`.
+struct Checks<'a> {
+    prefix: &'a str,
+}
+
+impl Checks<'_> {
+    fn field(&self, name: &str) -> String {
+        if self.prefix.is_empty() { name.to_owned() } else { format!("{}.{name}", self.prefix) }
+    }
+
+    fn count(&self, name: &str, value: usize, low: usize, high: usize) -> Result<(), ConfigError> {
+        if (low..=high).contains(&value) {
+            return Ok(());
+        }
+        Err(ConfigError { field: self.field(name), value: value.to_string(), allowed: format!("{low} to {high}") })
+    }
+
+    fn real(&self, name: &str, value: f64, low: f64, high: f64) -> Result<(), ConfigError> {
+        if value.is_finite() && (low..=high).contains(&value) {
+            return Ok(());
+        }
+        Err(ConfigError { field: self.field(name), value: value.to_string(), allowed: format!("{low} to {high}") })
+    }
+
+    fn nested(&self, name: &str) -> String {
+        self.field(name)
+    }
+}
+
+impl EncoderConfig {
+    /// Checks every field against the sizes the models can be built with.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_at("")
+    }
+
+    fn validate_at(&self, prefix: &str) -> Result<(), ConfigError> {
+        let check = Checks { prefix };
+        let types = crate::model::batch::NODE_TYPES;
+        check.count("num_node_types", self.num_node_types, types, types)?;
+        check.count("node_dim", self.node_dim, 1, MAX_NODE_DIM)?;
+        check.count("graph_dim", self.graph_dim, 1, MAX_GRAPH_DIM)?;
+        check.count("num_layers", self.num_layers, 0, MAX_LAYERS)
+    }
+}
+
+impl PredictorConfig {
+    /// Checks every field; each layer of the head halves the graph width, which must stay above 0.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_at("")
+    }
+
+    fn validate_at(&self, prefix: &str) -> Result<(), ConfigError> {
+        let check = Checks { prefix };
+        self.encoder.validate_at(&check.nested("encoder"))?;
+        let halvings = (usize::BITS - self.encoder.graph_dim.leading_zeros()) as usize;
+        check.count("num_head_layers", self.num_head_layers, 1, halvings)
+    }
+}
+
+impl VsGaeConfig {
+    /// Checks every field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_at("")
+    }
+
+    fn validate_at(&self, prefix: &str) -> Result<(), ConfigError> {
+        let check = Checks { prefix };
+        self.encoder.validate_at(&check.nested("encoder"))?;
+        check.real("beta", self.beta, 0.0, 1e6)?;
+        check.real("alpha", self.alpha, 0.0, 1.0)?;
+        check.real("noise_scale", self.noise_scale, 0.0, 1e3)?;
+        check.count("max_nodes", self.max_nodes, 2, MAX_GENERATED_NODES)
+    }
+}
+
+impl PredictorTrainingConfig {
+    /// Checks every field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let check = Checks { prefix: "" };
+        self.model.validate_at("model")?;
+        check.count("epochs", self.epochs, 1, usize::MAX)?;
+        check.count("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)?;
+        check.real("learning_rate", self.learning_rate, f64::MIN_POSITIVE, 10.0)?;
+        check.count("training_size", usize::from(self.training_size), 1, 100)?;
+        self.target.parse::<nasbench::MetricKey>().map(|_| ()).map_err(|e| ConfigError {
+            field: "target".to_owned(),
+            value: self.target.clone(),
+            allowed: e.to_string(),
+        })
+    }
+}
+
+impl VsGaeTrainingConfig {
+    /// Checks every field.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let check = Checks { prefix: "" };
+        self.model.validate_at("model")?;
+        check.count("epochs", self.epochs, 1, usize::MAX)?;
+        check.count("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)?;
+        check.real("learning_rate", self.learning_rate, f64::MIN_POSITIVE, 10.0)?;
+        check.real("plateau_factor", self.plateau_factor, f64::MIN_POSITIVE, 1.0)?;
+        if let Some(LearningRateSchedule::WarmupCosine { final_factor, .. }) = self.schedule {
+            check.real("schedule.final_factor", final_factor, 0.0, 1.0)?;
+        }
+        Ok(())
+    }
+}
+
 impl VsGaeConfig {
     /// The edge pairing in effect.
     pub fn edge_pairing(&self) -> EdgePairing {
@@ -197,6 +327,21 @@ mod tests {
         let new = config.with_edge_pairing(Some(EdgePairing::PerGraph)).with_edge_loss(Some(EdgeLoss::Sum));
         let back: VsGaeConfig = serde_json::from_str(&serde_json::to_string(&new).expect("write")).expect("read");
         assert_eq!((back.edge_pairing(), back.edge_loss()), (EdgePairing::PerGraph, EdgeLoss::Sum));
+    }
+
+    #[test]
+    fn configs_out_of_range_are_refused_naming_the_field() {
+        let huge =
+            PredictorTrainingConfig::new(PredictorConfig::new(EncoderConfig::new().with_node_dim(1_000_000_000)));
+        let error = huge.validate().expect_err("refused");
+        assert_eq!(error.field, "model.encoder.node_dim");
+        assert!(error.to_string().contains("1000000000"), "{error}");
+        let deep = PredictorConfig::new(EncoderConfig::new()).with_num_head_layers(64);
+        assert_eq!(deep.validate().expect_err("refused").field, "num_head_layers");
+        let vae = VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new()).with_max_nodes(1_000_000));
+        assert_eq!(vae.validate().expect_err("refused").field, "model.max_nodes");
+        assert!(VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new())).validate().is_ok());
+        assert!(PredictorTrainingConfig::new(PredictorConfig::new(EncoderConfig::new())).validate().is_ok());
     }
 
     #[test]

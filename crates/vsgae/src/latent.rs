@@ -38,61 +38,20 @@ pub fn interpolate(a: &[f32], b: &[f32], steps: usize, how: Interpolation) -> Ve
         .collect()
 }
 
-/// Projects row-major points (`rows × dim`) onto their first two principal axes, by power
-/// iteration with deflation on the covariance; each axis's sign is fixed so that its largest
-/// component is positive. Used to draw latent spaces in 2-D.
+/// Projects row-major points (`rows × dim`) onto their first two principal axes
+/// ([`nasbench::pca`]). Used to draw latent spaces in 2-D.
 pub fn principal_plane(points: &[f32], dim: usize) -> Vec<[f32; 2]> {
     if dim == 0 || points.len() < dim {
         return Vec::new();
     }
-    let rows = points.len() / dim;
-    let mut mean = vec![0f64; dim];
-    for row in points.chunks_exact(dim) {
-        for (m, x) in mean.iter_mut().zip(row) {
-            *m += f64::from(*x) / rows as f64;
-        }
-    }
-    let mut covariance = vec![0f64; dim * dim];
-    for row in points.chunks_exact(dim) {
-        for i in 0..dim {
-            let di = f64::from(row[i]) - mean[i];
-            for j in 0..dim {
-                covariance[i * dim + j] += di * (f64::from(row[j]) - mean[j]);
-            }
-        }
-    }
-    let mut axes: Vec<Vec<f64>> = Vec::with_capacity(2);
-    for _ in 0..2 {
-        let mut v: Vec<f64> = (0..dim).map(|i| 1.0 + i as f64 / dim as f64).collect();
-        let mut eigenvalue = 0.0;
-        for _ in 0..200 {
-            let mut next: Vec<f64> = (0..dim).map(|i| (0..dim).map(|j| covariance[i * dim + j] * v[j]).sum()).collect();
-            let norm = next.iter().map(|x| x * x).sum::<f64>().sqrt();
-            if norm <= f64::EPSILON {
-                break;
-            }
-            next.iter_mut().for_each(|x| *x /= norm);
-            eigenvalue = norm;
-            v = next;
-        }
-        let largest = v.iter().copied().fold(0.0f64, |a, x| if x.abs() > a.abs() { x } else { a });
-        if largest < 0.0 {
-            v.iter_mut().for_each(|x| *x = -*x);
-        }
-        for i in 0..dim {
-            for j in 0..dim {
-                covariance[i * dim + j] -= eigenvalue * v[i] * v[j];
-            }
-        }
-        axes.push(v);
-    }
-    points
+    let values: Vec<f64> = points.iter().map(|&x| f64::from(x)).collect();
+    let axes = nasbench::pca::PrincipalAxes::fit(&values, dim, 2);
+    values
         .chunks_exact(dim)
         .map(|row| {
-            let project = |axis: &[f64]| {
-                row.iter().zip(&mean).zip(axis).map(|((x, m), a)| (f64::from(*x) - m) * a).sum::<f64>() as f32
-            };
-            [project(&axes[0]), project(&axes[1])]
+            let projected = axes.project(row);
+            let coordinate = |k: usize| projected.get(k).copied().unwrap_or(0.0) as f32;
+            [coordinate(0), coordinate(1)]
         })
         .collect()
 }

@@ -174,3 +174,35 @@ fn bad_input_is_one_line_and_exit_1() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8(output.stderr).unwrap().contains("not a safetensors file"));
 }
+
+#[test]
+fn a_model_folder_naming_an_impossible_width_is_refused_naming_the_file_and_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    // The shipped models' folders, with the width of the node states set to 10⁹.
+    for (model, command) in [("predictor", "predict"), ("vsgae", "test-vae")] {
+        let folder = dir.path().join(model);
+        std::fs::create_dir_all(&folder).unwrap();
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data").join(model);
+        let mut config: Value = serde_json::from_slice(&std::fs::read(shipped.join("config.json")).unwrap()).unwrap();
+        config["model"]["encoder"]["node_dim"] = serde_json::json!(1_000_000_000u64);
+        std::fs::write(folder.join("config.json"), config.to_string()).unwrap();
+        std::fs::copy(shipped.join("weights.safetensors"), folder.join("weights.safetensors")).unwrap();
+        for file in ["data.json"] {
+            if shipped.join(file).is_file() {
+                std::fs::copy(shipped.join(file), folder.join(file)).unwrap();
+            }
+        }
+        let folder = folder.display().to_string();
+        let args: Vec<&str> = match command {
+            "predict" => vec!["predict", "--model", &folder, "--cells", "never-read.csv"],
+            _ => vec!["test-vae", "--model", &folder, "--limit", "1", "--prior-points", "0"],
+        };
+        let output = vsgae(&args);
+        assert_eq!(output.status.code(), Some(1), "{command}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("{model}/config.json")) && stderr.contains("model.encoder.node_dim = 1000000000"),
+            "{command}: {stderr}"
+        );
+    }
+}

@@ -316,3 +316,18 @@ fn a_checkpoint_from_before_the_current_layout_keeps_its_weights_and_starts_a_fr
     assert!(!resumed.optimizer_restored(), "Adam's old state does not fit the current parameters");
     assert_eq!(weights(&resumed), weights(&first));
 }
+
+#[test]
+fn a_checkpoint_naming_an_impossible_width_is_refused_before_anything_is_built() {
+    let data = small_space();
+    let session = PredictorSession::new(tiny_config(1), data.clone(), Device::flex().autodiff()).unwrap();
+    let mut checkpoint = block_on(session.snapshot()).unwrap();
+    let mut config: serde_json::Value = serde_json::from_slice(&checkpoint.config).unwrap();
+    config["model"]["encoder"]["node_dim"] = serde_json::json!(1_000_000_000u64);
+    checkpoint.config = serde_json::to_vec(&config).unwrap();
+    let checkpoint = vsgae::io::checkpoint::Checkpoint::from_zip(&checkpoint.to_zip().unwrap(), "huge.zip").unwrap();
+    let error = PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff(), AdamState::Restore)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("huge.zip/config.json") && error.contains("model.encoder.node_dim"), "{error}");
+}

@@ -241,6 +241,17 @@ impl Checkpoint {
         serde_json::from_slice(&self.config).map_err(|e| file_error(&self.origin.join(CONFIG), e))
     }
 
+    /// The training config, checked by `validate` before anything is built from it; a bad value
+    /// is an error naming the file and the field.
+    pub fn validated_config<T: DeserializeOwned>(
+        &self,
+        validate: impl FnOnce(&T) -> Result<(), crate::config::ConfigError>,
+    ) -> Result<T, CheckpointError> {
+        let config = self.config()?;
+        validate(&config).map_err(|e| file_error(&self.origin.join(CONFIG), e))?;
+        Ok(config)
+    }
+
     /// The progress record.
     pub fn progress<T: DeserializeOwned>(&self) -> Result<T, CheckpointError> {
         serde_json::from_slice(&self.progress).map_err(|e| file_error(&self.origin.join(PROGRESS), e))

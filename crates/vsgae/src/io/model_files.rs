@@ -15,22 +15,25 @@ use crate::{Predictor, VsGae};
 pub enum ModelFileError {
     #[error("{file}: {message}")]
     Read { file: String, message: String },
-    #[error("{file}: {source}")]
-    Weights {
-        file: String,
-        #[source]
-        source: ImportError,
-    },
+    #[error("{file}: {problem}")]
+    Config { file: String, problem: crate::config::ConfigError },
+    #[error("{file}: {problem}")]
+    Weights { file: String, problem: ImportError },
 }
 
 /// A training config with a model config inside, and that model's type.
 pub trait TrainedModel: Sized {
     type Config: serde::de::DeserializeOwned;
+    /// Checks the config before anything is built from it.
+    fn validate(config: &Self::Config) -> Result<(), crate::config::ConfigError>;
     fn init(config: &Self::Config, device: &Device) -> Self;
 }
 
 impl TrainedModel for Predictor {
     type Config = PredictorTrainingConfig;
+    fn validate(config: &Self::Config) -> Result<(), crate::config::ConfigError> {
+        config.validate()
+    }
     fn init(config: &Self::Config, device: &Device) -> Self {
         config.model.init(device)
     }
@@ -38,6 +41,9 @@ impl TrainedModel for Predictor {
 
 impl TrainedModel for VsGae {
     type Config = VsGaeTrainingConfig;
+    fn validate(config: &Self::Config) -> Result<(), crate::config::ConfigError> {
+        config.validate()
+    }
     fn init(config: &Self::Config, device: &Device) -> Self {
         config.model.init(device)
     }
@@ -53,8 +59,9 @@ pub fn load_from_bytes<M: TrainedModel + ReferenceParams>(
     let config_file = format!("{source}/config.json");
     let weights_file = format!("{source}/weights.safetensors");
     let config: M::Config = serde_json::from_slice(config_json)
-        .map_err(|e| ModelFileError::Read { file: config_file, message: e.to_string() })?;
-    let weights_error = |source| ModelFileError::Weights { file: weights_file.clone(), source };
+        .map_err(|e| ModelFileError::Read { file: config_file.clone(), message: e.to_string() })?;
+    M::validate(&config).map_err(|problem| ModelFileError::Config { file: config_file, problem })?;
+    let weights_error = |problem| ModelFileError::Weights { file: weights_file.clone(), problem };
     let mut state = StateDict::from_bytes(weights).map_err(weights_error)?;
     let model = M::init(&config, device).load(&mut state, "", device).map_err(weights_error)?;
     state.finish().map_err(weights_error)?;

@@ -15,7 +15,8 @@ pub struct AccuracyHead {
 impl AccuracyHead {
     /// A head of `num_layers` linear layers with Burn's default initialisation.
     pub fn init(graph_dim: usize, num_layers: usize, device: &Device) -> Self {
-        let widths: Vec<usize> = (0..num_layers).map(|k| graph_dim >> k).chain([1]).collect();
+        let widths: Vec<usize> =
+            (0..num_layers).map(|k| graph_dim.checked_shr(k as u32).unwrap_or(0).max(1)).chain([1]).collect();
         Self { layers: widths.windows(2).map(|w| LinearConfig::new(w[0], w[1]).init(device)).collect() }
     }
 

@@ -64,7 +64,12 @@ impl TrainingTask for LatentPredictorTask {
     type Data = LatentData;
     const KIND: ModelKind = ModelKind::LatentPredictor;
 
+    fn validate(config: &PredictorTrainingConfig) -> Result<(), crate::config::ConfigError> {
+        config.validate()
+    }
+
     fn new(config: PredictorTrainingConfig, data: LatentData) -> Result<Self, TrainError> {
+        config.validate()?;
         let split = PredictorSplit::new(&data.data, &config)?;
         Ok(Self { config, data, split })
     }

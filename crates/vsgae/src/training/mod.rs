@@ -50,6 +50,8 @@ pub enum TrainError {
     Values(#[from] crate::readback::ReadbackError),
     #[error(transparent)]
     Metrics(#[from] crate::evaluation::metrics::MetricsError),
+    #[error("the config: {0}")]
+    Config(#[from] crate::config::ConfigError),
 }
 
 impl TrainError {

@@ -185,7 +185,12 @@ impl TrainingTask for PredictorTask {
     type Data = Arc<PredictorData>;
     const KIND: ModelKind = ModelKind::Predictor;
 
+    fn validate(config: &PredictorTrainingConfig) -> Result<(), crate::config::ConfigError> {
+        config.validate()
+    }
+
     fn new(config: PredictorTrainingConfig, data: Arc<PredictorData>) -> Result<Self, TrainError> {
+        config.validate()?;
         let split = PredictorSplit::new(&data, &config)?;
         Ok(Self { config, data, split })
     }

@@ -176,7 +176,7 @@ impl<T: TrainingTask> Session<T> {
             )));
         }
         let progress: Progress<T::State> = checkpoint.progress()?;
-        let task = T::new(checkpoint.config()?, data)?;
+        let task = T::new(checkpoint.validated_config(T::validate)?, data)?;
         let fingerprint = task.fingerprint();
         if progress.fingerprint != fingerprint {
             return Err(TrainError::Mismatch(format!(

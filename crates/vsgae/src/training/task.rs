@@ -74,7 +74,9 @@ pub trait TrainingTask: Sized + Sync {
     type Data: Clone;
     const KIND: ModelKind;
 
-    /// The task of `config` on `data` (its split and sampling).
+    /// Checks the config before anything is built from it.
+    fn validate(config: &Self::Config) -> Result<(), crate::config::ConfigError>;
+    /// The task of `config` on `data` (its split and sampling); the config is validated first.
     fn new(config: Self::Config, data: Self::Data) -> Result<Self, TrainError>;
     fn config(&self) -> &Self::Config;
     fn plan(&self) -> RunPlan;

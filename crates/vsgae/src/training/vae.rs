@@ -79,7 +79,12 @@ impl TrainingTask for VaeTask {
     type Data = Arc<Vec<Cell>>;
     const KIND: ModelKind = ModelKind::Vsgae;
 
+    fn validate(config: &VsGaeTrainingConfig) -> Result<(), crate::config::ConfigError> {
+        config.validate()
+    }
+
     fn new(config: VsGaeTrainingConfig, cells: Arc<Vec<Cell>>) -> Result<Self, TrainError> {
+        config.validate()?;
         let (train, test) = vae_split(cells.len(), config.seed);
         if train.is_empty() {
             return Err(TrainError::NoData("no cells to train the VS-GAE on".to_owned()));
