@@ -48,14 +48,21 @@ fn run_until(harness: &mut Harness<'_, StudioApp>, what: &str, seconds: u64, don
 }
 
 fn shared_fixture(name: &str) -> Option<PathBuf> {
-    match nasbench::shared_data::shared_dir() {
-        Ok(Some(dir)) => Some(dir.join("fixtures").join(name)),
-        Ok(None) => {
-            eprintln!("skipping the fixture part: ../shared is absent");
-            None
-        }
-        Err(error) => panic!("{error}"),
+    Some(test_support::shared_dir_or_skip()?.join("fixtures").join(name))
+}
+
+/// Every cell of at most 5 vertices with a made-up validation accuracy, as our CSV.
+fn small_space_csv() -> Vec<u8> {
+    let mut dataset = nasbench::Dataset::new();
+    for c in (2..=5).flat_map(nasbench::space::enumerate_vertices) {
+        let conv3 = c.cell.ops().iter().filter(|&&op| op == nasbench::Op::Conv3x3).count() as f64;
+        let mut record = nasbench::Record::new(c.cell);
+        record.push_metric(nasbench::MetricKey::VAL_ACC_108, 0.8 + 0.02 * conv3 + 0.005 * c.cell.n_edges() as f64);
+        dataset.push(record);
     }
+    let mut bytes = Vec::new();
+    nasbench::formats::csv::write_csv(&dataset, &mut bytes).unwrap();
+    bytes
 }
 
 #[test]
@@ -112,15 +119,29 @@ fn every_panel_works_on_the_embedded_models() {
     assert!(error.starts_with("noise.pth: "), "{error}");
     harness.get_by_label(&error);
 
-    let Some(fixture) = shared_fixture("enc_data_sample.zip") else { return };
-    drop_file(&mut harness, "enc_data_sample.zip", std::fs::read(&fixture).unwrap());
-    run_until(&mut harness, "the fixture dataset", 60, |app| app.shared.dataset.is_some());
+    // The reference's data zip, where the shared fixtures are at hand.
+    if let Some(fixture) = shared_fixture("enc_data_sample.zip") {
+        drop_file(&mut harness, "enc_data_sample.zip", std::fs::read(&fixture).unwrap());
+        run_until(&mut harness, "the fixture dataset", 60, |app| {
+            app.shared.dataset.as_ref().is_some_and(|d| d.name == "enc_data_sample.zip")
+        });
+        let info = harness.state().shared.dataset.clone().unwrap();
+        // 2,000 records; 43 are repeats of a cell by official hash.
+        assert_eq!((info.summary.records, info.summary.cells), (2000, 1957));
+        assert!(info.labelled);
+        harness.get_by_label_contains("1957 of 1957 cells");
+    }
+
+    // A labelled CSV made here, so that the rest needs no shared data.
+    drop_file(&mut harness, "small-space.csv", small_space_csv());
+    run_until(&mut harness, "the small space", 60, |app| {
+        app.shared.dataset.as_ref().is_some_and(|d| d.name == "small-space.csv")
+    });
     let info = harness.state().shared.dataset.clone().unwrap();
-    // 2,000 records; 43 are repeats of a cell by official hash.
-    assert_eq!((info.summary.records, info.summary.cells), (2000, 1957));
+    assert_eq!(info.summary.cells, 2532);
     assert!(info.labelled);
     assert_eq!(harness.state().settings.tab, Tab::Data);
-    harness.get_by_label_contains("1957 of 1957 cells");
+    harness.get_by_label_contains("2532 of 2532 cells");
 
     // Interpolate between two cells of the dataset and decode the strip.
     let records = info.dataset.records();

@@ -4,7 +4,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use nasbench::formats;
 
 fn readers(c: &mut Criterion) {
-    let Ok(Some(shared)) = nasbench::shared_data::shared_dir() else {
+    let Ok(Some(shared)) = test_support::shared_dir() else {
         eprintln!("skipping: the shared data folder is missing");
         return;
     };

@@ -18,7 +18,6 @@ pub mod metrics;
 pub mod op;
 pub mod pca;
 pub mod sampling;
-pub mod shared_data;
 pub mod space;
 pub mod split;
 

@@ -2,8 +2,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::io::Write;
 
 use nasbench::formats::{self, archive, pyg, tfrecord};
@@ -23,7 +21,7 @@ const FIXTURES: [&str; 8] = [
 #[test]
 fn truncated_files_are_errors() {
     for file in FIXTURES {
-        let Some(bytes) = common::read_shared(file) else { return };
+        let Some(bytes) = test_support::read_shared(file) else { return };
         // The CSV stays readable when cut at a row boundary; every binary format must refuse.
         let binary = !file.ends_with(".csv");
         for tenth in 1..10 {
@@ -41,7 +39,7 @@ fn truncated_files_are_errors() {
 fn flipped_bytes_never_panic() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
     for file in FIXTURES {
-        let Some(bytes) = common::read_shared(file) else { return };
+        let Some(bytes) = test_support::read_shared(file) else { return };
         let size = bytes.len().min(300_000);
         for _ in 0..40 {
             let mut damaged = bytes[..size].to_vec();
@@ -130,7 +128,7 @@ fn pickles_that_name_code_are_refused_by_name() {
 
 #[test]
 fn huge_declared_lengths_are_refused_before_allocating() {
-    let Some(bytes) = common::read_shared("fixtures/data_legacy/training_data_70.pth") else { return };
+    let Some(bytes) = test_support::read_shared("fixtures/data_legacy/training_data_70.pth") else { return };
     // The first storage record starts after the key list: find it by parsing, then lie about its size.
     let file = nasbench::formats::pickle::load(&bytes, 0).unwrap();
     let mut at = file.end;
@@ -154,7 +152,7 @@ fn huge_declared_lengths_are_refused_before_allocating() {
 
 #[test]
 fn malformed_pyg_data_names_the_item() {
-    let Some(bytes) = common::read_shared("fixtures/data_zip/training_data_70.pth") else { return };
+    let Some(bytes) = test_support::read_shared("fixtures/data_zip/training_data_70.pth") else { return };
     // Rename node_atts in data.pkl (same length) so the first Data lacks it.
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_slice())).unwrap();
     let mut entries = Vec::new();

@@ -2,8 +2,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -45,7 +43,7 @@ fn hash_of_an_invalid_cell_is_one_line_and_exit_1() {
 
 #[test]
 fn inspect_json_describes_every_fixture() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = test_support::shared_dir_or_skip() else { return };
     let cases = [
         ("data/energy_4V9E.tfrecord", "tfrecord", 1_092, 91),
         ("data/energy_5V9E.tfrecord", "tfrecord", 2_532, 2_532),
@@ -109,7 +107,7 @@ fn bad_files_get_one_line_naming_the_file_and_exit_1() {
 
 #[test]
 fn convert_merges_files_into_our_csv() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = test_support::shared_dir_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("merged.csv");
     let inputs = [shared.join("data/energy_4V9E.tfrecord"), shared.join("data/energy_5V9E.tfrecord")];

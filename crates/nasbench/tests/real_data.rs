@@ -2,14 +2,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::read_shared;
 use nasbench::formats::{self, Format, archive, csv, pyg, tfrecord, torch::TensorData, torch::TorchFile};
 use nasbench::{Cell, MetricKey, Quantity};
 use serde_json::Value;
+use test_support::read_shared;
 
 #[test]
 fn every_row_of_the_20k_csv_hashes_to_its_hash_column() {

@@ -3,8 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use nasbench::space::{UNIQUE_CELLS, UNIQUE_CELLS_BY_VERTICES, enumerate_space};
@@ -24,7 +22,7 @@ fn the_space_has_nasbench_counts_and_representatives() {
 
     // The 20k real cells were restored by enumerating the space the nasbench way: each must be
     // exactly our representative of its hash, adjacency and op order included.
-    let Some(bytes) = common::read_shared("data/nb101_val_20k.csv") else { return };
+    let Some(bytes) = test_support::read_shared("data/nb101_val_20k.csv") else { return };
     let dataset = nasbench::formats::csv::read_csv(&bytes).unwrap();
     let index: HashMap<_, _> = space.iter().map(|c| (c.hash, c.cell)).collect();
     for record in dataset.records() {

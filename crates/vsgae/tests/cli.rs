@@ -77,7 +77,7 @@ fn train_eval_and_predict_a_small_predictor() {
 
 #[test]
 fn predict_with_the_reference_weights_gives_the_reference_predictions() {
-    let Some(shared) = common::shared_dir() else { return };
+    let Some(shared) = test_support::shared_dir_or_skip() else { return };
     let fixture = common::json("gnnpred_outputs_64.json").unwrap();
     let weights = shared.join("fixtures/gnnpred_state.pt").display().to_string();
     let cells = shared.join("fixtures/data_zip/training_data_70.pth").display().to_string();
@@ -151,7 +151,8 @@ fn train_and_test_a_small_vae_then_encode_and_decode() {
     ])))
     .unwrap();
     assert_eq!(results["epochs"], 2);
-    assert!(results["test"]["kendall_tau"].is_number() || results["test"]["kendall_tau"].is_null());
+    let tau = results["test"]["kendall_tau"].as_f64().expect("Kendall's tau is a number");
+    assert!((-1.0..=1.0).contains(&tau), "tau {tau}");
     assert!(Path::new(&latent_run).join("head.safetensors").is_file());
     let decoded = ok(&vsgae(&["decode", "--model", &out_str, "--latent", &npy]));
     assert_eq!(decoded.lines().count(), 120);

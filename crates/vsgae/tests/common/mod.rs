@@ -1,27 +1,12 @@
-//! The shared data folder (see `nasbench::shared_data`) and the reference fixtures' helpers.
+//! The reference fixtures' helpers (the shared data folder itself: the `test-support` crate).
 
 #![allow(dead_code)]
-
-use std::path::PathBuf;
 
 use burn::tensor::Tensor;
 use nasbench::Cell;
 use serde_json::Value;
 
-/// The shared data folder, or `None` (after saying so) where it is absent outside CI.
-pub fn shared_dir() -> Option<PathBuf> {
-    let dir = nasbench::shared_data::shared_dir().unwrap_or_else(|error| panic!("{error}"));
-    if dir.is_none() {
-        eprintln!("skipping: the shared data folder is missing");
-    }
-    dir
-}
-
-/// A file under the shared folder, read whole.
-pub fn read_shared(relative: &str) -> Option<Vec<u8>> {
-    let path = shared_dir()?.join(relative);
-    Some(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-}
+pub use test_support::read_shared;
 
 pub fn json(name: &str) -> Option<Value> {
     Some(serde_json::from_slice(&read_shared(&format!("fixtures/{name}"))?).unwrap())
