@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Trains the VS-GAE on the whole generated search space (423,624 cells, 90/10) for a fixed
+# Trains the VS-GAE on the whole generated search space (423,624 cells, 90/10) within a fixed
 # budget of minutes, then runs the ability tests, leaving the weights and results in OUT. Made
-# for a lent GPU (one prepared run within the device budget) and for long CPU runs alike:
+# for a GPU machine lent for a few minutes (one prepared run) and for long CPU runs alike:
+# - a new run first measures VS-GAE training at batch 128, 512 and 2,048 on this device
+#   (`vsgae bench --only vae-train`) and takes the batch with the most graphs per second;
+# - the learning rate grows with the square root of the batch (LR at batch 128), the usual rule
+#   for Adam, after a linear warm-up of WARMUP_GRAPHS graphs, then a cosine decay sized to the
+#   epochs the measured speed fits into the budget;
 # - it resumes OUT where a run is already there, so repeated calls add up to one run;
 # - the run checkpoints inside epochs (`--checkpoint-steps`), so stopping it at the budget loses
 #   at most those steps;
@@ -9,29 +14,55 @@
 #
 # Usage: bash scripts/train-vsgae-space.sh OUT
 # Environment (defaults in brackets): VSGAE [target/release/vsgae; build it with
-# `--features wgpu` for BACKEND=wgpu], BACKEND [wgpu], MINUTES [8], BATCH [128], LR [0.001],
-# CHECKPOINT_STEPS [100], TEST_LIMIT [1000], PRIOR_POINTS [1000].
+# `--features wgpu` for BACKEND=wgpu], BACKEND [wgpu], MINUTES [10, everything included],
+# BATCHES ["128 512 2048"], LR [0.001], WARMUP_GRAPHS [38400], TEST_MINUTES [1.5],
+# TEST_LIMIT [1000], PRIOR_POINTS [1000].
 set -euo pipefail
 OUT=${1:?usage: train-vsgae-space.sh OUT}
 VSGAE=${VSGAE:-target/release/vsgae}
 BACKEND=${BACKEND:-wgpu}
-MINUTES=${MINUTES:-8}
+MINUTES=${MINUTES:-10}
+TEST_SECONDS=$(python3 -c "print(int(60 * ${TEST_MINUTES:-1.5}))")
+TRAIN_GRAPHS=381262
+started=$(date +%s)
+mkdir -p "$OUT"
+
 if [ -f "$OUT/progress.json" ]; then
     run=(--resume "$OUT")
 else
-    run=(--space --epochs 300 --lr "${LR:-0.001}" --batch-size "${BATCH:-128}" --seed 0 --checkpoint-every 1)
+    best_batch=128 best_rate=0
+    for batch in ${BATCHES:-128 512 2048}; do
+        rate=$("$VSGAE" bench --backend "$BACKEND" --only vae-train --batch-size "$batch" --repeats 2 --json |
+            python3 -c "import json,sys; print(json.load(sys.stdin)['vae_train_graphs_per_s'])")
+        echo "batch $batch: $rate graphs/s" | tee -a "$OUT/batch-choice.txt"
+        if python3 -c "import sys; sys.exit(0 if $rate > $best_rate else 1)"; then
+            best_batch=$batch best_rate=$rate
+        fi
+    done
+    left=$((MINUTES * 60 - ($(date +%s) - started) - TEST_SECONDS - 30))
+    read -r lr warmup epochs < <(python3 -c "
+import math
+batch, rate, left = $best_batch, $best_rate, $left
+lr = ${LR:-0.001} * math.sqrt(batch / 128)
+warmup = max(1, ${WARMUP_GRAPHS:-38400} // batch)
+epochs = max(1, math.ceil(rate * left / $TRAIN_GRAPHS))
+print(f'{lr:.6g} {warmup} {epochs}')")
+    echo "chosen: batch $best_batch, lr $lr, warm-up $warmup steps, cosine over $epochs epochs" | tee -a "$OUT/batch-choice.txt"
+    run=(--space --epochs "$epochs" --lr "$lr" --batch-size "$best_batch" --seed 0 --checkpoint-every 1
+        --edge-pairing per-graph --edge-loss sum --schedule warmup-cosine --warmup-steps "$warmup")
 fi
-started=$(date +%s)
+
+left=$((MINUTES * 60 - ($(date +%s) - started) - TEST_SECONDS))
 # `timeout` ends the run at the budget (exit 124); the last checkpoint holds its work.
 status=0
-timeout "$((MINUTES * 60))" "$VSGAE" train-vae "${run[@]}" --backend "$BACKEND" \
+timeout "$left" "$VSGAE" train-vae "${run[@]}" --backend "$BACKEND" \
     --checkpoint-steps "${CHECKPOINT_STEPS:-100}" --out "$OUT" || status=$?
 if [ "$status" != 0 ] && [ "$status" != 124 ]; then
     echo "train-vae failed with status $status" >&2
     exit "$status"
 fi
-echo "trained for $(($(date +%s) - started)) s"
+echo "trained; $(($(date +%s) - started)) s so far"
 python3 -c "import json,sys; p=json.load(open(sys.argv[1])); print('epochs done:', p['epochs_done'], '· steps into the next:', p.get('within_epoch', {}).get('step', 0))" "$OUT/progress.json"
-"$VSGAE" test-vae --model "$OUT" --backend "$BACKEND" --limit "${TEST_LIMIT:-1000}" \
+timeout "$TEST_SECONDS" "$VSGAE" test-vae --model "$OUT" --backend "$BACKEND" --limit "${TEST_LIMIT:-1000}" \
     --prior-points "${PRIOR_POINTS:-1000}" --json > "$OUT/abilities.json"
 cat "$OUT/abilities.json"

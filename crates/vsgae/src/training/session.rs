@@ -11,9 +11,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use burn::module::{Module, ModuleMapper, Param};
-use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Tensor};
+use burn::module::Module;
+#[cfg(not(target_family = "wasm"))]
+use burn::module::{ModuleMapper, Param};
+#[cfg(not(target_family = "wasm"))]
+use burn::optim::GradientsAccumulator;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::Device;
+#[cfg(not(target_family = "wasm"))]
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use super::cursor::{EpochCursor, EpochPosition};
@@ -308,19 +314,17 @@ impl<T: TrainingTask> Session<T> {
 
     /// The batch's loss and gradients: in one piece on this thread, or one shard per thread.
     async fn gradients(&self, batch: &[usize], position: StepPosition) -> Result<(f64, GradientsParams), TrainError> {
-        let shards = shards(batch, self.threads, position);
-        if shards.len() <= 1 {
-            let shard = Shard { items: batch, offset: 0, batch_len: batch.len(), position };
-            let loss = self.task.shard_loss(&self.model, &shard, &self.device);
-            let value = loss.clone().into_scalar_async::<f32>().await.map_err(TrainError::readback)?;
-            return Ok((f64::from(value), GradientsParams::from_grads(loss.backward(), &self.model)));
-        }
         #[cfg(not(target_family = "wasm"))]
         {
-            self.shard_gradients(&shards)
+            let shards = shards(batch, self.threads, position);
+            if shards.len() > 1 {
+                return self.shard_gradients(&shards);
+            }
         }
-        #[cfg(target_family = "wasm")]
-        unreachable!("a browser trains on one thread")
+        let shard = Shard { items: batch, offset: 0, batch_len: batch.len(), position };
+        let loss = self.task.shard_loss(&self.model, &shard, &self.device);
+        let value = loss.clone().into_scalar_async::<f32>().await.map_err(TrainError::readback)?;
+        Ok((f64::from(value), GradientsParams::from_grads(loss.backward(), &self.model)))
     }
 
     /// Each shard's forward and backward pass on its own thread, with its own copy of the
@@ -434,6 +438,7 @@ fn restore_adam(
     Ok(true)
 }
 
+#[cfg(not(target_family = "wasm"))]
 /// The batch split into at most `threads` contiguous shards of near-equal size.
 fn shards(batch: &[usize], threads: usize, position: StepPosition) -> Vec<Shard<'_>> {
     let count = threads.clamp(1, batch.len().max(1));
@@ -448,14 +453,17 @@ fn shards(batch: &[usize], threads: usize, position: StepPosition) -> Vec<Shard<
 /// Gives every parameter a new autodiff leaf with the same id, so a replica's operations form
 /// a graph of their own (Burn merges graphs that share a leaf and locks each graph while it
 /// runs backward).
+#[cfg(not(target_family = "wasm"))]
 struct FreshLeaves;
 
+#[cfg(not(target_family = "wasm"))]
 impl ModuleMapper for FreshLeaves {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         param.map(|tensor| tensor.detach().require_grad())
     }
 }
 
+#[cfg(not(target_family = "wasm"))]
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()

@@ -187,11 +187,17 @@ pub struct PredictArgs {
     #[command(flatten)]
     source: ModelSource,
     /// The cells: our CSV, the official tfrecord or a .pth file.
+    #[arg(long, required_unless_present = "space", conflicts_with = "space")]
+    cells: Option<PathBuf>,
+    /// Every cell of the search space (423,624), in the app's order.
     #[arg(long)]
-    cells: PathBuf,
+    space: bool,
+    /// Only the best this many cells, best first (a ranking).
+    #[arg(long)]
+    top: Option<usize>,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
-    /// Print a JSON array, in input order, of {"hash", "predicted", "true"}.
+    /// Print a JSON array, in input order (or best first with --top), of {"hash", "predicted", "true"}.
     #[arg(long)]
     json: bool,
 }
@@ -214,20 +220,32 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
         }
         (None, None) => anyhow::bail!("give --model DIR or --weights FILE"),
     };
-    let dataset = read_dataset(std::slice::from_ref(&args.cells))?;
+    let dataset = match &args.cells {
+        Some(file) => read_dataset(std::slice::from_ref(file))?,
+        None => {
+            let mut space = nasbench::Dataset::new();
+            for cell in nasbench::space::enumerate_space() {
+                space.push(nasbench::Record::new(cell.cell));
+            }
+            space
+        }
+    };
     let key: nasbench::MetricKey = target.parse()?;
     let cells: Vec<nasbench::Cell> = dataset.records().iter().map(|r| r.cell).collect();
+    let started = Instant::now();
     let predicted = predict_cells(&model, &cells, &device)?;
+    tracing::info!(cells = cells.len(), seconds = started.elapsed().as_secs_f64(), "predicted");
+    let mut rows: Vec<(&nasbench::Record, f64)> = dataset.records().iter().zip(predicted).collect();
+    if let Some(top) = args.top {
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+        rows.truncate(top);
+    }
     if args.json {
-        let rows: Vec<_> = dataset
-            .records()
-            .iter()
-            .zip(&predicted)
-            .map(|(r, p)| json!({"hash": r.hash, "predicted": p, "true": r.mean(key)}))
-            .collect();
+        let rows: Vec<_> =
+            rows.iter().map(|(r, p)| json!({"hash": r.hash, "predicted": p, "true": r.mean(key)})).collect();
         println!("{}", serde_json::to_string(&rows)?);
     } else {
-        for (record, p) in dataset.records().iter().zip(&predicted) {
+        for (record, p) in rows {
             match record.mean(key) {
                 Some(t) => println!("{} {p:.6} (true {t:.6})", record.hash),
                 None => println!("{} {p:.6}", record.hash),
