@@ -45,12 +45,14 @@ fn the_shipped_predictor_gives_its_recorded_test_figures() {
     let indices = &split.test[..limit];
     let metrics = vsgae::training::predictor::evaluate(&model, &data, indices, &device).unwrap().unwrap();
     let RegressionMetrics { rmse, kendall_tau, .. } = metrics;
-    let close = |got: f64, key: &str| {
+    let close = |got: f64, key: &str, tolerance: f64| {
         let want = expected[key].as_f64().unwrap();
-        assert!((got - want).abs() < 1e-6, "{key}: {got} here, {want} recorded");
+        assert!((got - want).abs() < tolerance, "{key}: {got} here, {want} recorded");
     };
-    close(rmse, "rmse");
-    close(kendall_tau, "kendall_tau");
+    close(rmse, "rmse", 1e-6);
+    // One pair of near-tied predictions ordered the other way (another CPU's matrix kernels)
+    // moves τ by 2 / (n (n − 1)) ≈ 2e-6 at n = 1,000; this allows five such pairs.
+    close(kendall_tau, "kendall_tau", 1e-5);
 }
 
 #[test]

@@ -12,6 +12,7 @@ use nasbench::sampling::Sampling;
 use nasbench::space::enumerate_vertices;
 use vsgae::io::checkpoint::AdamState;
 use vsgae::readback::block_on;
+use vsgae::training::predictor::{PREDICT_CHUNK, predict, predict_async};
 use vsgae::training::task::{Shard, StepPosition};
 use vsgae::training::{
     PredictorData, PredictorSession, PredictorTask, StepOutcome, TrainError, TrainingEvent, TrainingTask,
@@ -330,4 +331,22 @@ fn a_checkpoint_naming_an_impossible_width_is_refused_before_anything_is_built()
         .unwrap_err()
         .to_string();
     assert!(error.contains("huge.zip/config.json") && error.contains("model.encoder.node_dim"), "{error}");
+}
+
+#[test]
+fn predictions_in_chunk_aligned_parts_equal_one_call_bit_for_bit() {
+    // The app ranks the space in parts of 16 prediction chunks, `vsgae predict` in one call; both
+    // must give each cell the same bits. The cells here span three chunks, the last one partial.
+    let device = Device::flex();
+    let model = PredictorConfig::new(EncoderConfig::new()).init_seeded(&device, 3).unwrap();
+    let cells: Vec<nasbench::Cell> =
+        (2..=6).flat_map(enumerate_vertices).map(|c| c.cell).take(2 * PREDICT_CHUNK + 300).collect();
+    assert_eq!(cells.len(), 2 * PREDICT_CHUNK + 300);
+    let whole = predict(&model, &cells, &device).unwrap();
+    let mut parts = predict(&model, &cells[..PREDICT_CHUNK], &device).unwrap();
+    parts.extend(block_on(predict_async(&model, &cells[PREDICT_CHUNK..], &device)).unwrap());
+    assert_eq!(whole.len(), cells.len());
+    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&whole), bits(&parts));
+    assert!(whole.iter().any(|&p| p != whole[0]), "the predictions do not depend on the cell");
 }
