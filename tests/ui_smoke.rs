@@ -143,16 +143,22 @@ fn every_panel_works_on_the_embedded_models() {
     assert_eq!(harness.state().settings.tab, Tab::Data);
     harness.get_by_label_contains("2532 of 2532 cells");
 
-    // Interpolate between two cells of the dataset and decode the strip.
-    let records = info.dataset.records();
-    harness.state_mut().settings.latent.from_hash = records[0].hash.to_string();
-    harness.state_mut().settings.latent.to_hash = records[1].hash.to_string();
+    // Interpolate between two cells of the dataset and decode the strip: the embedded VS-GAE
+    // decodes its ends back to the two cells: input → {conv1x1, maxpool} → conv3x3 → output, and
+    // input → {conv1x1, maxpool} → output.
+    let (from, to) = ("604f9c8b125259e9836b300eb881fb81", "ac9bd0e2514c031187b612db767fb038");
+    harness.state_mut().settings.latent.from_hash = from.to_owned();
+    harness.state_mut().settings.latent.to_hash = to.to_owned();
     harness.state_mut().settings.latent.steps = 5;
     harness.get_by_label("Latent").click();
     harness.run_steps(1);
     harness.get_by_label("Interpolate").click();
     run_until(&mut harness, "the decoded strip", 60, |app| !app.panels.latent.strip.is_empty());
-    assert_eq!(harness.state().panels.latent.strip.len(), 5);
+    let strip = &harness.state().panels.latent.strip;
+    assert_eq!(strip.len(), 5);
+    let hash_of = |k: usize| strip[k].cell.map(|cell| cell.hash().to_string());
+    assert_eq!(hash_of(0).as_deref(), Some(from), "the strip's first cell");
+    assert_eq!(hash_of(4).as_deref(), Some(to), "the strip's last cell");
 
     // Predict pasted cells.
     harness.get_by_label("Predict").click();

@@ -75,14 +75,19 @@ fn the_shipped_vsgae_reconstructs_its_recorded_share() {
     )
     .unwrap();
     let want = |key: &str| expected[key].as_f64().unwrap();
-    // The loss at the latent means is deterministic; decoding samples, so its shares are only
-    // compared where they are far from a coin flip's worth of float noise.
+    // The loss at the latent means is deterministic. Decoding samples from a seeded generator,
+    // so the shares repeat too, except where another CPU's kernels move a probability across a
+    // draw: 0.005 allows 50 of the 10,000 decodings to land otherwise.
     let loss = vsgae::evaluation::abilities::mean_loss(&model, &cells, &config.model, &device).unwrap();
     assert!(
         (loss - want("test_loss")).abs() < 1e-4 * want("test_loss").abs(),
         "loss {loss} here, {} recorded",
         want("test_loss")
     );
-    assert!((exact - want("reconstruction")).abs() <= 0.01, "{exact} here, {} recorded", want("reconstruction"));
-    assert!((isomorphic - want("reconstruction_isomorphic")).abs() <= 0.01, "{isomorphic}");
+    assert!((exact - want("reconstruction")).abs() <= 0.005, "{exact} here, {} recorded", want("reconstruction"));
+    assert!(
+        (isomorphic - want("reconstruction_isomorphic")).abs() <= 0.005,
+        "{isomorphic} here, {} recorded",
+        want("reconstruction_isomorphic")
+    );
 }
