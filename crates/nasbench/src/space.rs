@@ -36,6 +36,18 @@ pub struct SpaceCell {
     pub cell: Cell,
 }
 
+impl SpaceCell {
+    /// A record without measurements, keeping the hash the enumeration computed.
+    pub fn record(&self) -> crate::dataset::Record {
+        crate::dataset::Record {
+            hash: self.hash,
+            cell: self.cell,
+            trainable_parameters: None,
+            metrics: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
 /// Every unique cell of the space, in nasbench's enumeration order, with its hash.
 pub fn enumerate_space() -> Vec<SpaceCell> {
     (2..=MAX_VERTICES).flat_map(enumerate_vertices).collect()

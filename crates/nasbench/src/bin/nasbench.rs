@@ -9,8 +9,8 @@ use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use nasbench::formats::{self, csv::write_csv_file};
-use nasbench::space::enumerate_space;
-use nasbench::{Cell, Dataset, Record};
+use nasbench::space::{SpaceCell, enumerate_space};
+use nasbench::{Cell, Dataset};
 use serde_json::json;
 
 /// NAS-Bench-101 without machine learning: the search space, the official hash, and every
@@ -100,10 +100,7 @@ fn space(out: &std::path::Path, as_json: bool) -> Result<()> {
     let cells = enumerate_space();
     let enumerate_seconds = started.elapsed().as_secs_f64();
     bar.set_message(format!("writing {}", out.display()));
-    let dataset: Dataset = cells
-        .iter()
-        .map(|c| Record { hash: c.hash, cell: c.cell, trainable_parameters: None, metrics: BTreeMap::new() })
-        .collect();
+    let dataset: Dataset = cells.iter().map(SpaceCell::record).collect();
     write_csv_file(&dataset, out).with_context(|| format!("{}", out.display()))?;
     bar.finish_and_clear();
     let mut by_vertices: BTreeMap<usize, usize> = BTreeMap::new();

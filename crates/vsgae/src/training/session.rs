@@ -438,8 +438,8 @@ fn restore_adam(
     Ok(true)
 }
 
-#[cfg(not(target_family = "wasm"))]
 /// The batch split into at most `threads` contiguous shards of near-equal size.
+#[cfg(not(target_family = "wasm"))]
 fn shards(batch: &[usize], threads: usize, position: StepPosition) -> Vec<Shard<'_>> {
     let count = threads.clamp(1, batch.len().max(1));
     let size = batch.len().div_ceil(count).max(1);

@@ -222,13 +222,7 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
     };
     let dataset = match &args.cells {
         Some(file) => read_dataset(std::slice::from_ref(file))?,
-        None => {
-            let mut space = nasbench::Dataset::new();
-            for cell in nasbench::space::enumerate_space() {
-                space.push(nasbench::Record::new(cell.cell));
-            }
-            space
-        }
+        None => nasbench::space::enumerate_space().iter().map(nasbench::space::SpaceCell::record).collect(),
     };
     let key: nasbench::MetricKey = target.parse()?;
     let cells: Vec<nasbench::Cell> = dataset.records().iter().map(|r| r.cell).collect();
