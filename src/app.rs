@@ -136,13 +136,15 @@ impl StudioApp {
             Event::Progress { job, done, total } => {
                 self.shared.progress = (done < total).then_some(Progress { job, done: *done, total: *total });
             }
-            Event::Ranking { .. } => self.shared.progress = None,
-            Event::ModelReplaced(kind) => {
+            Event::Ranking { ascending, .. } => {
+                self.shared.progress = None;
+                self.shared.space_predictions = Some(ascending.clone());
+            }
+            Event::ModelReplaced { kind, what } => {
                 if *kind == ModelKind::Predictor {
                     self.shared.clear_predictions();
                 }
-                let which = if *kind == ModelKind::Predictor { "predictor" } else { "VS-GAE" };
-                self.shared.notice(format!("The trained {which} now serves the app."));
+                self.shared.notice(format!("Now serving the app: {what}."));
             }
             Event::Notice(message) => self.shared.notice(message.clone()),
             Event::EngineStopped(message) => {

@@ -46,7 +46,7 @@ impl AutomationRun {
             self.trained = true;
             app.settings.tab = Tab::Train;
             let request = app.settings.train.request(crate::panels::train::ModelKind::Predictor);
-            app.compute().send(Command::StartTraining(request));
+            app.compute().send(Command::StartTraining(Box::new(request)));
         }
         if self.plan.rank && !self.ranked && ready {
             self.ranked = true;

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use nasbench::{Cell, MetricKey};
+use vsgae::training::predictor::Prediction;
 
 use crate::compute::{Command, ComputeHandle, DatasetInfo, PredictionRequest};
 
@@ -25,7 +26,10 @@ pub struct Shared {
     pub dataset: Option<Arc<DatasetInfo>>,
     /// The last file that failed to load, with why.
     pub load_error: Option<String>,
-    predictions: HashMap<Cell, f64>,
+    predictions: HashMap<Cell, Prediction>,
+    /// Every cell of the search space's predicted accuracy, ascending, once the space was
+    /// ranked with the current predictor.
+    pub space_predictions: Option<Arc<Vec<f64>>>,
     pending: HashSet<Cell>,
     pub progress: Option<Progress>,
     /// The latest notices from the engine, newest last.
@@ -46,7 +50,7 @@ pub struct Shared {
 
 impl Shared {
     /// The predicted accuracy of `cell`, asking the engine for it the first time.
-    pub fn prediction(&mut self, cell: &Cell, compute: &ComputeHandle) -> Option<f64> {
+    pub fn prediction(&mut self, cell: &Cell, compute: &ComputeHandle) -> Option<Prediction> {
         if let Some(value) = self.predictions.get(cell) {
             return Some(*value);
         }
@@ -57,12 +61,19 @@ impl Shared {
     }
 
     /// The predicted accuracy of `cell`, if it has arrived.
-    pub fn cached_prediction(&self, cell: &Cell) -> Option<f64> {
+    pub fn cached_prediction(&self, cell: &Cell) -> Option<Prediction> {
         self.predictions.get(cell).copied()
     }
 
+    /// The share of the search space predicted below `accuracy` (0 to 1), once the space was
+    /// ranked with the current predictor.
+    pub fn space_percentile(&self, accuracy: f64) -> Option<f64> {
+        let ascending = self.space_predictions.as_ref().filter(|a| !a.is_empty())?;
+        Some(ascending.partition_point(|&v| v < accuracy) as f64 / ascending.len() as f64)
+    }
+
     /// Remembers predictions the engine sent back.
-    pub fn store_predictions(&mut self, cells: &[Cell], values: &[f64]) {
+    pub fn store_predictions(&mut self, cells: &[Cell], values: &[Prediction]) {
         for (cell, value) in cells.iter().zip(values) {
             self.pending.remove(cell);
             self.predictions.insert(*cell, *value);
@@ -72,6 +83,7 @@ impl Shared {
     /// Forgets every prediction (the predictor changed).
     pub fn clear_predictions(&mut self) {
         self.predictions.clear();
+        self.space_predictions = None;
         self.pending.clear();
     }
 
@@ -96,5 +108,26 @@ impl Shared {
         self.notices.push(message);
         let excess = self.notices.len().saturating_sub(5);
         self.notices.drain(..excess);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cells_place_in_the_space_comes_from_the_ranked_predictions() {
+        let mut shared = Shared::default();
+        assert_eq!(shared.space_percentile(0.9), None, "no ranking yet");
+        shared.space_predictions = Some(Arc::new(vec![0.1, 0.5, 0.8, 0.9]));
+        assert_eq!(shared.space_percentile(0.85), Some(0.75));
+        assert_eq!(shared.space_percentile(0.05), Some(0.0));
+        assert_eq!(shared.space_percentile(0.95), Some(1.0));
+        assert_eq!(
+            crate::panels::space_rank_words(0.75),
+            "in the top 25.00 % of the search space by predicted accuracy"
+        );
+        shared.clear_predictions();
+        assert_eq!(shared.space_percentile(0.9), None, "a new predictor needs a new ranking");
     }
 }

@@ -62,7 +62,7 @@ pub fn status_json(app: &StudioApp) -> String {
         dataset_cells: shared.dataset.as_ref().map(|d| d.summary.cells),
         load_error: shared.load_error.as_deref(),
         cell_hash: cell.map(|c| c.hash().to_string()),
-        cell_predicted: cell.and_then(|c| shared.cached_prediction(&c)),
+        cell_predicted: cell.and_then(|c| shared.cached_prediction(&c)).map(|p| p.mean),
         first_prediction_ms: shared.first_prediction_ms,
         frame_intervals: app.frames.intervals(),
         ui_times: app.frames.ui_times(),

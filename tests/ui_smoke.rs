@@ -88,7 +88,7 @@ fn every_panel_works_on_the_embedded_models() {
         app.shared.cached_prediction(&default_cell).is_some()
     });
     harness.get_by_label("28cfc7874f6d200472e1a9dcd8650aa0");
-    let before = harness.state().shared.cached_prediction(&default_cell).unwrap();
+    let before = harness.state().shared.cached_prediction(&default_cell).unwrap().mean;
     assert!((0.0..=1.0).contains(&before), "{before}");
 
     // Edit: remove vertex 1 (the conv1x1); the cell stays valid and gets its own prediction.
@@ -97,8 +97,27 @@ fn every_panel_works_on_the_embedded_models() {
     let edited = harness.state().settings.cell.to_cell().unwrap();
     assert_eq!(edited.n_vertices(), 6);
     run_until(&mut harness, "the edited cell's prediction", 60, |app| app.shared.cached_prediction(&edited).is_some());
-    let after = harness.state().shared.cached_prediction(&edited).unwrap();
+    let after = harness.state().shared.cached_prediction(&edited).unwrap().mean;
     assert_ne!(before, after, "the prediction did not change with the cell");
+
+    // The paper's reference predictor is one choice away, and predicts the cell otherwise.
+    harness
+        .state_mut()
+        .compute()
+        .send(vsgae_studio::compute::Command::UseBuiltInPredictor(vsgae_studio::embedded::BuiltInPredictor::Reference));
+    run_until(&mut harness, "the reference predictor's prediction", 60, |app| {
+        app.shared.notices.iter().any(|n| n.contains("reference")) && app.shared.cached_prediction(&edited).is_some()
+    });
+    let reference = harness.state().shared.cached_prediction(&edited).unwrap();
+    assert_ne!(reference.mean, after, "the reference predictor is another model");
+    assert_eq!(reference.spread, 0.0, "the reference predictor is one network");
+    harness
+        .state_mut()
+        .compute()
+        .send(vsgae_studio::compute::Command::UseBuiltInPredictor(vsgae_studio::embedded::BuiltInPredictor::Shipped));
+    run_until(&mut harness, "the shipped predictor again", 60, |app| {
+        app.shared.cached_prediction(&edited).is_some_and(|p| p.mean == after)
+    });
 
     // An edit that breaks the cell shows why.
     harness.state_mut().settings.cell.edges.retain(|&(from, _)| from != 0);
@@ -165,7 +184,8 @@ fn every_panel_works_on_the_embedded_models() {
     harness.run_steps(1);
     harness.get_by_label("Predict these cells").click();
     run_until(&mut harness, "the pasted cell's prediction", 60, |app| !app.panels.predict.pasted.values.is_empty());
-    assert_eq!(harness.state().panels.predict.pasted.values, vec![before]);
+    let pasted: Vec<f64> = harness.state().panels.predict.pasted.values.iter().map(|p| p.mean).collect();
+    assert_eq!(pasted, vec![before]);
 
     // A tiny predictor run: start it, see an epoch finish, stop it.
     harness.get_by_label("Train").click();

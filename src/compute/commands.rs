@@ -5,6 +5,7 @@ use std::sync::Arc;
 use nasbench::{Cell, Dataset, DatasetSummary};
 use vsgae::latent::Interpolation;
 use vsgae::model::decoding::DecodedGraph;
+use vsgae::training::predictor::Prediction;
 use vsgae::training::{ModelKind, TrainingEvent};
 use vsgae::{PredictorTrainingConfig, VsGaeTrainingConfig};
 
@@ -39,7 +40,7 @@ pub enum Command {
     LatentMap {
         max_cells: usize,
     },
-    StartTraining(TrainRequest),
+    StartTraining(Box<TrainRequest>),
     /// Pause (`true`) or continue (`false`) the training run.
     PauseTraining(bool),
     StopTraining,
@@ -63,6 +64,8 @@ pub enum Command {
     },
     /// Use the trained model for predictions (predictor) or the latent panel (VS-GAE).
     UseTrainedModel,
+    /// Use one of the built-in predictors for predictions.
+    UseBuiltInPredictor(crate::embedded::BuiltInPredictor),
 }
 
 /// Who asked for predictions, so that the answer goes back to them.
@@ -135,10 +138,11 @@ pub enum Event {
         name: String,
         message: String,
     },
+    /// Predicted accuracies (with the spread over an ensemble's members) of `cells`.
     Predictions {
         request: PredictionRequest,
         cells: Vec<Cell>,
-        values: Vec<f64>,
+        values: Vec<Prediction>,
     },
     /// How far a long job has come (`done` of `total`).
     Progress {
@@ -146,10 +150,13 @@ pub enum Event {
         done: usize,
         total: usize,
     },
+    /// The best `top` cells of the space, and every cell's predicted accuracy in ascending
+    /// order (for a cell's rank within the space).
     Ranking {
-        top: Vec<(Cell, f64)>,
+        top: Vec<(Cell, Prediction)>,
         cells: usize,
         seconds: f64,
+        ascending: std::sync::Arc<Vec<f64>>,
     },
     Interpolation(Vec<InterpolationPoint>),
     LatentMap(Vec<LatentPoint>),
@@ -159,8 +166,11 @@ pub enum Event {
     },
     Training(TrainingEvent),
     TrainingState(TrainingState),
-    /// A model trained here now serves the app.
-    ModelReplaced(ModelKind),
+    /// Another model now serves the app; `what` names it for the user.
+    ModelReplaced {
+        kind: ModelKind,
+        what: String,
+    },
     /// A checkpoint zip to offer for download.
     CheckpointZip {
         file_name: String,
@@ -195,5 +205,6 @@ fn command_name(command: &Command) -> &'static str {
         Command::DownloadCheckpoint => "DownloadCheckpoint",
         Command::ResumeFromZip { .. } => "ResumeFromZip",
         Command::UseTrainedModel => "UseTrainedModel",
+        Command::UseBuiltInPredictor(_) => "UseBuiltInPredictor",
     }
 }

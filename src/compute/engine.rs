@@ -91,6 +91,18 @@ fn target_words(target: &str) -> String {
 }
 
 impl Engine {
+    fn use_built_in_predictor(&mut self, which: crate::embedded::BuiltInPredictor) {
+        let device = self.devices.device(BackendChoice::Gpu);
+        match which.load(&device) {
+            Ok((_, model)) => {
+                self.predictor = Some(Loaded { model, device, max_nodes: 0 });
+                let what = format!("the {} predictor", which.label());
+                self.events.send(Event::ModelReplaced { kind: vsgae::training::ModelKind::Predictor, what });
+            }
+            Err(error) => self.notice(format!("the {} predictor did not load: {error}", which.label())),
+        }
+    }
+
     fn load_embedded_models(&mut self) -> Result<String, String> {
         let device = self.devices.device(BackendChoice::Gpu);
         let (predictor_config, predictor) = crate::embedded::predictor(&device).map_err(|e| e.to_string())?;
@@ -124,7 +136,7 @@ impl Engine {
             Command::RankSpace { top } => self.rank_space(top).await,
             Command::Interpolate { from, to, steps, how } => self.interpolate(from, to, steps, how).await,
             Command::LatentMap { max_cells } => self.latent_map(max_cells).await,
-            Command::StartTraining(request) => self.start_training(request),
+            Command::StartTraining(request) => self.start_training(*request),
             Command::PauseTraining(paused) => self.pause_training(paused),
             Command::StopTraining => self.stop_training(),
             Command::SaveCheckpoint { dir } => self.save_checkpoint(&dir),
@@ -132,6 +144,7 @@ impl Engine {
             Command::DownloadCheckpoint => self.download_checkpoint().await,
             Command::ResumeFromZip { name, bytes, backend } => self.resume_from_zip(&name, &bytes, backend),
             Command::UseTrainedModel => self.use_trained_model(),
+            Command::UseBuiltInPredictor(which) => self.use_built_in_predictor(which),
         }
     }
 
@@ -177,15 +190,15 @@ impl Engine {
 
     /// Predictions of the loaded predictor: natively on every core (the same chunks and
     /// values as `vsgae predict`), in a page with asynchronous readback.
-    pub async fn predict(&self, cells: &[Cell]) -> Option<Vec<f64>> {
+    pub async fn predict(&self, cells: &[Cell]) -> Option<Vec<vsgae::training::predictor::Prediction>> {
         let Some(loaded) = &self.predictor else {
             self.notice("no predictor is loaded");
             return None;
         };
         let predicted = if cfg!(target_arch = "wasm32") {
-            vsgae::training::predictor::predict_async(&loaded.model, cells, &loaded.device).await
+            vsgae::training::predictor::predict_with_spread_async(&loaded.model, cells, &loaded.device).await
         } else {
-            vsgae::training::predictor::predict(&loaded.model, cells, &loaded.device)
+            vsgae::training::predictor::predict_with_spread(&loaded.model, cells, &loaded.device)
         };
         match predicted {
             Ok(values) => Some(values),
@@ -251,7 +264,7 @@ impl Engine {
             .into_iter()
             .map(|graph| {
                 let cell = graph.to_cell();
-                let predicted = cell.and_then(|_| predicted.next());
+                let predicted = cell.and_then(|_| predicted.next()).map(|p| p.mean);
                 InterpolationPoint { graph, cell, predicted }
             })
             .collect();

@@ -1,6 +1,9 @@
 //! Ranking the whole search space by predicted accuracy.
 
+use std::sync::Arc;
+
 use nasbench::Cell;
+use vsgae::training::predictor::Prediction;
 use web_time::Instant;
 
 use super::commands::Event;
@@ -17,12 +20,13 @@ const RANK_CHUNK: usize =
 
 impl Engine {
     /// Predicts every cell of the space in chunks (yielding between them) and reports the best
-    /// `top`, with the time from the request to the last prediction.
+    /// `top`, with the time from the request to the last prediction, and every prediction in
+    /// ascending order.
     pub(crate) async fn rank_space(&mut self, top: usize) {
         let started = Instant::now();
         self.cancel.store(false, std::sync::atomic::Ordering::Relaxed);
         let space = self.space().await;
-        let mut scored: Vec<(Cell, f64)> = Vec::with_capacity(space.len());
+        let mut scored: Vec<(Cell, Prediction)> = Vec::with_capacity(space.len());
         for chunk in space.chunks(RANK_CHUNK) {
             if self.cancelled() {
                 self.events.send(Event::Notice("ranking cancelled".to_owned()));
@@ -35,8 +39,10 @@ impl Engine {
         }
         let seconds = Engine::elapsed_seconds(started);
         let count = scored.len();
-        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1));
+        let mut ascending: Vec<f64> = scored.iter().map(|(_, p)| p.mean).collect();
+        ascending.sort_unstable_by(f64::total_cmp);
+        scored.sort_unstable_by(|a, b| b.1.mean.total_cmp(&a.1.mean));
         scored.truncate(top);
-        self.events.send(Event::Ranking { top: scored, cells: count, seconds });
+        self.events.send(Event::Ranking { top: scored, cells: count, seconds, ascending: Arc::new(ascending) });
     }
 }

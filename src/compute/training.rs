@@ -31,12 +31,11 @@ fn checkpoint_file_name(run: &dyn vsgae::training::TrainingRun) -> String {
 }
 
 impl Engine {
-    fn training_data(&self, target: &str) -> Result<Arc<PredictorData>, String> {
+    fn training_data(&self, config: &vsgae::PredictorTrainingConfig) -> Result<Arc<PredictorData>, String> {
         let info = self.dataset.as_ref().ok_or("load a dataset first")?;
-        let key: nasbench::MetricKey = target.parse().map_err(|e| format!("the config's target {target}: {e}"))?;
-        let data = PredictorData::from_dataset(&info.dataset, key);
+        let data = PredictorData::for_config(&info.dataset, config).map_err(|e| format!("the config: {e}"))?;
         if data.is_empty() {
-            return Err(format!("{} has no cell with the metric {key} to train on", info.name));
+            return Err(format!("{} has no cell with the metric {} to train on", info.name, config.target));
         }
         Ok(Arc::new(data))
     }
@@ -50,7 +49,7 @@ impl Engine {
         let (run, backend): (Result<Box<dyn vsgae::training::TrainingRun>, String>, _) = match request {
             TrainRequest::Predictor { config, backend } => {
                 let device = self.devices.device(backend).autodiff();
-                let run = self.training_data(&config.target).and_then(|data| {
+                let run = self.training_data(&config).and_then(|data| {
                     PredictorSession::new(config, data, device).map(|s| Box::new(s) as _).map_err(|e| e.to_string())
                 });
                 (run, backend)
@@ -105,7 +104,7 @@ impl Engine {
         let run: Box<dyn vsgae::training::TrainingRun> = match checkpoint.kind().map_err(|e| e.to_string())? {
             ModelKind::Predictor => {
                 let config: vsgae::PredictorTrainingConfig = checkpoint.config().map_err(|e| e.to_string())?;
-                let data = self.training_data(&config.target)?;
+                let data = self.training_data(&config)?;
                 Box::new(PredictorSession::resume_from(checkpoint, data, device, adam).map_err(|e| e.to_string())?)
             }
             ModelKind::Vsgae => {
@@ -182,11 +181,15 @@ impl Engine {
         match run.run.trained() {
             TrainedModel::Predictor(model) => {
                 self.predictor = Some(Loaded { model: *model, device, max_nodes: 0 });
-                self.events.send(Event::ModelReplaced(ModelKind::Predictor));
+                self.events.send(Event::ModelReplaced {
+                    kind: ModelKind::Predictor,
+                    what: "the trained predictor".to_owned(),
+                });
             }
             TrainedModel::VsGae { model, config } => {
                 self.vsgae = Some(Loaded { model: *model, device, max_nodes: config.max_nodes });
-                self.events.send(Event::ModelReplaced(ModelKind::Vsgae));
+                self.events
+                    .send(Event::ModelReplaced { kind: ModelKind::Vsgae, what: "the trained VS-GAE".to_owned() });
             }
             TrainedModel::LatentPredictor(_) => self.notice("a latent predictor is not used by the app"),
         }

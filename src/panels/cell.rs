@@ -5,7 +5,7 @@
 use nasbench::{CellDraft, MAX_VERTICES, Op};
 
 use crate::compute::ComputeHandle;
-use crate::panels::{Panel, PanelContext, percent};
+use crate::panels::{Panel, PanelContext, percent, space_rank_words, with_spread};
 use crate::settings::Tab;
 use crate::shared::Shared;
 use crate::widgets::accessible_name;
@@ -124,7 +124,13 @@ fn facts_ui(ui: &mut egui::Ui, draft: &CellDraft, shared: &mut Shared, compute: 
                 ui.end_row();
                 ui.label("Predicted accuracy");
                 let predicted = shared.prediction(&cell, compute);
-                ui.label(predicted.map(percent).unwrap_or_else(|| "…".to_owned()));
+                ui.label(predicted.map(with_spread).unwrap_or_else(|| "…".to_owned()));
+                ui.end_row();
+                ui.label("Within the search space");
+                let percentile = predicted.and_then(|p| shared.space_percentile(p.mean));
+                ui.label(percentile.map(space_rank_words).unwrap_or_else(|| {
+                    "rank the search space (predict panel) to see where this cell stands".to_owned()
+                }));
                 ui.end_row();
             });
         }

@@ -71,3 +71,22 @@ impl Panels {
 pub fn percent(value: f64) -> String {
     format!("{:.2} %", value * 100.0)
 }
+
+/// A prediction in percent, with its spread over an ensemble's members where it has one.
+pub fn with_spread(prediction: vsgae::training::predictor::Prediction) -> String {
+    if prediction.spread > 0.0 {
+        format!("{} ± {:.2}", percent(prediction.mean), prediction.spread * 100.0)
+    } else {
+        percent(prediction.mean)
+    }
+}
+
+/// Where a cell stands in the search space, from the share of cells predicted below it.
+pub fn space_rank_words(below: f64) -> String {
+    let top = (1.0 - below) * 100.0;
+    if top < 0.01 {
+        "predicted above every other cell of the search space".to_owned()
+    } else {
+        format!("in the top {top:.2} % of the search space by predicted accuracy")
+    }
+}

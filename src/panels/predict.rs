@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use vsgae::evaluation::metrics::RegressionMetrics;
 
 use crate::compute::{Command, Event, PredictionRequest};
-use crate::panels::{Panel, PanelContext, percent};
+use vsgae::training::predictor::Prediction;
+
+use crate::panels::{Panel, PanelContext, percent, with_spread};
 use crate::settings::Tab;
 use crate::shared::Shared;
 
@@ -34,7 +36,7 @@ impl Default for PredictSettings {
 /// The best cells of the search space by predicted accuracy.
 #[derive(Debug, Clone)]
 pub struct Ranking {
-    pub top: Vec<(Cell, f64)>,
+    pub top: Vec<(Cell, Prediction)>,
     /// How many cells were predicted, and in how many seconds.
     pub cells: usize,
     pub seconds: f64,
@@ -45,11 +47,13 @@ pub struct Ranking {
 pub struct PredictionTable {
     pub request: Option<PredictionRequest>,
     pub cells: Vec<Cell>,
-    pub values: Vec<f64>,
+    pub values: Vec<Prediction>,
 }
 
 #[derive(Debug, Default)]
 pub struct PredictPanel {
+    /// The built-in predictor chosen here (a trained one may have replaced it since).
+    pub built_in: crate::embedded::BuiltInPredictor,
     pub pasted: PredictionTable,
     pub dataset: PredictionTable,
     pub ranking: Option<Ranking>,
@@ -72,7 +76,7 @@ impl Panel for PredictPanel {
                     table.values = values.clone();
                 }
             }
-            Event::Ranking { top, cells, seconds } => {
+            Event::Ranking { top, cells, seconds, .. } => {
                 self.ranking = Some(Ranking { top: top.clone(), cells: *cells, seconds: *seconds });
             }
             _ => {}
@@ -81,6 +85,18 @@ impl Panel for PredictPanel {
 
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut PanelContext<'_>) {
         let (settings, shared, compute) = (&mut ctx.settings.predict, &mut *ctx.shared, ctx.compute);
+        ui.horizontal(|ui| {
+            ui.label("Predictor:");
+            let before = self.built_in;
+            egui::ComboBox::from_id_salt("built_in_predictor").selected_text(self.built_in.label()).show_ui(ui, |ui| {
+                for &which in crate::embedded::BuiltInPredictor::ALL {
+                    ui.selectable_value(&mut self.built_in, which, which.label());
+                }
+            });
+            if self.built_in != before {
+                compute.send(Command::UseBuiltInPredictor(self.built_in));
+            }
+        });
         ui.label("Cells, one per line: adjacency rows, `|`, ops (as in our CSV).");
         ui.add(
             egui::TextEdit::multiline(&mut settings.text).desired_rows(4).desired_width(f32::INFINITY).code_editor(),
@@ -157,7 +173,7 @@ impl PredictPanel {
             .cells
             .iter()
             .zip(&self.dataset.values)
-            .filter_map(|(c, &p)| shared.true_accuracy(c).map(|t| (p, t)))
+            .filter_map(|(c, p)| shared.true_accuracy(c).map(|t| (p.mean, t)))
             .collect();
         if pairs.is_empty() {
             ui.label(format!(
@@ -193,7 +209,7 @@ fn table_ui(ui: &mut egui::Ui, id: &str, table: &PredictionTable, shared: &mut S
                     shared.open_cell = Some(*cell);
                 }
                 ui.label(cell.ops().iter().map(|op| op.short_name()).collect::<Vec<_>>().join(" "));
-                ui.label(percent(*value));
+                ui.label(with_spread(*value));
                 ui.label(shared.true_accuracy(cell).map(percent).unwrap_or_else(|| "—".to_owned()));
                 ui.end_row();
             }

@@ -177,7 +177,7 @@ impl TrainPanel {
             shared.anchor("Start", &start);
             if start.clicked() {
                 self.clear_run();
-                compute.send(Command::StartTraining(form.request(form.kind)));
+                compute.send(Command::StartTraining(Box::new(form.request(form.kind))));
             }
             let paused = self.state == Some(TrainingState::Paused);
             let label = if paused { "Continue" } else { "Pause" };

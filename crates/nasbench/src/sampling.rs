@@ -95,7 +95,20 @@ pub fn sample(
     if !(1..=100).contains(&percent) {
         return Err(SamplingError::BadPercent(percent));
     }
-    let target = target_count(candidates.len(), percent);
+    Ok(sample_count(cells, candidates, target_count(candidates.len(), percent), method, seed, reference))
+}
+
+/// Chooses `count` of `candidates` (all of them where `count` is at least their number), as
+/// [`sample`] does.
+pub fn sample_count(
+    cells: &[Cell],
+    candidates: &[usize],
+    count: usize,
+    method: Sampling,
+    seed: u64,
+    reference: Option<usize>,
+) -> Vec<usize> {
+    let target = count.min(candidates.len());
     let mut chosen = if target == candidates.len() {
         candidates.to_vec()
     } else {
@@ -109,7 +122,7 @@ pub fn sample(
         }
     };
     chosen.sort_unstable();
-    Ok(chosen)
+    chosen
 }
 
 /// Proportional allocation over strata (largest remainder), a seeded shuffle within each.

@@ -30,6 +30,12 @@ pub struct PredictorConfig {
     /// Linear layers of the accuracy head, each halving the width.
     #[config(default = 4)]
     pub num_head_layers: usize,
+    /// Extra outputs, one per auxiliary target, from a linear layer on the graph vector; absent
+    /// means none (the reference's model).
+    pub auxiliary_outputs: Option<usize>,
+    /// Independently initialised networks whose mean is the prediction and whose spread is its
+    /// uncertainty; absent means 1 (the reference's model).
+    pub ensemble_size: Option<usize>,
 }
 
 /// The variational-sequential graph autoencoder.
@@ -103,21 +109,61 @@ pub struct PredictorTrainingConfig {
     /// How the training subset is chosen.
     #[config(default = "Sampling::Random")]
     pub sampling: Sampling,
+    /// Exactly this many training cells instead of `training_size` percent (e.g. 4,236, 1 % of
+    /// the search space, as PINAT and others train); absent means `training_size`.
+    pub training_cells: Option<usize>,
     /// The metric to predict (see `nasbench::MetricKey`).
     #[config(default = "String::from(\"val_acc_108\")")]
     pub target: String,
-    /// Seeds the split, the sampling and the shuffling.
+    /// Seeds the initialisation and the shuffling, and the split and the sampling unless
+    /// `split_seed` is given.
     #[config(default = 0)]
     pub seed: u64,
     /// Write a checkpoint every this many epochs (and at the end); 0 only at the end.
     #[config(default = 10)]
     pub checkpoint_every: usize,
+    /// Seeds the split and the sampling (so runs of several seeds, an ensemble's members, share
+    /// their cells); absent means `seed`.
+    pub split_seed: Option<u64>,
+    /// The loss; absent means [`PredictorLoss::Mse`] (the reference's).
+    pub loss: Option<PredictorLoss>,
+    /// The learning-rate schedule; absent means [`LearningRateSchedule::Constant`] (the
+    /// reference's).
+    pub schedule: Option<LearningRateSchedule>,
+    /// Metrics the model also predicts, from the auxiliary outputs (e.g. `val_acc_36`), each
+    /// adding `auxiliary_weight` × its MSE to the loss; absent means none.
+    pub auxiliary_targets: Option<Vec<String>>,
+    /// The weight of each auxiliary target's MSE; absent means 1.
+    pub auxiliary_weight: Option<f64>,
+    /// A VS-GAE model folder whose trained encoder (node embedding, message passing and mean
+    /// readout) starts every member's encoder, to be fine-tuned; absent means the seeded
+    /// initialisation. Read when a run starts (natively), not when it resumes.
+    pub encoder_from: Option<String>,
+    /// Keep the weights of the epoch with the best validation Kendall τ, instead of the last
+    /// epoch's, as the run's result; absent means false (the reference keeps the last).
+    pub keep_best: Option<bool>,
+}
+
+/// The predictor's loss on a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PredictorLoss {
+    /// The mean squared error on the target (the reference).
+    #[default]
+    Mse,
+    /// A logistic pairwise ranking loss, `softplus(-(p_i - p_j) / temperature)` averaged over the
+    /// pairs of a batch with `y_i > y_j`, plus `mse_weight` × the MSE (0: ranking alone, whose
+    /// predictions have no fixed scale). Natively the pairs are those within each thread's
+    /// shard of the batch.
+    Ranking { temperature: f64, mse_weight: f64 },
 }
 
 /// How the learning rate moves during a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LearningRateSchedule {
+    /// The learning rate stays the same (the reference's predictor).
+    Constant,
     /// ReduceLROnPlateau on the training loss (`plateau_factor`, `plateau_patience`): the
     /// reference's.
     #[default]
@@ -132,7 +178,7 @@ impl LearningRateSchedule {
     /// `peak`; [`LearningRateSchedule::Plateau`] keeps `peak` (the plateau lowers it per epoch).
     pub fn at(self, peak: f64, step: usize, total: usize) -> f64 {
         match self {
-            Self::Plateau => peak,
+            Self::Constant | Self::Plateau => peak,
             Self::WarmupCosine { warmup_steps, final_factor } => {
                 if step < warmup_steps {
                     return peak * (step + 1) as f64 / warmup_steps as f64;
@@ -191,6 +237,10 @@ pub const MAX_GRAPH_DIM: usize = 1024;
 pub const MAX_LAYERS: usize = 16;
 /// The most nodes a decoder may generate (the reference uses 20).
 pub const MAX_GENERATED_NODES: usize = 64;
+/// The most networks in a predictor's ensemble.
+pub const MAX_ENSEMBLE_SIZE: usize = 16;
+/// The most auxiliary outputs of a predictor.
+pub const MAX_AUXILIARY_OUTPUTS: usize = 16;
 /// The largest training batch.
 pub const MAX_BATCH_SIZE: usize = 1 << 16;
 
@@ -249,7 +299,19 @@ impl PredictorConfig {
         let check = Checks { prefix };
         self.encoder.validate_at(&check.nested("encoder"))?;
         let halvings = (usize::BITS - self.encoder.graph_dim.leading_zeros()) as usize;
-        check.count("num_head_layers", self.num_head_layers, 1, halvings)
+        check.count("num_head_layers", self.num_head_layers, 1, halvings)?;
+        check.count("auxiliary_outputs", self.auxiliary_outputs(), 0, MAX_AUXILIARY_OUTPUTS)?;
+        check.count("ensemble_size", self.ensemble_size(), 1, MAX_ENSEMBLE_SIZE)
+    }
+
+    /// The networks in the ensemble.
+    pub fn ensemble_size(&self) -> usize {
+        self.ensemble_size.unwrap_or(1)
+    }
+
+    /// The auxiliary outputs in effect.
+    pub fn auxiliary_outputs(&self) -> usize {
+        self.auxiliary_outputs.unwrap_or(0)
     }
 }
 
@@ -278,11 +340,69 @@ impl PredictorTrainingConfig {
         check.count("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)?;
         check.real("learning_rate", self.learning_rate, f64::MIN_POSITIVE, 10.0)?;
         check.count("training_size", usize::from(self.training_size), 1, 100)?;
-        self.target.parse::<nasbench::MetricKey>().map(|_| ()).map_err(|e| ConfigError {
-            field: "target".to_owned(),
-            value: self.target.clone(),
-            allowed: e.to_string(),
-        })
+        if let Some(count) = self.training_cells {
+            check.count("training_cells", count, 1, usize::MAX)?;
+        }
+        let metric = |field: &str, name: &String| {
+            name.parse::<nasbench::MetricKey>().map_err(|e| ConfigError {
+                field: field.to_owned(),
+                value: name.clone(),
+                allowed: e.to_string(),
+            })
+        };
+        metric("target", &self.target)?;
+        for name in self.auxiliary_targets() {
+            metric("auxiliary_targets", name)?;
+        }
+        let outputs = self.model.auxiliary_outputs();
+        if outputs != self.auxiliary_targets().len() {
+            return Err(ConfigError {
+                field: "model.auxiliary_outputs".to_owned(),
+                value: outputs.to_string(),
+                allowed: format!("the number of auxiliary_targets ({})", self.auxiliary_targets().len()),
+            });
+        }
+        check.real("auxiliary_weight", self.auxiliary_weight(), 0.0, 1e6)?;
+        if let PredictorLoss::Ranking { temperature, mse_weight } = self.loss() {
+            check.real("loss.temperature", temperature, 1e-9, 1e6)?;
+            check.real("loss.mse_weight", mse_weight, 0.0, 1e9)?;
+        }
+        if let Some(LearningRateSchedule::Plateau) = self.schedule {
+            return Err(ConfigError {
+                field: "schedule".to_owned(),
+                value: "plateau".to_owned(),
+                allowed: "constant or warmup_cosine (the predictor has no plateau schedule)".to_owned(),
+            });
+        }
+        if let Some(LearningRateSchedule::WarmupCosine { final_factor, .. }) = self.schedule {
+            check.real("schedule.final_factor", final_factor, 0.0, 1.0)?;
+        }
+        Ok(())
+    }
+
+    /// The seed of the split and the sampling.
+    pub fn split_seed(&self) -> u64 {
+        self.split_seed.unwrap_or(self.seed)
+    }
+
+    /// The loss in effect.
+    pub fn loss(&self) -> PredictorLoss {
+        self.loss.unwrap_or_default()
+    }
+
+    /// The weight of each auxiliary target's MSE.
+    pub fn auxiliary_weight(&self) -> f64 {
+        self.auxiliary_weight.unwrap_or(1.0)
+    }
+
+    /// The auxiliary targets' metric names (none for the reference).
+    pub fn auxiliary_targets(&self) -> &[String] {
+        self.auxiliary_targets.as_deref().unwrap_or_default()
+    }
+
+    /// Whether the best validation epoch's weights are the result.
+    pub fn keeps_best(&self) -> bool {
+        self.keep_best.unwrap_or(false)
     }
 }
 
@@ -342,6 +462,22 @@ mod tests {
         assert_eq!(vae.validate().expect_err("refused").field, "model.max_nodes");
         assert!(VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new())).validate().is_ok());
         assert!(PredictorTrainingConfig::new(PredictorConfig::new(EncoderConfig::new())).validate().is_ok());
+    }
+
+    #[test]
+    fn predictor_configs_written_before_the_recipe_options_load_as_the_reference() {
+        let old = r#"{"model":{"encoder":{"num_node_types":5,"node_dim":250,"graph_dim":56,"num_layers":2},
+            "num_head_layers":4},"epochs":30,"batch_size":128,"learning_rate":0.001,"task":"interpolation",
+            "training_size":100,"sampling":"random","target":"val_acc_108","seed":0,"checkpoint_every":10}"#;
+        let config: PredictorTrainingConfig = serde_json::from_str(old).expect("an old config reads");
+        assert_eq!(config.loss(), PredictorLoss::Mse);
+        assert_eq!(config.schedule, None);
+        assert_eq!(config.model.auxiliary_outputs(), 0);
+        assert!(config.auxiliary_targets().is_empty() && !config.keeps_best());
+        assert_eq!((config.split_seed(), config.training_cells), (0, None));
+        assert!(config.validate().is_ok());
+        let plateau = config.with_schedule(Some(LearningRateSchedule::Plateau));
+        assert_eq!(plateau.validate().expect_err("refused").field, "schedule");
     }
 
     #[test]

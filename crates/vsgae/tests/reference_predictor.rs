@@ -30,7 +30,11 @@ fn predictions_and_graph_vectors_match_the_reference() {
     for file in ["gnnpred_state.safetensors", "gnnpred_state.pt"] {
         let model = reference_predictor(file, &device).unwrap();
         assert_close(&format!("{file} predictions"), &values(model.forward(&batch)), &floats(&fixture["predictions"]));
-        assert_close(&format!("{file} h_G_mean"), &values(model.embed(&batch)), &floats(&fixture["h_G_mean"]));
+        assert_close(
+            &format!("{file} h_G_mean"),
+            &values(model.members[0].embed(&batch)),
+            &floats(&fixture["h_G_mean"]),
+        );
     }
 }
 
@@ -46,9 +50,9 @@ fn node_states_after_each_layer_match_the_reference() {
     for item in fixture["intermediates"].as_array().unwrap() {
         let index = item["cell"].as_u64().unwrap() as usize;
         let batch = GraphBatch::new(&[&cells[index]], &device);
-        let mut h = model.nodes.types.forward(batch.ops.clone());
+        let mut h = model.members[0].nodes.types.forward(batch.ops.clone());
         assert_close_to(&format!("cell {index} h0"), &values(h.clone()), &floats(&item["h0_node_init"]), 2e-5);
-        for (k, layer) in model.nodes.layers.iter().enumerate() {
+        for (k, layer) in model.members[0].nodes.layers.iter().enumerate() {
             h = layer.forward(h, &batch.messages);
             let key = if k == 0 { "h1_after_layer0" } else { "h2_after_layer1" };
             assert_close_to(&format!("cell {index} {key}"), &values(h.clone()), &floats(&item[key]), 2e-5);

@@ -1,4 +1,4 @@
-//! The models the app ships (`data/predictor`, `data/vsgae`) load into the current architecture
+//! The models the app ships (`data/predictor`, `data/predictor-reference`, `data/vsgae`) load into the current architecture
 //! and give the figures `data/*/test_subset.json` records (and the README quotes) on a fixed
 //! subset of `nb101_val_20k.csv`: the predictor on the first test cells of its own split (the
 //! JSON of `vsgae eval-predictor --part test --limit N --json`), the VS-GAE reconstructing the
@@ -13,7 +13,6 @@ mod common;
 use std::path::PathBuf;
 
 use burn::tensor::Device;
-use nasbench::MetricKey;
 use serde_json::Value;
 use vsgae::evaluation::metrics::RegressionMetrics;
 use vsgae::training::{PredictorData, PredictorSplit};
@@ -33,26 +32,37 @@ fn csv() -> Option<nasbench::Dataset> {
     Some(nasbench::formats::read_bytes(&bytes).unwrap().1)
 }
 
-#[test]
-fn the_shipped_predictor_gives_its_recorded_test_figures() {
+/// Checks the predictor in `data/FOLDER` against its `test_subset.json`.
+fn check_predictor(folder: &str) {
     let Some(dataset) = csv() else { return };
     let device = Device::flex();
-    let (config, model) = vsgae::io::model_files::load_from_dir::<Predictor>(&data_dir("predictor"), &device).unwrap();
-    let data = PredictorData::from_dataset(&dataset, MetricKey::VAL_ACC_108);
+    let (config, model) = vsgae::io::model_files::load_from_dir::<Predictor>(&data_dir(folder), &device).unwrap();
+    let data = PredictorData::for_config(&dataset, &config).unwrap();
     let split = PredictorSplit::new(&data, &config).unwrap();
-    let expected = recorded("predictor");
+    let expected = recorded(folder);
     let limit = expected["n"].as_u64().unwrap() as usize;
     let indices = &split.test[..limit];
     let metrics = vsgae::training::predictor::evaluate(&model, &data, indices, &device).unwrap().unwrap();
-    let RegressionMetrics { rmse, kendall_tau, .. } = metrics;
+    let RegressionMetrics { rmse, kendall_tau, top_10pct_precision, .. } = metrics;
     let close = |got: f64, key: &str, tolerance: f64| {
         let want = expected[key].as_f64().unwrap();
-        assert!((got - want).abs() < tolerance, "{key}: {got} here, {want} recorded");
+        assert!((got - want).abs() < tolerance, "{folder} {key}: {got} here, {want} recorded");
     };
     close(rmse, "rmse", 1e-6);
     // One pair of near-tied predictions ordered the other way (another CPU's matrix kernels)
     // moves τ by 2 / (n (n − 1)) ≈ 2e-6 at n = 1,000; this allows five such pairs.
     close(kendall_tau, "kendall_tau", 1e-5);
+    close(top_10pct_precision, "top_10pct_precision", 1e-9);
+}
+
+#[test]
+fn the_shipped_predictor_gives_its_recorded_test_figures() {
+    check_predictor("predictor");
+}
+
+#[test]
+fn the_reference_predictor_gives_its_recorded_test_figures() {
+    check_predictor("predictor-reference");
 }
 
 #[test]

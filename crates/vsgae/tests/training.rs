@@ -350,3 +350,172 @@ fn predictions_in_chunk_aligned_parts_equal_one_call_bit_for_bit() {
     assert_eq!(bits(&whole), bits(&parts));
     assert!(whole.iter().any(|&p| p != whole[0]), "the predictions do not depend on the cell");
 }
+
+/// The small space with the target again as the auxiliary targets, scaled.
+fn with_auxiliary(data: &PredictorData) -> Arc<PredictorData> {
+    let mut data = data.clone();
+    data.auxiliary = data.targets.iter().map(|&t| vec![0.5 * t, 0.9 * t]).collect();
+    Arc::new(data)
+}
+
+fn recipe_config(epochs: usize) -> PredictorTrainingConfig {
+    use vsgae::config::{LearningRateSchedule, PredictorLoss};
+    let mut config = tiny_config(epochs)
+        .with_loss(Some(PredictorLoss::Ranking { temperature: 0.05, mse_weight: 1.0 }))
+        .with_schedule(Some(LearningRateSchedule::WarmupCosine { warmup_steps: 2, final_factor: 0.01 }))
+        .with_auxiliary_targets(Some(vec!["val_acc_12".into(), "val_acc_36".into()]))
+        .with_keep_best(Some(true));
+    config.model.auxiliary_outputs = Some(2);
+    config
+}
+
+#[test]
+fn the_ranking_loss_is_the_mean_softplus_over_the_ordered_pairs() {
+    let device = Device::flex();
+    let predicted = burn::tensor::Tensor::<1>::from_floats([0.3, 0.1, 0.2], &device);
+    let loss = vsgae::training::predictor::pairwise_ranking(predicted, &[3.0, 1.0, 2.0], 0.1, &device);
+    // Pairs (0, 1), (0, 2), (2, 1), with margins 0.2, 0.1, 0.1 over the temperature 0.1.
+    let softplus = |x: f64| (1.0 + x.exp()).ln();
+    let expected = (softplus(-2.0) + 2.0 * softplus(-1.0)) / 3.0;
+    let value = f64::from(vsgae::readback::floats(loss).unwrap()[0]);
+    assert!((value - expected).abs() < 1e-6, "{value} vs {expected}");
+    // Ties make no pair; no pair is no loss.
+    let tied = burn::tensor::Tensor::<1>::from_floats([0.3, 0.1], &device);
+    let none = vsgae::training::predictor::pairwise_ranking(tied, &[1.0, 1.0], 0.1, &device);
+    assert_eq!(vsgae::readback::floats(none).unwrap()[0], 0.0);
+}
+
+#[test]
+fn a_run_keeping_its_best_epoch_ends_with_that_epochs_weights_and_resumes_to_the_same_result() {
+    let data = with_auxiliary(&small_space());
+    let device = Device::flex().autodiff();
+    let straight_dir = tempfile::tempdir().unwrap();
+    let mut straight = PredictorSession::new(recipe_config(5), data.clone(), device.clone())
+        .unwrap()
+        .with_checkpoints(straight_dir.path());
+    straight.run(&mut |_| {}).unwrap();
+    let history = straight.history();
+    let taus: Vec<f64> = history.iter().map(|r| r.validation.unwrap().kendall_tau).collect();
+    let best = straight.best_epoch().expect("the run keeps its best epoch");
+    let top = taus.iter().copied().fold(f64::MIN, f64::max);
+    assert_eq!(best.score, top);
+    assert_eq!(taus.iter().position(|&t| t == top).unwrap() + 1, best.epoch);
+    // The result is the best epoch's model: it gives the best epoch's validation metrics again.
+    let task = straight.task();
+    let again = block_on(vsgae::training::predictor::evaluate_async(
+        &straight.model(),
+        task.data(),
+        &task.split().validation,
+        &Device::flex(),
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(again.kendall_tau, top);
+    assert!(straight.model().members[0].auxiliary.is_some());
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut first =
+        PredictorSession::new(recipe_config(5), data.clone(), device.clone()).unwrap().with_checkpoints(dir.path());
+    while first.epochs_done() < 2 {
+        block_on(first.step(&mut |_| {})).unwrap();
+    }
+    drop(first);
+    assert!(dir.path().join("best.safetensors").exists());
+    let mut resumed = PredictorSession::resume(dir.path(), data, device).unwrap();
+    resumed.run(&mut |_| {}).unwrap();
+    assert_eq!(resumed.best_epoch(), straight.best_epoch());
+    assert_eq!(weights(&resumed), weights(&straight));
+}
+
+#[test]
+fn the_auxiliary_targets_and_the_ranking_loss_add_to_the_shards_loss() {
+    let data = with_auxiliary(&small_space());
+    let device = Device::flex().autodiff();
+    let plain = PredictorTask::new(tiny_config(1), data.clone()).unwrap();
+    let model = plain.new_model(&device).unwrap();
+    let batch = &plain.training_items()[..16];
+    let (mse, _) = shard_sums(&plain, &model, batch, &[], &device);
+    let auxiliary_config = tiny_config(1)
+        .with_auxiliary_targets(Some(vec!["val_acc_12".into(), "val_acc_36".into()]))
+        .with_auxiliary_weight(Some(2.0));
+    let mut auxiliary_config = auxiliary_config;
+    auxiliary_config.model.auxiliary_outputs = Some(2);
+    let auxiliary = PredictorTask::new(auxiliary_config, data.clone()).unwrap();
+    let auxiliary_model = auxiliary.new_model(&device).unwrap();
+    let (with_auxiliary, grads) = shard_sums(&auxiliary, &auxiliary_model, batch, &[5], &device);
+    assert!(with_auxiliary > mse, "the auxiliary MSE adds to the loss: {with_auxiliary} vs {mse}");
+    assert!(grads.tensors["Auxiliary.weight"].values.iter().any(|&v| v != 0.0));
+    // A config whose outputs do not match its auxiliary targets is refused.
+    let mismatched = tiny_config(1).with_auxiliary_targets(Some(vec!["val_acc_12".into()]));
+    assert_eq!(mismatched.validate().unwrap_err().field, "model.auxiliary_outputs");
+}
+
+#[test]
+fn a_predictor_started_from_a_vsgae_has_its_encoder_and_refuses_other_files() {
+    let device = Device::flex();
+    let encoder = EncoderConfig::new().with_node_dim(32).with_graph_dim(32);
+    let vae = vsgae::VsGaeConfig::new(encoder.clone()).init(&device);
+    let mut vae_weights = StateDict::default();
+    vae.save(&mut vae_weights, "");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("weights.safetensors"), vae_weights.to_safetensors().unwrap()).unwrap();
+
+    let config = PredictorConfig::new(encoder).with_ensemble_size(Some(2));
+    let model = config.init_seeded(&device, 3).unwrap();
+    let started = vsgae::training::predictor::with_vsgae_encoder(model, dir.path(), &device).unwrap();
+    let mut weights = StateDict::default();
+    started.save(&mut weights, "");
+    for member in 0..2 {
+        for name in ["NodeEmb.NodeInit.weight", "NodeEmb.GNNLayers.1.msg.weight", "GraphEmb_mean.f_m.weight"] {
+            assert_eq!(
+                weights.tensors[&format!("members.{member}.{name}")],
+                vae_weights.tensors[&format!("Encoder.{name}")],
+                "member {member}: {name}"
+            );
+        }
+    }
+    // The heads keep their own, different values.
+    assert_ne!(
+        weights.tensors["members.0.Accuracy.lin_layers.0.weight"],
+        weights.tensors["members.1.Accuracy.lin_layers.0.weight"]
+    );
+
+    let wide = PredictorConfig::new(EncoderConfig::new().with_node_dim(40).with_graph_dim(32)).init(&device);
+    let error = vsgae::training::predictor::with_vsgae_encoder(wide, dir.path(), &device).unwrap_err();
+    assert!(error.to_string().contains("weights.safetensors") && error.to_string().contains("shape"), "{error}");
+    let missing = tempfile::tempdir().unwrap();
+    let error =
+        vsgae::training::predictor::with_vsgae_encoder(config.init(&device), missing.path(), &device).unwrap_err();
+    assert!(error.to_string().contains("weights.safetensors"), "{error}");
+}
+
+#[test]
+fn an_ensemble_predicts_its_members_mean_with_their_spread() {
+    let device = Device::flex();
+    let encoder = EncoderConfig::new().with_node_dim(16).with_graph_dim(16);
+    let ensemble = PredictorConfig::new(encoder.clone()).with_ensemble_size(Some(3)).init_seeded(&device, 1).unwrap();
+    let cells: Vec<nasbench::Cell> = small_space().cells[..40].to_vec();
+    let predictions = vsgae::training::predictor::predict_with_spread(&ensemble, &cells, &device).unwrap();
+    let members: Vec<Vec<f64>> = ensemble
+        .members
+        .iter()
+        .map(|member| {
+            let single = vsgae::Predictor { members: vec![member.clone()] };
+            predict(&single, &cells, &device).unwrap()
+        })
+        .collect();
+    for (k, prediction) in predictions.iter().enumerate() {
+        let values: Vec<f64> = members.iter().map(|m| m[k]).collect();
+        let mean = values.iter().sum::<f64>() / 3.0;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+        assert!((prediction.mean - mean).abs() < 1e-12 && (prediction.spread - sd).abs() < 1e-12, "{prediction:?}");
+        assert!(prediction.spread > 0.0, "members drawn from one seed must differ");
+    }
+    // One network keeps the reference's names; an ensemble's members are prefixed.
+    let mut names = StateDict::default();
+    ensemble.save(&mut names, "");
+    assert!(names.tensors.keys().all(|name| name.starts_with("members.")));
+    let mut single = StateDict::default();
+    PredictorConfig::new(encoder).init(&device).save(&mut single, "");
+    assert!(single.tensors.contains_key("NodeEmb.NodeInit.weight"));
+}

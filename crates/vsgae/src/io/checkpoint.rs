@@ -97,12 +97,17 @@ impl CheckpointFiles {
     pub fn progress(&self) -> PathBuf {
         self.dir.join(PROGRESS)
     }
+
+    pub fn best(&self) -> PathBuf {
+        self.dir.join(BEST)
+    }
 }
 
 const WEIGHTS: &str = "weights.safetensors";
 const CONFIG: &str = "config.json";
 const OPTIMIZER: &str = "optimizer.bpk";
 const PROGRESS: &str = "progress.json";
+const BEST: &str = "best.safetensors";
 
 /// A checkpoint in memory: the files of a checkpoint directory (or of a checkpoint zip, the
 /// form a browser downloads and uploads), named by where they came from for error messages.
@@ -118,6 +123,8 @@ pub struct Checkpoint {
     pub optimizer: Option<Vec<u8>>,
     /// Epochs done, position in the current epoch, schedule and history, JSON.
     pub progress: Vec<u8>,
+    /// The weights of the best epoch so far, for runs that keep it (`.safetensors`).
+    pub best: Option<Vec<u8>>,
 }
 
 impl Checkpoint {
@@ -145,36 +152,45 @@ impl Checkpoint {
             weights: weights.to_safetensors().map_err(|e| file_error(&origin.join(WEIGHTS), e))?,
             optimizer,
             progress: json(PROGRESS, serde_json::to_vec_pretty(progress))?,
+            best: None,
             origin,
         })
+    }
+
+    /// The checkpoint with the best epoch's weights (`.safetensors`) beside the current ones.
+    pub fn with_best(mut self, best: Option<Vec<u8>>) -> Self {
+        self.best = best;
+        self
     }
 
     /// Reads the files of a checkpoint directory (`optimizer.bpk` may be missing).
     pub fn read_dir(dir: &Path) -> Result<Self, CheckpointError> {
         let files = CheckpointFiles::new(dir);
         let read = |path: PathBuf| std::fs::read(&path).map_err(|e| file_error(&path, e));
-        let optimizer_path = files.optimizer();
+        let optional = |path: PathBuf| path.exists().then(|| read(path)).transpose();
         Ok(Self {
             origin: dir.to_owned(),
             config: read(files.config())?,
             weights: read(files.weights())?,
-            optimizer: optimizer_path.exists().then(|| read(optimizer_path)).transpose()?,
+            optimizer: optional(files.optimizer())?,
             progress: read(files.progress())?,
+            best: optional(files.best())?,
         })
     }
 
     /// Writes the files into a directory, each atomically, the progress file last (it marks the
-    /// checkpoint complete); a stale `optimizer.bpk` is removed where this one has none.
+    /// checkpoint complete); a stale `optimizer.bpk` or `best.safetensors` is removed where this
+    /// one has none.
     pub fn write_dir(&self, dir: &Path) -> Result<(), CheckpointError> {
         let files = CheckpointFiles::new(dir);
         write_atomically(&files.config(), &self.config)?;
         write_atomically(&files.weights(), &self.weights)?;
-        match &self.optimizer {
-            Some(bytes) => write_atomically(&files.optimizer(), bytes)?,
-            None if files.optimizer().exists() => {
-                std::fs::remove_file(files.optimizer()).map_err(|e| file_error(&files.optimizer(), e))?
+        for (path, bytes) in [(files.optimizer(), &self.optimizer), (files.best(), &self.best)] {
+            match bytes {
+                Some(bytes) => write_atomically(&path, bytes)?,
+                None if path.exists() => std::fs::remove_file(&path).map_err(|e| file_error(&path, e))?,
+                None => {}
             }
-            None => {}
         }
         write_atomically(&files.progress(), &self.progress)
     }
@@ -188,6 +204,9 @@ impl Checkpoint {
         let mut files = vec![(CONFIG, &self.config), (WEIGHTS, &self.weights), (PROGRESS, &self.progress)];
         if let Some(optimizer) = &self.optimizer {
             files.push((OPTIMIZER, optimizer));
+        }
+        if let Some(best) = &self.best {
+            files.push((BEST, best));
         }
         for (name, bytes) in files {
             let error = |e: &dyn std::fmt::Display| file_error(&self.origin.join(name), e);
@@ -233,7 +252,8 @@ impl Checkpoint {
         let weights = member(WEIGHTS, true)?.unwrap_or_default();
         let progress = member(PROGRESS, true)?.unwrap_or_default();
         let optimizer = member(OPTIMIZER, false)?;
-        Ok(Self { origin, config, weights, optimizer, progress })
+        let best = member(BEST, false)?;
+        Ok(Self { origin, config, weights, optimizer, progress, best })
     }
 
     /// The training config.
@@ -288,6 +308,12 @@ impl Checkpoint {
     /// The weights.
     pub fn weights(&self) -> Result<StateDict, CheckpointError> {
         StateDict::from_bytes(&self.weights).map_err(|e| file_error(&self.origin.join(WEIGHTS), e))
+    }
+
+    /// The best epoch's weights, where the run keeps them.
+    pub fn best_weights(&self) -> Result<Option<StateDict>, CheckpointError> {
+        let Some(bytes) = &self.best else { return Ok(None) };
+        StateDict::from_bytes(bytes).map(Some).map_err(|e| file_error(&self.origin.join(BEST), e))
     }
 
     /// Adam's state, where the checkpoint has it.

@@ -1,21 +1,22 @@
-//! Training the performance predictor: MSE on the target metric with Adam at a constant learning
-//! rate (the reference's `enc_perf_prediction.py`), and predicting with it.
+//! Training the performance predictor: by default MSE on the target metric with Adam at a
+//! constant learning rate (the reference's `enc_perf_prediction.py`); the config may add a
+//! pairwise ranking loss, auxiliary targets and a warm-up/cosine schedule. And predicting with it.
 
 use std::sync::Arc;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use nasbench::sampling::sample;
+use nasbench::sampling::{sample, sample_count};
 use nasbench::{Cell, Dataset, MetricKey, ModuleHash};
 use serde::{Deserialize, Serialize};
 
 use super::TrainError;
 use super::events::EpochRecord;
 use super::task::{DataFingerprint, EpochClosing, ModelKind, RunPlan, Shard, StepPosition, TrainingTask};
-use crate::config::PredictorTrainingConfig;
+use crate::config::{LearningRateSchedule, PredictorLoss, PredictorTrainingConfig};
 use crate::evaluation::metrics::RegressionMetrics;
 use crate::io::state_dict::{ReferenceParams, StateDict};
 use crate::model::batch::GraphBatch;
-use crate::model::predictor::Predictor;
+use crate::model::predictor::{Predictor, PredictorNet};
 use crate::readback::ReadbackError;
 
 /// Cells with a known target.
@@ -24,20 +25,39 @@ pub struct PredictorData {
     pub hashes: Vec<ModuleHash>,
     pub cells: Vec<Cell>,
     pub targets: Vec<f64>,
+    /// Per cell, the auxiliary targets' values (empty without auxiliary targets).
+    pub auxiliary: Vec<Vec<f64>>,
 }
 
 impl PredictorData {
     /// The records of `dataset` that have `key` (its mean over repeats is the target).
     pub fn from_dataset(dataset: &Dataset, key: MetricKey) -> Self {
+        Self::with_auxiliary(dataset, key, &[])
+    }
+
+    /// The records of `dataset` that have `key` and every one of `auxiliary`.
+    pub fn with_auxiliary(dataset: &Dataset, key: MetricKey, auxiliary: &[MetricKey]) -> Self {
         let mut data = Self::default();
         for record in dataset.records() {
-            if let Some(target) = record.mean(key) {
-                data.hashes.push(record.hash);
-                data.cells.push(record.cell);
-                data.targets.push(target);
+            let Some(target) = record.mean(key) else { continue };
+            let Some(extra) = auxiliary.iter().map(|&k| record.mean(k)).collect::<Option<Vec<f64>>>() else {
+                continue;
+            };
+            data.hashes.push(record.hash);
+            data.cells.push(record.cell);
+            data.targets.push(target);
+            if !auxiliary.is_empty() {
+                data.auxiliary.push(extra);
             }
         }
         data
+    }
+
+    /// The data `config` trains on: its target and auxiliary targets.
+    pub fn for_config(dataset: &Dataset, config: &PredictorTrainingConfig) -> Result<Self, TrainError> {
+        let key = |name: &String| name.parse::<MetricKey>().map_err(|e| TrainError::NoData(e.to_string()));
+        let auxiliary = config.auxiliary_targets().iter().map(key).collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::with_auxiliary(dataset, key(&config.target)?, &auxiliary))
     }
 
     pub fn len(&self) -> usize {
@@ -61,10 +81,14 @@ pub struct PredictorSplit {
 impl PredictorSplit {
     /// The task's split, then the sampling method at the training size, all seeded.
     pub fn new(data: &PredictorData, config: &PredictorTrainingConfig) -> Result<Self, TrainError> {
-        let split = config.task.split(&data.cells, config.seed);
+        let seed = config.split_seed();
+        let split = config.task.split(&data.cells, seed);
         // Edit sampling is stratified by the distance to the best training cell.
         let reference = split.train.iter().copied().max_by(|&a, &b| data.targets[a].total_cmp(&data.targets[b]));
-        let train = sample(&data.cells, &split.train, config.training_size, config.sampling, config.seed, reference)?;
+        let train = match config.training_cells {
+            Some(count) => sample_count(&data.cells, &split.train, count, config.sampling, seed, reference),
+            None => sample(&data.cells, &split.train, config.training_size, config.sampling, seed, reference)?,
+        };
         if train.is_empty() {
             return Err(TrainError::NoData(format!("the {} split leaves no training cells", config.task)));
         }
@@ -76,24 +100,55 @@ impl PredictorSplit {
 /// prediction is bit for bit the same wherever it is made on one backend.
 pub const PREDICT_CHUNK: usize = 1024;
 
+/// A prediction with its uncertainty.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// The mean of the members' predictions (the one member's for a single network).
+    pub mean: f64,
+    /// The members' standard deviation (n − 1 in the denominator; 0 for a single network).
+    pub spread: f64,
+}
+
+impl Prediction {
+    /// The mean and spread of the members' predictions of one cell.
+    pub fn of_members(values: &[f32]) -> Self {
+        let n = values.len();
+        if n == 1 {
+            return Self { mean: f64::from(values[0]), spread: 0.0 };
+        }
+        let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
+        let squares = values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>();
+        Self { mean, spread: (squares / (n.max(2) - 1) as f64).sqrt() }
+    }
+}
+
 /// Predictions for many cells, in chunks of [`PREDICT_CHUNK`]; on Burn's CPU backend the chunks
 /// are spread over every core.
 pub fn predict(model: &Predictor, cells: &[Cell], device: &Device) -> Result<Vec<f64>, ReadbackError> {
+    Ok(predict_with_spread(model, cells, device)?.into_iter().map(|p| p.mean).collect())
+}
+
+/// [`predict`] with each prediction's spread over the ensemble's members.
+pub fn predict_with_spread(
+    model: &Predictor,
+    cells: &[Cell],
+    device: &Device,
+) -> Result<Vec<Prediction>, ReadbackError> {
     let chunks: Vec<&[Cell]> = cells.chunks(PREDICT_CHUNK).collect();
     let threads = super::session::host_threads(device).min(chunks.len()).max(1);
     if threads == 1 {
-        return crate::readback::block_on(predict_async(model, cells, device));
+        return crate::readback::block_on(predict_with_spread_async(model, cells, device));
     }
     let per_thread = chunks.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<f64>, ReadbackError>> = std::thread::scope(|scope| {
+    let parts: Vec<Result<Vec<Prediction>, ReadbackError>> = std::thread::scope(|scope| {
         let workers: Vec<_> = chunks
             .chunks(per_thread)
             .map(|group| {
                 let model = model.clone();
-                scope.spawn(move || -> Result<Vec<f64>, ReadbackError> {
+                scope.spawn(move || -> Result<Vec<Prediction>, ReadbackError> {
                     let mut out = Vec::new();
                     for part in group {
-                        out.extend(crate::readback::block_on(predict_async(&model, part, device))?);
+                        out.extend(crate::readback::block_on(predict_with_spread_async(&model, part, device))?);
                     }
                     Ok(out)
                 })
@@ -115,12 +170,29 @@ pub fn predict(model: &Predictor, cells: &[Cell], device: &Device) -> Result<Vec
 
 /// [`predict`] on this thread with asynchronous readback (the form a browser needs).
 pub async fn predict_async(model: &Predictor, cells: &[Cell], device: &Device) -> Result<Vec<f64>, ReadbackError> {
+    Ok(predict_with_spread_async(model, cells, device).await?.into_iter().map(|p| p.mean).collect())
+}
+
+/// [`predict_with_spread`] on this thread with asynchronous readback.
+pub async fn predict_with_spread_async(
+    model: &Predictor,
+    cells: &[Cell],
+    device: &Device,
+) -> Result<Vec<Prediction>, ReadbackError> {
+    let members = model.members.len().max(1);
     let mut out = Vec::with_capacity(cells.len());
     for part in cells.chunks(PREDICT_CHUNK) {
         let refs: Vec<&Cell> = part.iter().collect();
         let batch = GraphBatch::new(&refs, device);
-        let values = crate::readback::floats_async(model.forward(&batch)).await?;
-        out.extend(values.into_iter().map(f64::from));
+        let values = crate::readback::floats_async(model.forward_members(&batch)).await?;
+        if values.len() != part.len() * members {
+            return Err(ReadbackError(format!(
+                "{} values came back for {} cells of {members} members",
+                values.len(),
+                part.len()
+            )));
+        }
+        out.extend(values.chunks(members).map(Prediction::of_members));
     }
     Ok(out)
 }
@@ -153,6 +225,97 @@ pub async fn evaluate_async(
     let cells: Vec<Cell> = indices.iter().map(|&i| data.cells[i]).collect();
     let truth: Vec<f64> = indices.iter().map(|&i| data.targets[i]).collect();
     Ok(Some(RegressionMetrics::compute(&predict_async(model, &cells, device).await?, &truth)?))
+}
+
+impl PredictorTask {
+    /// One network's part of [`TrainingTask::shard_loss`].
+    fn member_loss(&self, member: &PredictorNet, batch: &GraphBatch, shard: &Shard<'_>, device: &Device) -> Tensor<1> {
+        let truth: Vec<f32> = shard.items.iter().map(|&i| self.data.targets[i] as f32).collect();
+        let targets = Tensor::<1>::from_data(TensorData::new(truth.clone(), [shard.items.len()]), device);
+        let (predicted, auxiliary) = member.forward_with_auxiliary(batch);
+        let share = shard.items.len() as f64 / shard.batch_len as f64;
+        let mse = batch_mean((predicted.clone() - targets).powi_scalar(2), shard);
+        let mut loss = match self.config.loss() {
+            PredictorLoss::Mse => mse,
+            PredictorLoss::Ranking { temperature, mse_weight } => {
+                pairwise_ranking(predicted, &truth, temperature, device).mul_scalar(share) + mse.mul_scalar(mse_weight)
+            }
+        };
+        if let Some(auxiliary) = auxiliary {
+            let outputs = self.config.auxiliary_targets().len();
+            let values: Vec<f32> =
+                shard.items.iter().flat_map(|&i| self.data.auxiliary[i].iter().map(|&v| v as f32)).collect();
+            let truth = Tensor::<2>::from_data(TensorData::new(values, [shard.items.len(), outputs]), device);
+            let errors = (auxiliary - truth).powi_scalar(2).sum_dim(1).squeeze_dim(1).div_scalar(outputs as f64);
+            loss = loss + batch_mean(errors, shard).mul_scalar(self.config.auxiliary_weight());
+        }
+        loss
+    }
+}
+
+/// `model` with every member's encoder replaced by the trained encoder of the VS-GAE in `dir`
+/// (its `Encoder.NodeEmb` and `Encoder.GraphEmb_mean`); the heads keep their values.
+pub fn with_vsgae_encoder(model: Predictor, dir: &std::path::Path, device: &Device) -> Result<Predictor, TrainError> {
+    let file = crate::io::checkpoint::CheckpointFiles::new(dir).weights();
+    let error = |message: String| {
+        TrainError::Checkpoint(crate::io::checkpoint::CheckpointError::File { path: file.clone(), message })
+    };
+    let size = std::fs::metadata(&file).map_err(|e| error(e.to_string()))?.len();
+    if size > crate::io::checkpoint::MAX_CHECKPOINT_FILE_BYTES {
+        return Err(error(format!("{size} bytes, more than a model file may hold")));
+    }
+    let bytes = std::fs::read(&file).map_err(|e| error(e.to_string()))?;
+    let vsgae = StateDict::from_bytes(&bytes).map_err(|e| error(e.to_string()))?;
+    let mut weights = StateDict::default();
+    model.save(&mut weights, "");
+    let members = model.members.len();
+    let mut replaced = 0;
+    for (name, tensor) in weights.tensors.iter_mut() {
+        let local = if members == 1 { Some(name.as_str()) } else { name.splitn(3, '.').nth(2) };
+        let Some(local) = local.filter(|n| n.starts_with("NodeEmb.") || n.starts_with("GraphEmb_mean.")) else {
+            continue;
+        };
+        let source = format!("Encoder.{local}");
+        let trained = vsgae.tensors.get(&source).ok_or_else(|| error(format!("it has no {source}: not a VS-GAE")))?;
+        if trained.shape != tensor.shape {
+            return Err(error(format!(
+                "{source} has shape {:?}, the predictor's encoder needs {:?}",
+                trained.shape, tensor.shape
+            )));
+        }
+        tensor.values.clone_from(&trained.values);
+        replaced += 1;
+    }
+    if replaced == 0 {
+        return Err(error("no encoder parameter matched".to_owned()));
+    }
+    Ok(model.load(&mut weights, "", device)?)
+}
+
+/// A shard's per-cell values summed over the whole batch's size (their batch mean once the
+/// shards are added).
+///
+/// # Shapes
+/// - `values`: `[shard]`
+/// - output: `[1]`
+fn batch_mean(values: Tensor<1>, shard: &Shard<'_>) -> Tensor<1> {
+    if shard.items.len() == shard.batch_len { values.mean() } else { values.sum().div_scalar(shard.batch_len as f64) }
+}
+
+/// The logistic pairwise ranking loss: `softplus(-(p_i - p_j) / temperature)` averaged over the
+/// pairs with `truth[i] > truth[j]` (0 where there are none).
+///
+/// # Shapes
+/// - `predicted`: `[n]`
+/// - output: `[1]`
+pub fn pairwise_ranking(predicted: Tensor<1>, truth: &[f32], temperature: f64, device: &Device) -> Tensor<1> {
+    let n = truth.len();
+    let better: Vec<f32> = (0..n * n).map(|k| f32::from(truth[k / n] > truth[k % n])).collect();
+    let pairs = better.iter().sum::<f32>().max(1.0);
+    let better = Tensor::<2>::from_data(TensorData::new(better, [n, n]), device);
+    let margins = predicted.clone().unsqueeze_dim::<2>(1) - predicted.unsqueeze_dim::<2>(0);
+    let losses = burn::tensor::activation::softplus(margins.div_scalar(-temperature), 1.0);
+    (losses * better).sum().div_scalar(f64::from(pairs))
 }
 
 /// A task without state between epochs.
@@ -213,7 +376,11 @@ impl TrainingTask for PredictorTask {
     }
 
     fn new_model(&self, device: &Device) -> Result<Predictor, TrainError> {
-        Ok(self.config.model.init_seeded(device, self.config.seed)?)
+        let model = self.config.model.init_seeded(device, self.config.seed)?;
+        match &self.config.encoder_from {
+            None => Ok(model),
+            Some(dir) => with_vsgae_encoder(model, std::path::Path::new(dir), device),
+        }
     }
 
     fn load_model(&self, weights: &mut StateDict, device: &Device) -> Result<Predictor, TrainError> {
@@ -224,25 +391,30 @@ impl TrainingTask for PredictorTask {
         Stateless {}
     }
 
-    fn learning_rate(&self, _: &Stateless, _: StepPosition) -> f64 {
-        self.config.learning_rate
+    fn learning_rate(&self, _: &Stateless, position: StepPosition) -> f64 {
+        let total = self.config.epochs * position.steps_per_epoch;
+        let schedule = self.config.schedule.unwrap_or(LearningRateSchedule::Constant);
+        schedule.at(self.config.learning_rate, position.global_step(), total)
     }
 
     fn trained(model: Predictor, _: &PredictorTrainingConfig) -> super::TrainedModel {
         super::TrainedModel::Predictor(Box::new(model))
     }
 
-    /// The shard's squared errors over the batch's size (the batch's MSE summed over shards).
+    /// The validation Kendall τ, for runs that keep their best epoch.
+    fn selection_score(&self, record: &EpochRecord) -> Option<f64> {
+        self.config.keeps_best().then_some(record.validation.as_ref()?.kendall_tau)
+    }
+
+    /// The shard's part of the batch's loss: the sum over the ensemble's members of each one's
+    /// squared errors over the batch's size (the batch's MSE summed over shards), and the
+    /// ranking and auxiliary terms the config adds.
     fn shard_loss(&self, model: &Predictor, shard: &Shard<'_>, device: &Device) -> Tensor<1> {
         let cells: Vec<&Cell> = shard.items.iter().map(|&i| &self.data.cells[i]).collect();
-        let targets: Vec<f32> = shard.items.iter().map(|&i| self.data.targets[i] as f32).collect();
-        let targets = Tensor::<1>::from_data(TensorData::new(targets, [shard.items.len()]), device);
-        let errors = (model.forward(&GraphBatch::new(&cells, device)) - targets).powi_scalar(2);
-        if shard.items.len() == shard.batch_len {
-            errors.mean()
-        } else {
-            errors.sum().div_scalar(shard.batch_len as f64)
-        }
+        let batch = GraphBatch::new(&cells, device);
+        let mut members = model.members.iter().map(|member| self.member_loss(member, &batch, shard, device));
+        let first = members.next().unwrap_or_else(|| Tensor::zeros([1], device));
+        members.fold(first, |sum, loss| sum + loss)
     }
 
     async fn end_epoch(

@@ -48,6 +48,16 @@ struct Progress<S> {
     #[serde(flatten)]
     state: S,
     history: Vec<EpochRecord>,
+    /// The best epoch so far, for runs that keep it (its weights are `best.safetensors`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    best: Option<BestEpoch>,
+}
+
+/// The epoch with the best selection score so far.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BestEpoch {
+    pub epoch: usize,
+    pub score: f64,
 }
 
 /// A training run that advances one optimiser step per [`Session::step`].
@@ -65,6 +75,8 @@ pub struct Session<T: TrainingTask> {
     evaluate_every: usize,
     threads: usize,
     optimizer_restored: bool,
+    /// The best epoch and its weights (`.safetensors`), for tasks that select one.
+    best: Option<(BestEpoch, Vec<u8>)>,
 }
 
 impl<T: TrainingTask> std::fmt::Debug for Session<T> {
@@ -121,6 +133,7 @@ impl<T: TrainingTask> Session<T> {
             evaluate_every: 1,
             threads,
             optimizer_restored: true,
+            best: None,
         }
     }
 
@@ -203,6 +216,16 @@ impl<T: TrainingTask> Session<T> {
             session.task.plan().seed,
         );
         session.history = progress.history;
+        session.best = match (progress.best, &checkpoint.best) {
+            (Some(best), Some(bytes)) => Some((best, bytes.clone())),
+            (Some(_), None) => {
+                return Err(TrainError::Mismatch(format!(
+                    "{} records a best epoch but has no best.safetensors",
+                    checkpoint.origin.display()
+                )));
+            }
+            (None, _) => None,
+        };
         Ok(session)
     }
 
@@ -246,6 +269,12 @@ impl<T: TrainingTask> Session<T> {
 
     pub fn history(&self) -> &[EpochRecord] {
         &self.history
+    }
+
+    /// The best epoch so far, for tasks that select one (after the last epoch the model holds
+    /// its weights).
+    pub fn best_epoch(&self) -> Option<BestEpoch> {
+        self.best.as_ref().map(|(best, _)| *best)
     }
 
     /// Training items the run has stepped over so far (the graphs it has seen).
@@ -373,6 +402,15 @@ impl<T: TrainingTask> Session<T> {
         let model = self.model.valid();
         let device = self.device.clone().inner();
         let record = self.task.end_epoch(&model, closing, &mut self.state, &device).await?;
+        if let Some(score) = self.task.selection_score(&record)
+            && self.best.as_ref().is_none_or(|(best, _)| score > best.score)
+        {
+            self.best = Some((BestEpoch { epoch, score }, read_weights(&model).await?));
+        }
+        if last && let Some((_, bytes)) = &self.best {
+            let mut weights = StateDict::from_bytes(bytes)?;
+            self.model = with_stable_ids(self.task.load_model(&mut weights, &self.device)?);
+        }
         self.history.push(record.clone());
         sink.event(TrainingEvent::Epoch(record.clone()));
         if let Some(dir) = self.checkpoint_dir.clone()
@@ -407,12 +445,14 @@ impl<T: TrainingTask> Session<T> {
             fingerprint: self.task.fingerprint(),
             state: self.state.clone(),
             history: self.history.clone(),
+            best: self.best_epoch(),
         };
         let mut weights = StateDict::deferred();
         crate::io::state_dict::ReferenceParams::save(&self.model.valid(), &mut weights, "");
         let weights = weights.read_back_async().await?;
         let optimizer = crate::io::checkpoint::reads_synchronously(&self.device).then_some(&self.optimizer);
-        Ok(Checkpoint::new(self.task.config(), &weights, optimizer, &progress)?)
+        let best = self.best.as_ref().map(|(_, bytes)| bytes.clone());
+        Ok(Checkpoint::new(self.task.config(), &weights, optimizer, &progress)?.with_best(best))
     }
 
     /// Runs every remaining step, blocking (native code: the CLI and tests).
@@ -420,6 +460,13 @@ impl<T: TrainingTask> Session<T> {
         while crate::readback::block_on(self.step(sink))? != StepOutcome::Finished {}
         Ok(())
     }
+}
+
+/// A model's weights as `.safetensors` bytes, read back without blocking.
+async fn read_weights<M: crate::io::state_dict::ReferenceParams>(model: &M) -> Result<Vec<u8>, TrainError> {
+    let mut weights = StateDict::deferred();
+    model.save(&mut weights, "");
+    Ok(weights.read_back_async().await?.to_safetensors()?)
 }
 
 /// Loads the checkpoint's Adam state into `optimizer` where it has one, `adam` says

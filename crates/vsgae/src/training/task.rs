@@ -95,6 +95,12 @@ pub trait TrainingTask: Sized + Sync {
     fn shard_loss(&self, model: &Self::Model, shard: &Shard<'_>, device: &Device) -> Tensor<1>;
     /// The model as the rest of a program uses it.
     fn trained(model: Self::Model, config: &Self::Config) -> super::run::TrainedModel;
+    /// The score by which the run keeps its best epoch (higher is better), for runs that keep
+    /// one; `None` keeps the last epoch's weights.
+    fn selection_score(&self, record: &EpochRecord) -> Option<f64> {
+        let _ = record;
+        None
+    }
     /// Closes an epoch: evaluates `model` (no autodiff, on the run's inner device) where
     /// `evaluate` says so, updates the state, and returns the epoch's record.
     fn end_epoch(

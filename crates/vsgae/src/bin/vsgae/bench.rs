@@ -168,6 +168,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let data = Arc::new(PredictorData {
             hashes: cells.iter().map(Cell::hash).collect(),
             cells: cells.clone(),
+            auxiliary: Vec::new(),
             targets: vec![0.9; cells.len()],
         });
         let config = PredictorTrainingConfig::new(predictor_config.clone())

@@ -17,6 +17,20 @@ pub fn read_dataset(files: &[PathBuf]) -> anyhow::Result<Dataset> {
     Ok(merged)
 }
 
+/// The cells of the files that have `config`'s target and auxiliary targets.
+pub fn read_training_data(files: &[PathBuf], config: &vsgae::PredictorTrainingConfig) -> anyhow::Result<PredictorData> {
+    let dataset = read_dataset(files)?;
+    let data = PredictorData::for_config(&dataset, config)?;
+    anyhow::ensure!(
+        !data.is_empty(),
+        "no cell of {} has the metric {} and the auxiliary targets {:?}",
+        files.len(),
+        config.target,
+        config.auxiliary_targets()
+    );
+    Ok(data)
+}
+
 /// The cells of the files that have the target metric.
 pub fn read_targets(files: &[PathBuf], target: &str) -> anyhow::Result<PredictorData> {
     let key: MetricKey = target.parse().with_context(|| format!("--target {target}"))?;

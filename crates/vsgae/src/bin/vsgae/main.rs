@@ -117,6 +117,46 @@ fn parse_sampling(text: &str) -> Result<Sampling, String> {
     text.parse().map_err(|e: nasbench::sampling::SamplingError| e.to_string())
 }
 
+/// The learning-rate schedule options of the training commands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScheduleOptions {
+    /// The learning-rate schedule: constant (the reference's predictor), the plateau (the
+    /// reference's VS-GAE), or a warm-up then a cosine decay over the planned epochs. Without
+    /// it, the reference's.
+    #[arg(long, value_enum)]
+    schedule: Option<ScheduleArg>,
+    /// Steps of linear warm-up (warmup-cosine).
+    #[arg(long, default_value_t = 500)]
+    warmup_steps: usize,
+    /// The learning rate at the end of the cosine, as a share of --lr (warmup-cosine).
+    #[arg(long, default_value_t = 0.01)]
+    final_lr_factor: f64,
+}
+
+/// `--schedule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScheduleArg {
+    Constant,
+    Plateau,
+    WarmupCosine,
+}
+
+impl ScheduleOptions {
+    /// The schedule these options name, or `reference` without `--schedule`.
+    pub fn schedule(&self, reference: vsgae::config::LearningRateSchedule) -> vsgae::config::LearningRateSchedule {
+        use vsgae::config::LearningRateSchedule;
+        match self.schedule {
+            None => reference,
+            Some(ScheduleArg::Constant) => LearningRateSchedule::Constant,
+            Some(ScheduleArg::Plateau) => LearningRateSchedule::Plateau,
+            Some(ScheduleArg::WarmupCosine) => LearningRateSchedule::WarmupCosine {
+                warmup_steps: self.warmup_steps,
+                final_factor: self.final_lr_factor,
+            },
+        }
+    }
+}
+
 /// Model sizes (the reference's defaults; smaller ones for quick experiments).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModelSize {

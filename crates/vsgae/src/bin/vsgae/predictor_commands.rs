@@ -8,13 +8,13 @@ use anyhow::Context as _;
 use serde_json::json;
 use vsgae::evaluation::metrics::RegressionMetrics;
 use vsgae::io::checkpoint::write_json;
-use vsgae::training::predictor::predict as predict_cells;
+use vsgae::training::predictor::{Prediction, predict as predict_cells, predict_with_spread};
 use vsgae::training::{CheckpointFiles, PredictorSession, PredictorSplit, TrainingEvent};
 use vsgae::{EncoderConfig, Predictor, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
 
 use crate::OutDir;
 use crate::backend::Backend;
-use crate::data::{read_dataset, read_targets};
+use crate::data::{read_dataset, read_targets, read_training_data};
 use crate::progress::{MetricsLog, TrainingProgress};
 
 #[derive(Debug, clap::Args)]
@@ -23,6 +23,8 @@ pub struct TrainPredictorArgs {
     run: crate::PredictorRun,
     #[command(flatten)]
     size: crate::ModelSize,
+    #[command(flatten)]
+    recipe: PredictorRecipe,
     /// Write a checkpoint every this many epochs (and at the end).
     #[arg(long, default_value_t = 10)]
     checkpoint_every: usize,
@@ -33,6 +35,82 @@ pub struct TrainPredictorArgs {
     out: OutDir,
 }
 
+/// Departures from the reference's predictor training (each a named option; the defaults are
+/// the reference's).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PredictorRecipe {
+    /// The loss: the reference's MSE, or a logistic pairwise ranking loss over the batch's
+    /// pairs plus --mse-weight × the MSE.
+    #[arg(long, value_enum, default_value_t = LossArg::Mse)]
+    loss: LossArg,
+    /// The ranking loss's temperature, in units of the target (ranking).
+    #[arg(long, default_value_t = 0.01)]
+    ranking_temperature: f64,
+    /// The weight of the MSE beside the ranking loss (ranking; 0 for ranking alone).
+    #[arg(long, default_value_t = 0.0)]
+    mse_weight: f64,
+    #[command(flatten)]
+    schedule: crate::ScheduleOptions,
+    /// Metrics the model also predicts, from extra outputs (e.g. val_acc_4,val_acc_12,val_acc_36).
+    #[arg(long, value_delimiter = ',')]
+    auxiliary_targets: Vec<String>,
+    /// The weight of each auxiliary target's MSE.
+    #[arg(long, default_value_t = 1.0)]
+    auxiliary_weight: f64,
+    /// Exactly this many training cells (drawn by --sampling from the training part) instead
+    /// of --training-size percent.
+    #[arg(long)]
+    training_cells: Option<usize>,
+    /// Seeds the split and the sampling (default: --seed), so runs of several seeds share cells.
+    #[arg(long)]
+    split_seed: Option<u64>,
+    /// Train this many independently initialised networks together; the prediction is their
+    /// mean and its uncertainty their spread.
+    #[arg(long, default_value_t = 1)]
+    ensemble: usize,
+    /// Start every member's encoder from this VS-GAE model folder's trained encoder, and
+    /// fine-tune it (the head on the VS-GAE's latents, fine-tuned).
+    #[arg(long)]
+    encoder_from: Option<PathBuf>,
+    /// Keep the weights of the epoch with the best validation Kendall τ (needs --evaluate-every 1
+    /// to consider every epoch).
+    #[arg(long)]
+    keep_best: bool,
+}
+
+/// `--loss`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LossArg {
+    Mse,
+    Ranking,
+}
+
+impl PredictorRecipe {
+    fn apply(&self, mut config: PredictorTrainingConfig) -> PredictorTrainingConfig {
+        use vsgae::config::{LearningRateSchedule, PredictorLoss};
+        config.loss = Some(match self.loss {
+            LossArg::Mse => PredictorLoss::Mse,
+            LossArg::Ranking => {
+                PredictorLoss::Ranking { temperature: self.ranking_temperature, mse_weight: self.mse_weight }
+            }
+        });
+        config.schedule = Some(self.schedule.schedule(LearningRateSchedule::Constant));
+        if !self.auxiliary_targets.is_empty() {
+            config.model.auxiliary_outputs = Some(self.auxiliary_targets.len());
+            config.auxiliary_targets = Some(self.auxiliary_targets.clone());
+            config.auxiliary_weight = Some(self.auxiliary_weight);
+        }
+        config.keep_best = Some(self.keep_best);
+        config.training_cells = self.training_cells;
+        config.encoder_from = self.encoder_from.as_ref().map(|dir| dir.display().to_string());
+        if self.ensemble != 1 {
+            config.model.ensemble_size = Some(self.ensemble);
+        }
+        config.split_seed = self.split_seed;
+        config
+    }
+}
+
 pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let device = args.run.common.backend.device(true)?;
@@ -40,12 +118,14 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
         Some(dir) => {
             let config: PredictorTrainingConfig =
                 vsgae::io::checkpoint::read_json(&CheckpointFiles::new(dir).config())?;
-            let data = Arc::new(read_targets(&args.run.data, &config.target)?);
+            let data = Arc::new(read_training_data(&args.run.data, &config)?);
             (PredictorSession::resume(dir, data, device)?, dir.clone())
         }
         None => {
-            let config = args.run.config(args.size.encoder()).with_checkpoint_every(args.checkpoint_every);
-            let data = Arc::new(read_targets(&args.run.data, &config.target)?);
+            let config =
+                args.recipe.apply(args.run.config(args.size.encoder()).with_checkpoint_every(args.checkpoint_every));
+            config.validate()?;
+            let data = Arc::new(read_training_data(&args.run.data, &config)?);
             std::fs::create_dir_all(&args.out.out).with_context(|| args.out.out.display().to_string())?;
             write_json(&CheckpointFiles::new(&args.out.out).config(), &config)?;
             (PredictorSession::new(config, data, device)?.with_checkpoints(&args.out.out), args.out.out.clone())
@@ -66,7 +146,12 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
         log.event(&event);
     })?;
     log.finish()?;
-    let last = session.history().last().cloned();
+    // The record of the epoch whose weights are the result: the best one where the run keeps it.
+    let best = session.best_epoch();
+    let last = match best {
+        Some(best) => session.history().iter().find(|r| r.epoch == best.epoch).cloned(),
+        None => session.history().last().cloned(),
+    };
     let config = session.config();
     let results = json!({
         "task": config.task,
@@ -74,6 +159,7 @@ pub fn train(args: TrainPredictorArgs) -> anyhow::Result<()> {
         "sampling": config.sampling,
         "seed": config.seed,
         "epochs": session.epochs_done(),
+        "result_epoch": last.as_ref().map(|r| r.epoch),
         "train_cells": split.train.len(),
         "validation_cells": split.validation.len(),
         "test_cells": split.test.len(),
@@ -107,6 +193,10 @@ pub struct EvalPredictorArgs {
     /// Also draw predicted against true accuracy into this PNG file.
     #[arg(long)]
     plot: Option<PathBuf>,
+    /// Evaluate only these networks of an ensemble (0-based, e.g. 0 or 0,1,2), as an ensemble of
+    /// their own.
+    #[arg(long, value_delimiter = ',')]
+    members: Vec<usize>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -128,8 +218,25 @@ fn load_model_dir(dir: &Path, device: &burn::tensor::Device) -> anyhow::Result<(
 
 pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
     let device = args.backend.device(false)?;
-    let (config, model) = load_model_dir(&args.model, &device)?;
-    let data = read_targets(&args.data, &config.target)?;
+    let (config, mut model) = load_model_dir(&args.model, &device)?;
+    if !args.members.is_empty() {
+        let count = model.members.len();
+        let mut chosen = Vec::with_capacity(args.members.len());
+        for &k in &args.members {
+            let member = model.members.get(k);
+            chosen.push(
+                member
+                    .cloned()
+                    .with_context(|| format!("--members {k}: {} has {count} network(s)", args.model.display()))?,
+            );
+        }
+        model = Predictor { members: chosen };
+    }
+    // A part of the split needs the cells the run trained on (those with its auxiliary targets).
+    let data = match args.part {
+        Part::All => read_targets(&args.data, &config.target)?,
+        _ => read_training_data(&args.data, &config)?,
+    };
     let mut indices: Vec<usize> = match args.part {
         Part::All => (0..data.len()).collect(),
         part => {
@@ -167,6 +274,7 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
         println!("Pearson r:    {:.4}", metrics.pearson);
         println!("R²:           {:.4}", metrics.r2);
         println!("top-1% prec.: {:.3}", metrics.top_1pct_precision);
+        println!("top-10% prec.: {:.3}", metrics.top_10pct_precision);
     }
     Ok(())
 }
@@ -197,7 +305,8 @@ pub struct PredictArgs {
     top: Option<usize>,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
-    /// Print a JSON array, in input order (or best first with --top), of {"hash", "predicted", "true"}.
+    /// Print a JSON array, in input order (or best first with --top), of {"hash", "predicted",
+    /// "spread", "true"} (the spread over an ensemble's members; 0 for one network).
     #[arg(long)]
     json: bool,
 }
@@ -227,22 +336,26 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
     let key: nasbench::MetricKey = target.parse()?;
     let cells: Vec<nasbench::Cell> = dataset.records().iter().map(|r| r.cell).collect();
     let started = Instant::now();
-    let predicted = predict_cells(&model, &cells, &device)?;
+    let predicted = predict_with_spread(&model, &cells, &device)?;
     tracing::info!(cells = cells.len(), seconds = started.elapsed().as_secs_f64(), "predicted");
-    let mut rows: Vec<(&nasbench::Record, f64)> = dataset.records().iter().zip(predicted).collect();
+    let mut rows: Vec<(&nasbench::Record, Prediction)> = dataset.records().iter().zip(predicted).collect();
     if let Some(top) = args.top {
-        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+        rows.sort_by(|a, b| b.1.mean.total_cmp(&a.1.mean));
         rows.truncate(top);
     }
+    let ensemble = model.members.len() > 1;
     if args.json {
-        let rows: Vec<_> =
-            rows.iter().map(|(r, p)| json!({"hash": r.hash, "predicted": p, "true": r.mean(key)})).collect();
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|(r, p)| json!({"hash": r.hash, "predicted": p.mean, "spread": p.spread, "true": r.mean(key)}))
+            .collect();
         println!("{}", serde_json::to_string(&rows)?);
     } else {
         for (record, p) in rows {
+            let spread = if ensemble { format!(" ± {:.6}", p.spread) } else { String::new() };
             match record.mean(key) {
-                Some(t) => println!("{} {p:.6} (true {t:.6})", record.hash),
-                None => println!("{} {p:.6}", record.hash),
+                Some(t) => println!("{} {:.6}{spread} (true {t:.6})", record.hash, p.mean),
+                None => println!("{} {:.6}{spread}", record.hash, p.mean),
             }
         }
     }

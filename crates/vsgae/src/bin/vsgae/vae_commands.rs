@@ -103,35 +103,13 @@ pub struct Recipe {
     /// How a step's edge losses combine.
     #[arg(long, value_enum, default_value_t = EdgeLoss::Mean)]
     edge_loss: EdgeLoss,
-    /// The learning-rate schedule: the reference's plateau, or a warm-up then a cosine decay
-    /// over the planned epochs.
-    #[arg(long, value_enum, default_value_t = ScheduleArg::Plateau)]
-    schedule: ScheduleArg,
-    /// Steps of linear warm-up (warmup-cosine).
-    #[arg(long, default_value_t = 500)]
-    warmup_steps: usize,
-    /// The learning rate at the end of the cosine, as a share of --lr (warmup-cosine).
-    #[arg(long, default_value_t = 0.01)]
-    final_lr_factor: f64,
-}
-
-/// `--schedule`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ScheduleArg {
-    Plateau,
-    WarmupCosine,
+    #[command(flatten)]
+    schedule: crate::ScheduleOptions,
 }
 
 impl Recipe {
     fn apply(&self, config: VsGaeTrainingConfig) -> VsGaeTrainingConfig {
-        let schedule = match self.schedule {
-            ScheduleArg::Plateau => LearningRateSchedule::Plateau,
-            ScheduleArg::WarmupCosine => LearningRateSchedule::WarmupCosine {
-                warmup_steps: self.warmup_steps,
-                final_factor: self.final_lr_factor,
-            },
-        };
-        let mut config = config.with_schedule(Some(schedule));
+        let mut config = config.with_schedule(Some(self.schedule.schedule(LearningRateSchedule::Plateau)));
         config.model = config.model.with_edge_pairing(Some(self.edge_pairing)).with_edge_loss(Some(self.edge_loss));
         config
     }
