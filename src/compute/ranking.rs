@@ -39,9 +39,8 @@ impl Engine {
         }
         let seconds = Engine::elapsed_seconds(started);
         let count = scored.len();
-        let mut ascending: Vec<f64> = scored.iter().map(|(_, p)| p.mean).collect();
-        ascending.sort_unstable_by(f64::total_cmp);
         scored.sort_unstable_by(|a, b| b.1.mean.total_cmp(&a.1.mean));
+        let ascending: Vec<f64> = scored.iter().rev().map(|(_, p)| p.mean).collect();
         scored.truncate(top);
         self.events.send(Event::Ranking { top: scored, cells: count, seconds, ascending: Arc::new(ascending) });
     }

@@ -310,12 +310,6 @@ impl Checkpoint {
         StateDict::from_bytes(&self.weights).map_err(|e| file_error(&self.origin.join(WEIGHTS), e))
     }
 
-    /// The best epoch's weights, where the run keeps them.
-    pub fn best_weights(&self) -> Result<Option<StateDict>, CheckpointError> {
-        let Some(bytes) = &self.best else { return Ok(None) };
-        StateDict::from_bytes(bytes).map(Some).map_err(|e| file_error(&self.origin.join(BEST), e))
-    }
-
     /// Adam's state, where the checkpoint has it.
     pub fn optimizer(&self) -> Result<Option<OptimizerRecord>, CheckpointError> {
         let Some(bytes) = &self.optimizer else { return Ok(None) };

@@ -227,32 +227,6 @@ pub async fn evaluate_async(
     Ok(Some(RegressionMetrics::compute(&predict_async(model, &cells, device).await?, &truth)?))
 }
 
-impl PredictorTask {
-    /// One network's part of [`TrainingTask::shard_loss`].
-    fn member_loss(&self, member: &PredictorNet, batch: &GraphBatch, shard: &Shard<'_>, device: &Device) -> Tensor<1> {
-        let truth: Vec<f32> = shard.items.iter().map(|&i| self.data.targets[i] as f32).collect();
-        let targets = Tensor::<1>::from_data(TensorData::new(truth.clone(), [shard.items.len()]), device);
-        let (predicted, auxiliary) = member.forward_with_auxiliary(batch);
-        let share = shard.items.len() as f64 / shard.batch_len as f64;
-        let mse = batch_mean((predicted.clone() - targets).powi_scalar(2), shard);
-        let mut loss = match self.config.loss() {
-            PredictorLoss::Mse => mse,
-            PredictorLoss::Ranking { temperature, mse_weight } => {
-                pairwise_ranking(predicted, &truth, temperature, device).mul_scalar(share) + mse.mul_scalar(mse_weight)
-            }
-        };
-        if let Some(auxiliary) = auxiliary {
-            let outputs = self.config.auxiliary_targets().len();
-            let values: Vec<f32> =
-                shard.items.iter().flat_map(|&i| self.data.auxiliary[i].iter().map(|&v| v as f32)).collect();
-            let truth = Tensor::<2>::from_data(TensorData::new(values, [shard.items.len(), outputs]), device);
-            let errors = (auxiliary - truth).powi_scalar(2).sum_dim(1).squeeze_dim(1).div_scalar(outputs as f64);
-            loss = loss + batch_mean(errors, shard).mul_scalar(self.config.auxiliary_weight());
-        }
-        loss
-    }
-}
-
 /// `model` with every member's encoder replaced by the trained encoder of the VS-GAE in `dir`
 /// (its `Encoder.NodeEmb` and `Encoder.GraphEmb_mean`); the heads keep their values.
 pub fn with_vsgae_encoder(model: Predictor, dir: &std::path::Path, device: &Device) -> Result<Predictor, TrainError> {
@@ -309,13 +283,35 @@ fn batch_mean(values: Tensor<1>, shard: &Shard<'_>) -> Tensor<1> {
 /// - `predicted`: `[n]`
 /// - output: `[1]`
 pub fn pairwise_ranking(predicted: Tensor<1>, truth: &[f32], temperature: f64, device: &Device) -> Tensor<1> {
-    let n = truth.len();
-    let better: Vec<f32> = (0..n * n).map(|k| f32::from(truth[k / n] > truth[k % n])).collect();
-    let pairs = better.iter().sum::<f32>().max(1.0);
-    let better = Tensor::<2>::from_data(TensorData::new(better, [n, n]), device);
-    let margins = predicted.clone().unsqueeze_dim::<2>(1) - predicted.unsqueeze_dim::<2>(0);
-    let losses = burn::tensor::activation::softplus(margins.div_scalar(-temperature), 1.0);
-    (losses * better).sum().div_scalar(f64::from(pairs))
+    RankedPairs::new(truth, device).loss(predicted, temperature)
+}
+
+/// The ordered pairs `truth[i] > truth[j]` of some cells, as a mask on the device.
+struct RankedPairs {
+    /// `[n, n]`: 1 where cell `i` is better than cell `j`.
+    better: Tensor<2>,
+    /// How many pairs (at least 1).
+    count: f64,
+}
+
+impl RankedPairs {
+    fn new(truth: &[f32], device: &Device) -> Self {
+        let n = truth.len();
+        let better: Vec<f32> = (0..n * n).map(|k| f32::from(truth[k / n] > truth[k % n])).collect();
+        let count = f64::from(better.iter().sum::<f32>().max(1.0));
+        Self { better: Tensor::<2>::from_data(TensorData::new(better, [n, n]), device), count }
+    }
+
+    /// See [`pairwise_ranking`].
+    ///
+    /// # Shapes
+    /// - `predicted`: `[n]`
+    /// - output: `[1]`
+    fn loss(&self, predicted: Tensor<1>, temperature: f64) -> Tensor<1> {
+        let margins = predicted.clone().unsqueeze_dim::<2>(1) - predicted.unsqueeze_dim::<2>(0);
+        let losses = burn::tensor::activation::softplus(margins.div_scalar(-temperature), 1.0);
+        (losses * self.better.clone()).sum().div_scalar(self.count)
+    }
 }
 
 /// A task without state between epochs.
@@ -339,6 +335,62 @@ impl PredictorTask {
     pub fn data(&self) -> &PredictorData {
         &self.data
     }
+
+    /// The shard's targets on the device, built once for all of the ensemble's members.
+    fn shard_targets(&self, shard: &Shard<'_>, device: &Device) -> ShardTargets {
+        let truth: Vec<f32> = shard.items.iter().map(|&i| self.data.targets[i] as f32).collect();
+        let pairs = match self.config.loss() {
+            PredictorLoss::Mse => None,
+            PredictorLoss::Ranking { .. } => Some(RankedPairs::new(&truth, device)),
+        };
+        let outputs = self.config.auxiliary_targets().len();
+        let auxiliary = (outputs > 0).then(|| {
+            let values: Vec<f32> =
+                shard.items.iter().flat_map(|&i| self.data.auxiliary[i].iter().map(|&v| v as f32)).collect();
+            Tensor::<2>::from_data(TensorData::new(values, [shard.items.len(), outputs]), device)
+        });
+        ShardTargets {
+            targets: Tensor::<1>::from_data(TensorData::new(truth, [shard.items.len()]), device),
+            pairs,
+            auxiliary,
+        }
+    }
+
+    /// One network's part of [`TrainingTask::shard_loss`].
+    fn member_loss(
+        &self,
+        member: &PredictorNet,
+        batch: &GraphBatch,
+        targets: &ShardTargets,
+        shard: &Shard<'_>,
+    ) -> Tensor<1> {
+        let (predicted, auxiliary) = member.forward_with_auxiliary(batch);
+        let share = shard.items.len() as f64 / shard.batch_len as f64;
+        let mse = batch_mean((predicted.clone() - targets.targets.clone()).powi_scalar(2), shard);
+        let mut loss = match (self.config.loss(), &targets.pairs) {
+            (PredictorLoss::Ranking { temperature, mse_weight }, Some(pairs)) => {
+                pairs.loss(predicted, temperature).mul_scalar(share) + mse.mul_scalar(mse_weight)
+            }
+            _ => mse,
+        };
+        if let (Some(auxiliary), Some(truth)) = (auxiliary, &targets.auxiliary) {
+            let outputs = truth.dims()[1];
+            let errors =
+                (auxiliary - truth.clone()).powi_scalar(2).sum_dim(1).squeeze_dim(1).div_scalar(outputs as f64);
+            loss = loss + batch_mean(errors, shard).mul_scalar(self.config.auxiliary_weight());
+        }
+        loss
+    }
+}
+
+/// A shard's targets on the device.
+struct ShardTargets {
+    /// `[shard]`
+    targets: Tensor<1>,
+    /// The ranking loss's pairs, where the loss ranks.
+    pairs: Option<RankedPairs>,
+    /// `[shard, auxiliary_outputs]`, for a model with auxiliary outputs.
+    auxiliary: Option<Tensor<2>>,
 }
 
 impl TrainingTask for PredictorTask {
@@ -412,7 +464,8 @@ impl TrainingTask for PredictorTask {
     fn shard_loss(&self, model: &Predictor, shard: &Shard<'_>, device: &Device) -> Tensor<1> {
         let cells: Vec<&Cell> = shard.items.iter().map(|&i| &self.data.cells[i]).collect();
         let batch = GraphBatch::new(&cells, device);
-        let mut members = model.members.iter().map(|member| self.member_loss(member, &batch, shard, device));
+        let targets = self.shard_targets(shard, device);
+        let mut members = model.members.iter().map(|member| self.member_loss(member, &batch, &targets, shard));
         let first = members.next().unwrap_or_else(|| Tensor::zeros([1], device));
         members.fold(first, |sum, loss| sum + loss)
     }

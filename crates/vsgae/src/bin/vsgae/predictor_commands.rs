@@ -221,16 +221,15 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
     let (config, mut model) = load_model_dir(&args.model, &device)?;
     if !args.members.is_empty() {
         let count = model.members.len();
-        let mut chosen = Vec::with_capacity(args.members.len());
-        for &k in &args.members {
-            let member = model.members.get(k);
-            chosen.push(
-                member
-                    .cloned()
-                    .with_context(|| format!("--members {k}: {} has {count} network(s)", args.model.display()))?,
-            );
-        }
-        model = Predictor { members: chosen };
+        let members = args
+            .members
+            .iter()
+            .map(|&k| {
+                let member = model.members.get(k).cloned();
+                member.with_context(|| format!("--members {k}: {} has {count} network(s)", args.model.display()))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        model = Predictor { members };
     }
     // A part of the split needs the cells the run trained on (those with its auxiliary targets).
     let data = match args.part {
