@@ -113,4 +113,46 @@ mod tests {
         let error = load_from_bytes::<Predictor>(&other, &bytes, "embedded", &device).unwrap_err();
         assert!(error.to_string().contains("shape"), "{error}");
     }
+
+    /// Counts a module's parameters that hold memory.
+    #[derive(Default)]
+    struct Allocated(usize);
+
+    impl burn::module::ModuleVisitor for Allocated {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<burn::tensor::Tensor<D>>) {
+            self.0 += usize::from(param.is_initialized());
+        }
+    }
+
+    fn allocated(module: &impl burn::module::Module) -> usize {
+        let mut visitor = Allocated::default();
+        module.visit(&mut visitor);
+        visitor.0
+    }
+
+    #[test]
+    fn the_largest_valid_configs_build_without_memory_and_small_weights_are_refused() {
+        use crate::config::{MAX_ENSEMBLE_SIZE, MAX_GRAPH_DIM, MAX_LAYERS, MAX_NODE_DIM, VsGaeConfig};
+        let device = Device::flex();
+        let largest =
+            EncoderConfig::new().with_node_dim(MAX_NODE_DIM).with_graph_dim(MAX_GRAPH_DIM).with_num_layers(MAX_LAYERS);
+        let mut huge = PredictorTrainingConfig::new(PredictorConfig::new(largest.clone()));
+        huge.model.ensemble_size = Some(MAX_ENSEMBLE_SIZE);
+        huge.validate().unwrap();
+        // Hundreds of gigabytes if built eagerly: nothing is allocated until weights arrive.
+        assert_eq!(allocated(&Predictor::init(&huge, &device)), 0);
+        assert_eq!(allocated(&VsGaeConfig::new(largest).init(&device)), 0);
+        // The count sees memory once a parameter is read.
+        let small = tiny_config().model.init(&device);
+        assert_eq!(allocated(&small), 0);
+        let mut weights = StateDict::default();
+        small.save(&mut weights, "");
+        assert!(allocated(&small) > 0);
+
+        let bytes = weights.to_safetensors().unwrap();
+        let json = serde_json::to_vec(&huge).unwrap();
+        let error = load_from_bytes::<Predictor>(&json, &bytes, "huge", &device).unwrap_err();
+        assert!(error.to_string().starts_with("huge/weights.safetensors: "), "{error}");
+        assert!(error.to_string().contains("shape"), "{error}");
+    }
 }

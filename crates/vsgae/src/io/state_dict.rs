@@ -188,7 +188,7 @@ pub trait ReferenceParams: Sized {
 
 impl ReferenceParams for Linear {
     fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
-        let [d_input, d_output] = self.weight.dims();
+        let [d_input, d_output] = lazy_dims(&self.weight);
         let weight = weights.take(&format!("{prefix}weight"), &[d_output, d_input])?;
         // Transposed on the host so the parameter is contiguous, exactly as one that training
         // produced (a strided view would take other kernels and round differently).
@@ -217,7 +217,7 @@ impl ReferenceParams for Linear {
 
 impl ReferenceParams for Embedding {
     fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
-        let [rows, dim] = self.weight.dims();
+        let [rows, dim] = lazy_dims(&self.weight);
         let weight = tensor(weights.take(&format!("{prefix}weight"), &[rows, dim])?, [rows, dim], device);
         Ok(Embedding { weight: Param::from_tensor(weight) })
     }
@@ -225,6 +225,13 @@ impl ReferenceParams for Embedding {
     fn save(&self, weights: &mut StateDict, prefix: &str) {
         weights.put(format!("{prefix}weight"), self.weight.val());
     }
+}
+
+/// A parameter's shape, read without initialising it: a freshly built model's parameters stay
+/// unallocated until loading replaces them, so weights that do not fit the config are refused
+/// before the config's model takes any memory.
+pub(crate) fn lazy_dims<const D: usize>(param: &Param<Tensor<D>>) -> [usize; D] {
+    param.lazy_shape().dims::<D>()
 }
 
 /// `values` of a row-major `[rows, cols]` matrix, transposed to `[cols, rows]`.

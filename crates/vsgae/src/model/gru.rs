@@ -1,6 +1,6 @@
 //! A GRU cell with PyTorch's formula, laid out for few, large matrix products.
 
-use crate::io::state_dict::{ImportError, ReferenceParams, StateDict, tensor, transposed};
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict, lazy_dims, tensor, transposed};
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::Initializer;
@@ -138,7 +138,7 @@ impl GruCell {
 /// (gates reset, update, new), split into the cell's stacked gate weights and joined again.
 impl ReferenceParams for GruCell {
     fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
-        let [stacked, hidden] = self.reset.dims();
+        let [stacked, hidden] = lazy_dims(&self.reset);
         let input = stacked - hidden;
         let weight_ih =
             transposed(&weights.take(&format!("{prefix}weight_ih"), &[3 * hidden, input])?.values, 3 * hidden, input);

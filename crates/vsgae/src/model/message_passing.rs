@@ -18,7 +18,7 @@ use burn::nn::Initializer;
 use burn::tensor::module::linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::io::state_dict::{ImportError, ReferenceParams, StateDict, transposed};
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict, lazy_dims, transposed};
 use crate::model::gru::{GruCell, GruCellConfig};
 
 /// The reference's `GNNLayer`: every edge `j → i` sends `msg([h_j; h_i])` to `i`, and its
@@ -192,7 +192,7 @@ impl MessagePassing {
 /// The reference's `GNNLayer` names: `msg`, `msg_rev` (each `Linear(2D → 2D)`), `upd`.
 impl ReferenceParams for MessagePassing {
     fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
-        let width = self.message_bias.dims()[1];
+        let [_, width] = lazy_dims(&self.message_bias);
         let mut stacked = Vec::with_capacity(2 * width * width);
         let mut biases = Vec::with_capacity(2 * width);
         for name in ["msg", "msg_rev"] {
