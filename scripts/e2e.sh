@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null; then
     apt-get install -y chromium
 fi
-bash web/build.sh
+bash web/build.sh --features probe
 (cd tests/browser && npm ci --no-audit --no-fund)
 node tests/browser/e2e.mjs

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 shared="${VSGAE_SHARED_DIR:-../shared}"
 out=target/measure
 mkdir -p "$out"
-cargo build --release -p vsgae-studio
+cargo build --release -p vsgae-studio --features probe
 app="${CARGO_TARGET_DIR:-target}/release/vsgae-studio"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 run() {

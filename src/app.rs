@@ -24,7 +24,7 @@ pub struct AppOptions {
     /// Keep checkpoint zips in the train panel without offering them in a save dialog (tests).
     pub skip_save_dialogs: bool,
     /// A scripted run (native only).
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
     pub automation: Option<crate::automation::Automation>,
 }
 
@@ -38,9 +38,9 @@ pub struct StudioApp {
     skip_save_dialogs: bool,
     pub(crate) frames: FrameStats,
     last_frame: Option<Instant>,
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(feature = "probe", target_arch = "wasm32"))]
     status: crate::status::StatusClock,
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
     automation: Option<crate::automation::AutomationRun>,
 }
 
@@ -53,6 +53,7 @@ impl StudioApp {
 
     pub fn with_options(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
         // Start the clock of the time to the first prediction.
+        #[cfg(feature = "probe")]
         let _ = milliseconds_since_start();
         #[cfg_attr(not(target_arch = "wasm32"), expect(unused_mut))]
         let mut settings: Settings = cc
@@ -73,9 +74,9 @@ impl StudioApp {
             skip_save_dialogs: options.skip_save_dialogs,
             frames: FrameStats::default(),
             last_frame: None,
-            #[cfg(target_arch = "wasm32")]
+            #[cfg(all(feature = "probe", target_arch = "wasm32"))]
             status: crate::status::StatusClock::default(),
-            #[cfg(not(target_arch = "wasm32"))]
+            #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
             automation: options.automation.map(crate::automation::AutomationRun::new),
         };
         if let Some(tab) = options.tab {
@@ -119,6 +120,8 @@ impl StudioApp {
                 }
                 self.shared.backend = Some(backend.clone());
                 self.shared.models = Some(models.clone());
+                #[cfg(target_arch = "wasm32")]
+                crate::web_page::show_backend(backend);
             }
             Event::DatasetLoaded(info) => {
                 self.shared.load_error = None;
@@ -126,9 +129,7 @@ impl StudioApp {
             }
             Event::LoadFailed { message, .. } => self.shared.load_error = Some(message.clone()),
             Event::Predictions { request, cells, values } => {
-                if self.shared.first_prediction_ms.is_none() {
-                    self.shared.first_prediction_ms = Some(milliseconds_since_start());
-                }
+                self.note_first_prediction();
                 if *request == PredictionRequest::Cache {
                     self.shared.store_predictions(cells, values);
                 }
@@ -152,6 +153,14 @@ impl StudioApp {
                 self.shared.engine_stopped = Some(message.clone());
             }
             _ => {}
+        }
+    }
+
+    /// Remembers when the first prediction arrived (a figure of the test probes).
+    fn note_first_prediction(&mut self) {
+        #[cfg(feature = "probe")]
+        if self.shared.first_prediction_ms.is_none() {
+            self.shared.first_prediction_ms = Some(milliseconds_since_start());
         }
     }
 
@@ -212,6 +221,7 @@ impl StudioApp {
 }
 
 /// Milliseconds since the app started (since the page started loading, on the web).
+#[cfg(feature = "probe")]
 fn milliseconds_since_start() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {
@@ -229,10 +239,11 @@ impl eframe::App for StudioApp {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         // Only what this frame draws is on screen.
+        #[cfg(feature = "probe")]
         self.shared.anchors.clear();
         self.handle_events(&ctx);
         self.take_files(&ctx);
-        #[cfg(not(target_arch = "wasm32"))]
+        #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
         if let Some(mut automation) = self.automation.take() {
             automation.tick(self, &ctx);
             self.automation = Some(automation);
@@ -268,7 +279,7 @@ impl eframe::App for StudioApp {
         self.last_frame = Some(now);
         let cpu = frame.info().cpu_usage.map(|seconds| seconds * 1000.0);
         self.frames.record(interval, now.duration_since(started).as_secs_f32() * 1000.0, cpu);
-        #[cfg(target_arch = "wasm32")]
+        #[cfg(all(feature = "probe", target_arch = "wasm32"))]
         if self.status.due() {
             crate::web_page::publish_status(self);
         } else {

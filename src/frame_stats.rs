@@ -42,6 +42,7 @@ impl FrameStats {
     }
 
     /// Time between frames.
+    #[cfg(feature = "probe")]
     pub fn intervals(&self) -> Option<Spread> {
         self.spread(|f| f.1)
     }
@@ -67,10 +68,10 @@ mod tests {
         for (interval, cpu) in [(10.0, Some(2.0)), (30.0, None), (20.0, Some(4.0))] {
             stats.record(interval, 1.0, cpu);
         }
-        let intervals = stats.intervals().unwrap();
+        let intervals = stats.spread(|f| f.1).unwrap();
         assert_eq!((intervals.median_ms, intervals.worst_ms, intervals.frames), (20.0, 30.0, 3));
         let cpu = stats.frame_cpu_times().unwrap();
         assert_eq!((cpu.median_ms, cpu.worst_ms, cpu.frames), (4.0, 4.0, 2));
-        assert!(FrameStats::default().intervals().is_none());
+        assert!(FrameStats::default().frame_cpu_times().is_none());
     }
 }

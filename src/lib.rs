@@ -7,7 +7,7 @@
 //! - [`embedded`]: the shipped models, built into the binary.
 
 mod app;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
 pub mod automation;
 pub mod compute;
 pub mod embedded;
@@ -16,6 +16,7 @@ mod frame_stats;
 pub mod panels;
 mod settings;
 mod shared;
+#[cfg(feature = "probe")]
 pub mod status;
 #[cfg(target_arch = "wasm32")]
 mod web_page;

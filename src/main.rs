@@ -6,6 +6,7 @@ mod native {
 
     use anyhow::Context as _;
     use clap::Parser;
+    #[cfg(feature = "probe")]
     use vsgae_studio::automation::Automation;
     use vsgae_studio::compute::ComputeOptions;
     use vsgae_studio::{AppOptions, StudioApp, Tab};
@@ -26,6 +27,15 @@ mod native {
         /// Start stored settings afresh.
         #[arg(long)]
         fresh: bool,
+        #[cfg(feature = "probe")]
+        #[command(flatten)]
+        probe: Probe,
+    }
+
+    /// Scripted runs, for measuring the app in a window without a person at it.
+    #[cfg(feature = "probe")]
+    #[derive(Debug, clap::Args)]
+    struct Probe {
         /// Start training the predictor (the train panel's form) once the data is loaded.
         #[arg(long)]
         train: bool,
@@ -63,11 +73,12 @@ mod native {
             open,
             tab: cli.tab,
             skip_save_dialogs: false,
+            #[cfg(feature = "probe")]
             automation: Some(Automation {
-                train: cli.train,
-                rank: cli.rank,
-                report: cli.report,
-                quit_after: cli.quit_after,
+                train: cli.probe.train,
+                rank: cli.probe.rank,
+                report: cli.probe.report,
+                quit_after: cli.probe.quit_after,
             }),
         };
         let native = eframe::NativeOptions {

@@ -41,9 +41,11 @@ pub struct Shared {
     /// Cells picked in the data table as the two ends of an interpolation.
     pub picked: [Option<Cell>; 2],
     /// Milliseconds from start (page load on the web) to the first prediction.
+    #[cfg(feature = "probe")]
     pub first_prediction_ms: Option<f64>,
     /// Where the main controls are on screen (for the page's status, which the browser test
     /// clicks through).
+    #[cfg(feature = "probe")]
     pub anchors: std::collections::BTreeMap<&'static str, [f32; 4]>,
     next_request: u64,
 }
@@ -98,10 +100,15 @@ impl Shared {
         PredictionRequest::Table(self.next_request)
     }
 
-    /// Remembers where a control was drawn this frame.
+    /// Remembers where a control was drawn this frame (for the test probes; nothing without
+    /// the `probe` feature).
+    #[cfg_attr(not(feature = "probe"), expect(unused_variables))]
     pub fn anchor(&mut self, name: &'static str, response: &egui::Response) {
-        let r = response.rect;
-        self.anchors.insert(name, [r.min.x, r.min.y, r.max.x, r.max.y]);
+        #[cfg(feature = "probe")]
+        {
+            let r = response.rect;
+            self.anchors.insert(name, [r.min.x, r.min.y, r.max.x, r.max.y]);
+        }
     }
 
     pub fn notice(&mut self, message: String) {

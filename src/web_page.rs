@@ -1,18 +1,24 @@
 //! The app's side of the web page: a cell named in the address (`?cell=ROWS;OPS`) opens in the
-//! cell panel, and the status (see [`crate::status`]) goes into `#studio_status`, the backend
-//! into `#studio_backend`.
+//! cell panel, the backend goes into `#studio_backend`, and with the `probe` feature the status
+//! (see `crate::status`) goes into `#studio_status` for the browser test.
 
-use crate::StudioApp;
+/// The page element `id`, if the page has it.
+fn element(id: &str) -> Option<web_sys::Element> {
+    web_sys::window()?.document()?.get_element_by_id(id)
+}
+
+/// Says in the page which device the models run on.
+pub fn show_backend(backend: &str) {
+    if let Some(element) = element("studio_backend") {
+        element.set_text_content(Some(&format!("Running on {backend}")));
+    }
+}
 
 /// Writes the app's status into the page.
-pub fn publish_status(app: &StudioApp) {
-    let json = crate::status::status_json(app);
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    if let Some(element) = document.get_element_by_id("studio_status") {
-        element.set_text_content(Some(&json));
-    }
-    if let (Some(element), Some(backend)) = (document.get_element_by_id("studio_backend"), &app.shared.backend) {
-        element.set_text_content(Some(&format!("Running on {backend}")));
+#[cfg(feature = "probe")]
+pub fn publish_status(app: &crate::StudioApp) {
+    if let Some(element) = element("studio_status") {
+        element.set_text_content(Some(&crate::status::status_json(app)));
     }
 }
 
