@@ -27,7 +27,10 @@ struct Status<'a> {
     training_steps: usize,
     training_epochs: usize,
     strip: usize,
+    /// Points of the latent map with finite positions, and the width and height they span: the
+    /// browser test asserts that the plot has something to draw.
     map_points: usize,
+    map_extent: Option<[f32; 2]>,
     progress: Option<(usize, usize)>,
     ranking_cells: Option<usize>,
     ranking_seconds: Option<f64>,
@@ -51,6 +54,15 @@ impl StatusClock {
     }
 }
 
+/// The width and height of the latent map's finite points.
+fn map_extent(points: &[crate::compute::LatentPoint]) -> Option<[f32; 2]> {
+    let finite = points.iter().map(|p| p.position).filter(|p| p.iter().all(|v| v.is_finite()));
+    let (low, high) = finite.fold(None, |bounds: Option<([f32; 2], [f32; 2])>, p| {
+        Some(bounds.map_or((p, p), |(l, h)| ([l[0].min(p[0]), l[1].min(p[1])], [h[0].max(p[0]), h[1].max(p[1])])))
+    })?;
+    Some([high[0] - low[0], high[1] - low[1]])
+}
+
 /// The status as JSON.
 pub fn status_json(app: &StudioApp) -> String {
     let shared = &app.shared;
@@ -71,7 +83,8 @@ pub fn status_json(app: &StudioApp) -> String {
         training_steps: app.panels.train.steps_recorded(),
         training_epochs: app.panels.train.epochs.len(),
         strip: app.panels.latent.strip.len(),
-        map_points: app.panels.latent.map.len(),
+        map_points: app.panels.latent.map.iter().filter(|p| p.position.iter().all(|v| v.is_finite())).count(),
+        map_extent: map_extent(&app.panels.latent.map),
         progress: shared.progress.as_ref().map(|p| (p.done, p.total)),
         ranking_cells: app.panels.predict.ranking.as_ref().map(|r| r.cells),
         ranking_seconds: app.panels.predict.ranking.as_ref().map(|r| r.seconds),

@@ -286,16 +286,35 @@ impl Engine {
             self.notice("no VS-GAE is loaded");
             return;
         };
-        let plane = principal_plane(&latents, dim);
-        let points = plane
-            .into_iter()
+        // A cell whose latent is not finite would make every projected position NaN (an empty
+        // plot); such cells are left out and counted.
+        let (finite, records): (Vec<&[f32]>, Vec<&Record>) = latents
+            .chunks_exact(dim.max(1))
             .zip(chosen)
+            .filter(|(latent, _)| latent.iter().all(|v| v.is_finite()))
+            .unzip();
+        let left_out = cells.len() - records.len();
+        if left_out > 0 {
+            self.notice(format!(
+                "{left_out} of {} cells have latents that are not finite numbers; the map leaves them out",
+                cells.len()
+            ));
+        }
+        let plane = principal_plane(&finite.concat(), dim);
+        let points: Vec<LatentPoint> = plane
+            .into_iter()
+            .zip(records)
+            .filter(|(position, _)| position.iter().all(|v| v.is_finite()))
             .map(|(position, record)| LatentPoint {
                 position,
                 cell: record.cell,
                 accuracy: record.mean(MetricKey::VAL_ACC_108),
             })
             .collect();
+        if points.is_empty() {
+            self.notice("the latent map has no cell to draw");
+            return;
+        }
         self.events.send(Event::LatentMap(points));
     }
 

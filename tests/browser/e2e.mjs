@@ -267,7 +267,9 @@ async function webgpuRun() {
   await page.waitForTimeout(300);
   await click(page, "Map");
   const map = await waitFor(page, "the latent map", 600, (s) => s.map_points > 0);
-  check(map.map_points === 500, `webgpu: the latent map shows ${map.map_points} cells`);
+  check(map.map_points === 500, `webgpu: the latent map draws ${map.map_points} cells`);
+  const [width, height] = map.map_extent ?? [0, 0];
+  check(width > 0 && height > 0, `webgpu: the latent map's points span ${width.toFixed(3)} × ${height.toFixed(3)}`);
   await page.waitForTimeout(500);
   await shoot(page, "latent");
 
