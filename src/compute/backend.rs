@@ -51,7 +51,15 @@ impl ComputeDevices {
                     gpu_error: None,
                 }
             }
-            Err(error) => Self::cpu_only(format!("no wgpu adapter: {error}")),
+            Err(error) => {
+                // wgpu's own words (every backend it tried) go to the log, plain words to the user.
+                log::info!("no wgpu adapter: {error}");
+                Self::cpu_only(if cfg!(target_arch = "wasm32") {
+                    "this browser offers WebGPU but no adapter for it (the GPU may be switched off or not supported)"
+                } else {
+                    "no GPU with Vulkan, Metal or DirectX 12 was found"
+                })
+            }
         }
     }
 

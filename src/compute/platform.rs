@@ -24,7 +24,7 @@ pub fn missing_gpu_api() -> Option<String> {
         let navigator = web_sys::window().map(|w| w.navigator())?;
         let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).ok();
         if gpu.is_none_or(|g| g.is_undefined() || g.is_null()) {
-            return Some("this browser has no navigator.gpu (WebGPU)".to_owned());
+            return Some("this browser does not offer WebGPU".to_owned());
         }
     }
     None

@@ -10,7 +10,7 @@ use crate::files::FileInbox;
 use crate::panels::{Panel, PanelContext, percent};
 use crate::settings::Tab;
 use crate::shared::Shared;
-use crate::widgets::histogram::{bin, histogram_ui};
+use crate::widgets::histogram::{XTicks, bin, histogram_ui};
 
 /// Table columns that can be sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -206,12 +206,15 @@ fn summary_ui(ui: &mut egui::Ui, info: &DatasetInfo, accuracy_histogram: Option<
     ));
     ui.horizontal(|ui| {
         let vertices: Vec<(f64, f64)> = summary.vertices.iter().map(|(&v, &n)| (v as f64, n as f64)).collect();
-        histogram_ui(ui, "vertex_histogram", "Cells by vertex count", &vertices, 0.8, &[]);
-        let names: Vec<String> = summary.ops.keys().cloned().collect();
+        histogram_ui(ui, "vertex_histogram", "Cells by vertex count", "vertices", &vertices, 0.8, XTicks::Integers);
+        // Short names fit under the bars: conv1x1, conv3x3, maxpool3x3.
+        let names: Vec<String> = summary.ops.keys().map(|name| name.trim_end_matches("-bn-relu").to_owned()).collect();
         let ops: Vec<(f64, f64)> = summary.ops.values().enumerate().map(|(k, &n)| (k as f64, n as f64)).collect();
-        histogram_ui(ui, "op_histogram", "Inner vertices by op", &ops, 0.8, &names);
+        histogram_ui(ui, "op_histogram", "Inner vertices by op", "op", &ops, 0.8, XTicks::Names(&names));
         if let Some((bars, width)) = accuracy_histogram {
-            histogram_ui(ui, "accuracy_histogram", "Validation accuracy (108 epochs)", bars, width, &[]);
+            let ticks = XTicks::Percent { step: 0.1 };
+            let label = "validation accuracy";
+            histogram_ui(ui, "accuracy_histogram", "Validation accuracy (108 epochs)", label, bars, width, ticks);
         }
     });
 }

@@ -1,28 +1,70 @@
 //! Small bar charts of counts.
 
-use egui_plot::{Bar, BarChart, Plot};
+use egui_plot::{AxisHints, Bar, BarChart, GridMark, Plot, uniform_grid_spacer};
 
-/// A bar chart of `(label position, count)` with `names` under the bars where given.
-pub fn histogram_ui(ui: &mut egui::Ui, id: &str, title: &str, bars: &[(f64, f64)], width: f64, names: &[String]) {
+/// How a histogram's x axis is marked.
+#[derive(Debug, Clone, Copy)]
+pub enum XTicks<'a> {
+    /// A mark at every whole number (counts such as vertices).
+    Integers,
+    /// The bars stand at 0, 1, 2…; each gets its name.
+    Names(&'a [String]),
+    /// Fractions, marked every `step` and written as percentages.
+    Percent { step: f64 },
+}
+
+impl XTicks<'_> {
+    fn step(&self) -> f64 {
+        match self {
+            Self::Integers | Self::Names(_) => 1.0,
+            Self::Percent { step } => *step,
+        }
+    }
+
+    fn text(&self, value: f64) -> String {
+        let whole = value.round();
+        match self {
+            Self::Integers if (value - whole).abs() < 1e-6 => format!("{whole}"),
+            Self::Names(names) if (value - whole).abs() < 1e-6 && whole >= 0.0 => {
+                names.get(whole as usize).cloned().unwrap_or_default()
+            }
+            Self::Percent { .. } => format!("{:.0} %", value * 100.0),
+            _ => String::new(),
+        }
+    }
+}
+
+/// A bar chart of `(x, count)` under `title`, its x axis named `x_label` and marked as `ticks`
+/// says.
+pub fn histogram_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    title: &str,
+    x_label: &str,
+    bars: &[(f64, f64)],
+    width: f64,
+    ticks: XTicks<'_>,
+) {
     ui.vertical(|ui| {
         ui.label(title);
         let chart =
             BarChart::new(title, bars.iter().map(|&(x, count)| Bar::new(x, count).width(width)).collect::<Vec<_>>());
-        let names = names.to_vec();
-        let mut plot = Plot::new(id).height(140.0).width(260.0).allow_drag(false).allow_zoom(false).allow_scroll(false);
-        if !names.is_empty() {
-            // One grid mark per bar, so that every bar gets its name.
-            plot = plot.x_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 1.0, 1.0]));
-            plot = plot.x_axis_formatter(move |mark, _range| {
-                let index = mark.value.round();
-                if (mark.value - index).abs() < 1e-6 && index >= 0.0 {
-                    names.get(index as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            });
-        }
-        plot.show(ui, |plot_ui| plot_ui.bar_chart(chart));
+        let step = ticks.step();
+        // Marks are written wherever they fit (egui_plot's default wants 60 points between them,
+        // more than a small chart has).
+        let axis = AxisHints::new_x()
+            .label(x_label)
+            .label_spacing(12.0..=16.0)
+            .formatter(move |mark: GridMark, _range: &std::ops::RangeInclusive<f64>| ticks.text(mark.value));
+        Plot::new(id)
+            .height(170.0)
+            .width(320.0)
+            .allow_drag(false)
+            .allow_zoom(false)
+            .allow_scroll(false)
+            .x_grid_spacer(uniform_grid_spacer(move |_| [step, step * 5.0, step * 10.0]))
+            .custom_x_axes(vec![axis])
+            .show(ui, |plot_ui| plot_ui.bar_chart(chart));
     });
 }
 
@@ -51,5 +93,16 @@ mod tests {
         assert_eq!(width, 0.5);
         assert_eq!(bars, vec![(0.25, 2.0), (0.75, 3.0)]);
         assert!(bin(&[], 4).0.is_empty());
+    }
+
+    #[test]
+    fn marks_are_written_as_counts_names_and_percentages() {
+        assert_eq!(XTicks::Integers.text(7.0), "7");
+        assert_eq!(XTicks::Integers.text(6.5), "");
+        let names = ["conv1x1".to_owned(), "maxpool3x3".to_owned()];
+        assert_eq!(XTicks::Names(&names).text(1.0), "maxpool3x3");
+        assert_eq!(XTicks::Names(&names).text(2.0), "");
+        assert_eq!(XTicks::Names(&names).text(-1.0), "");
+        assert_eq!(XTicks::Percent { step: 0.1 }.text(0.9), "90 %");
     }
 }
