@@ -36,6 +36,17 @@ pub struct PredictorConfig {
     /// Independently initialised networks whose mean is the prediction and whose spread is its
     /// uncertainty; absent means 1 (the reference's model).
     pub ensemble_size: Option<usize>,
+    /// An affine map of the members' mean, fitted on the validation part after training
+    /// (`vsgae calibrate-predictor`); absent means none (the reference's model).
+    pub calibration: Option<Calibration>,
+}
+
+/// `accuracy = offset + scale · mean`: the map from the members' mean to the predicted accuracy,
+/// least squares on the validation part. The spread is scaled by `|scale|` with it.
+#[derive(Config, Debug, PartialEq, Copy)]
+pub struct Calibration {
+    pub scale: f64,
+    pub offset: f64,
 }
 
 /// The variational-sequential graph autoencoder.
@@ -301,7 +312,12 @@ impl PredictorConfig {
         let halvings = (usize::BITS - self.encoder.graph_dim.leading_zeros()) as usize;
         check.count("num_head_layers", self.num_head_layers, 1, halvings)?;
         check.count("auxiliary_outputs", self.auxiliary_outputs(), 0, MAX_AUXILIARY_OUTPUTS)?;
-        check.count("ensemble_size", self.ensemble_size(), 1, MAX_ENSEMBLE_SIZE)
+        check.count("ensemble_size", self.ensemble_size(), 1, MAX_ENSEMBLE_SIZE)?;
+        if let Some(calibration) = &self.calibration {
+            check.real("calibration.scale", calibration.scale, -1e3, 1e3)?;
+            check.real("calibration.offset", calibration.offset, -1e3, 1e3)?;
+        }
+        Ok(())
     }
 
     /// The networks in the ensemble.

@@ -58,6 +58,10 @@ fn check_predictor(folder: &str) {
 #[test]
 fn the_shipped_predictor_gives_its_recorded_test_figures() {
     check_predictor("predictor");
+    // The figures the shipped predictor is held to (the whole test part's are in the README).
+    let expected = recorded("predictor");
+    assert!(expected["kendall_tau"].as_f64().unwrap() >= 0.85, "{expected}");
+    assert!(expected["top_10pct_precision"].as_f64().unwrap() >= 0.75, "{expected}");
 }
 
 #[test]

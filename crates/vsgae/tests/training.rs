@@ -500,7 +500,7 @@ fn an_ensemble_predicts_its_members_mean_with_their_spread() {
         .members
         .iter()
         .map(|member| {
-            let single = vsgae::Predictor { members: vec![member.clone()] };
+            let single = vsgae::Predictor { members: vec![member.clone()], calibration: None };
             predict(&single, &cells, &device).unwrap()
         })
         .collect();

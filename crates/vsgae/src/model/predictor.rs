@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use crate::config::PredictorConfig;
+use crate::config::{Calibration, PredictorConfig};
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
 use crate::model::accuracy_head::AccuracyHead;
 use crate::model::batch::GraphBatch;
@@ -22,16 +22,22 @@ pub struct PredictorNet {
     pub auxiliary: Option<Linear>,
 }
 
-/// The predictor: the mean of its members' predictions (one member is the reference's model).
+/// The predictor: the mean of its members' predictions (one member is the reference's model),
+/// calibrated where its config says so.
 #[derive(Module, Debug)]
 pub struct Predictor {
     pub members: Vec<PredictorNet>,
+    #[module(skip)]
+    pub calibration: Option<Calibration>,
 }
 
 impl PredictorConfig {
     /// A predictor with Burn's default initialisation.
     pub fn init(&self, device: &Device) -> Predictor {
-        Predictor { members: (0..self.ensemble_size()).map(|_| self.init_net(device)).collect() }
+        Predictor {
+            members: (0..self.ensemble_size()).map(|_| self.init_net(device)).collect(),
+            calibration: self.calibration,
+        }
     }
 
     fn init_net(&self, device: &Device) -> PredictorNet {
@@ -131,6 +137,15 @@ impl ReferenceParams for PredictorNet {
 }
 
 /// One member has the reference's names; the members of an ensemble are `members.k.…`.
+impl Predictor {
+    /// An ensemble of the members `indices` only, uncalibrated; the error is the first index
+    /// this predictor has no member for.
+    pub fn subset(&self, indices: &[usize]) -> Result<Predictor, usize> {
+        let members = indices.iter().map(|&k| self.members.get(k).cloned().ok_or(k)).collect::<Result<_, _>>()?;
+        Ok(Predictor { members, calibration: None })
+    }
+}
+
 impl ReferenceParams for Predictor {
     fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
         let single = self.members.len() == 1;
@@ -140,7 +155,7 @@ impl ReferenceParams for Predictor {
             .enumerate()
             .map(|(k, member)| member.load(weights, &member_prefix(prefix, k, single), device))
             .collect::<Result<_, _>>()?;
-        Ok(Self { members })
+        Ok(Self { members, calibration: self.calibration })
     }
 
     fn save(&self, weights: &mut StateDict, prefix: &str) {

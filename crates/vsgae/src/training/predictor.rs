@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::TrainError;
 use super::events::EpochRecord;
 use super::task::{DataFingerprint, EpochClosing, ModelKind, RunPlan, Shard, StepPosition, TrainingTask};
-use crate::config::{LearningRateSchedule, PredictorLoss, PredictorTrainingConfig};
+use crate::config::{Calibration, LearningRateSchedule, PredictorLoss, PredictorTrainingConfig};
 use crate::evaluation::metrics::RegressionMetrics;
 use crate::io::state_dict::{ReferenceParams, StateDict};
 use crate::model::batch::GraphBatch;
@@ -120,6 +120,16 @@ impl Prediction {
         let squares = values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>();
         Self { mean, spread: (squares / (n.max(2) - 1) as f64).sqrt() }
     }
+
+    /// The prediction through `calibration`, where there is one.
+    pub fn calibrated(self, calibration: Option<Calibration>) -> Self {
+        match calibration {
+            Some(Calibration { scale, offset }) => {
+                Self { mean: offset + scale * self.mean, spread: scale.abs() * self.spread }
+            }
+            None => self,
+        }
+    }
 }
 
 /// Predictions for many cells, in chunks of [`PREDICT_CHUNK`]; on Burn's CPU backend the chunks
@@ -192,7 +202,7 @@ pub async fn predict_with_spread_async(
                 part.len()
             )));
         }
-        out.extend(values.chunks(members).map(Prediction::of_members));
+        out.extend(values.chunks(members).map(|values| Prediction::of_members(values).calibrated(model.calibration)));
     }
     Ok(out)
 }

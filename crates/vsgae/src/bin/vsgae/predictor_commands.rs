@@ -197,7 +197,10 @@ pub struct EvalPredictorArgs {
     /// their own.
     #[arg(long, value_delimiter = ',')]
     members: Vec<usize>,
-    /// Print one JSON object.
+    /// Also list the this many cells with the largest errors (hash, predicted, true).
+    #[arg(long)]
+    worst: Option<usize>,
+    /// Print one JSON object (with --worst, its cells under "worst").
     #[arg(long)]
     json: bool,
 }
@@ -221,15 +224,9 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
     let (config, mut model) = load_model_dir(&args.model, &device)?;
     if !args.members.is_empty() {
         let count = model.members.len();
-        let members = args
-            .members
-            .iter()
-            .map(|&k| {
-                let member = model.members.get(k).cloned();
-                member.with_context(|| format!("--members {k}: {} has {count} network(s)", args.model.display()))
-            })
-            .collect::<anyhow::Result<_>>()?;
-        model = Predictor { members };
+        model = model
+            .subset(&args.members)
+            .map_err(|k| anyhow::anyhow!("--members {k}: {} has {count} network(s)", args.model.display()))?;
     }
     // A part of the split needs the cells the run trained on (those with its auxiliary targets).
     let data = match args.part {
@@ -262,8 +259,19 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
         );
         crate::plot::predicted_vs_true(path, &title, &predicted, &truth)?;
     }
+    let mut worst: Vec<(usize, f64, f64)> =
+        indices.iter().zip(predicted.iter().zip(&truth)).map(|(&i, (&p, &t))| (i, p, t)).collect();
+    worst.sort_unstable_by(|a, b| (b.1 - b.2).abs().total_cmp(&(a.1 - a.2).abs()));
+    worst.truncate(args.worst.unwrap_or(0));
+    let worst_json = |&(i, predicted, truth): &(usize, f64, f64)| serde_json::json!({"hash": data.cells[i].hash().to_string(), "predicted": predicted, "true": truth});
     if args.json {
-        println!("{}", serde_json::to_string(&metrics)?);
+        let mut object = serde_json::to_value(metrics)?;
+        if args.worst.is_some()
+            && let Some(fields) = object.as_object_mut()
+        {
+            fields.insert("worst".to_owned(), worst.iter().map(worst_json).collect());
+        }
+        println!("{object}");
     } else {
         println!("cells:        {}", metrics.n);
         println!("RMSE:         {:.6}", metrics.rmse);
@@ -274,6 +282,9 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
         println!("R²:           {:.4}", metrics.r2);
         println!("top-1% prec.: {:.3}", metrics.top_1pct_precision);
         println!("top-10% prec.: {:.3}", metrics.top_10pct_precision);
+        for (i, predicted, truth) in &worst {
+            println!("{}  predicted {predicted:.4}  true {truth:.4}", data.cells[*i].hash());
+        }
     }
     Ok(())
 }

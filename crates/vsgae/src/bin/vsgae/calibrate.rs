@@ -1,0 +1,86 @@
+//! `calibrate-predictor`: leaves out an ensemble's collapsed members and fits the affine map from
+//! the members' mean to the accuracy, both on the validation part of the run's own split.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use vsgae::evaluation::calibration::{fit, is_constant};
+use vsgae::evaluation::metrics::RegressionMetrics;
+use vsgae::io::checkpoint::{write_atomically, write_json};
+use vsgae::training::PredictorSplit;
+use vsgae::training::predictor::predict;
+use vsgae::{Predictor, ReferenceParams, StateDict};
+
+use crate::backend::Backend;
+use crate::data::read_training_data;
+
+#[derive(Debug, clap::Args)]
+pub struct CalibratePredictorArgs {
+    /// A directory written by train-predictor.
+    #[arg(long)]
+    model: PathBuf,
+    /// The data it was trained on (the split follows from its config; only the validation part
+    /// is read).
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    /// Where the calibrated model goes (config.json, weights.safetensors, calibration.json).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+pub fn calibrate(args: CalibratePredictorArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (mut config, model) = vsgae::io::model_files::load_from_dir::<Predictor>(&args.model, &device)?;
+    anyhow::ensure!(
+        config.model.calibration.is_none(),
+        "{} is calibrated already; calibrate the model training wrote",
+        args.model.display()
+    );
+    let data = read_training_data(&args.data, &config)?;
+    let validation = PredictorSplit::new(&data, &config)?.validation;
+    anyhow::ensure!(validation.len() >= 2, "the validation part holds {} cell(s)", validation.len());
+    let cells: Vec<nasbench::Cell> = validation.iter().map(|&i| data.cells[i]).collect();
+    let truth: Vec<f64> = validation.iter().map(|&i| data.targets[i]).collect();
+
+    let mut kept = Vec::new();
+    let mut collapsed = Vec::new();
+    for k in 0..model.members.len() {
+        let member = model.subset(&[k]).map_err(|k| anyhow::anyhow!("no member {k}"))?;
+        if is_constant(&predict(&member, &cells, &device)?) { collapsed.push(k) } else { kept.push(k) }
+    }
+    anyhow::ensure!(!kept.is_empty(), "every member of {} predicts one number for all cells", args.model.display());
+    let mut calibrated = model.subset(&kept).map_err(|k| anyhow::anyhow!("no member {k}"))?;
+    let before = predict(&model, &cells, &device)?;
+    let uncalibrated = predict(&calibrated, &cells, &device)?;
+    let calibration = fit(&uncalibrated, &truth)
+        .ok_or_else(|| anyhow::anyhow!("the members' mean does not vary over the validation part"))?;
+    anyhow::ensure!(
+        calibration.scale > 0.0,
+        "the members' mean of {} falls as the accuracy rises on the validation part (least-squares scale {:.3}): \
+         a calibration would reverse its ranking; train it further instead",
+        args.model.display(),
+        calibration.scale
+    );
+    calibrated.calibration = Some(calibration);
+    let after = predict(&calibrated, &cells, &device)?;
+
+    config.model.ensemble_size = Some(kept.len());
+    config.model.calibration = Some(calibration);
+    let mut weights = StateDict::default();
+    calibrated.save(&mut weights, "");
+    write_json(&args.out.join("config.json"), &config)?;
+    write_atomically(&args.out.join("weights.safetensors"), &weights.to_safetensors()?)?;
+    let report = json!({
+        "model": args.model.display().to_string(),
+        "members_kept": kept,
+        "members_collapsed": collapsed,
+        "calibration": calibration,
+        "validation_before": RegressionMetrics::compute(&before, &truth)?,
+        "validation_after": RegressionMetrics::compute(&after, &truth)?,
+    });
+    write_json(&args.out.join("calibration.json"), &report)?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
