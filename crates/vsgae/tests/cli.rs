@@ -73,6 +73,98 @@ fn train_eval_and_predict_a_small_predictor() {
         std::fs::read_to_string(&data).unwrap().lines().nth(1).unwrap().split(',').next().unwrap().to_owned();
     assert_eq!(rows[0]["hash"], first_hash.as_str(), "input order");
     assert!(rows.iter().all(|r| r["predicted"].is_f64() && r["true"].is_f64()));
+
+    let worst: Value = serde_json::from_str(&ok(&vsgae(&[
+        "eval-predictor",
+        "--model",
+        &out_str,
+        "--data",
+        &data,
+        "--worst",
+        "3",
+        "--json",
+    ])))
+    .unwrap();
+    let errors: Vec<f64> = worst["worst"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["predicted"].as_f64().unwrap() - w["true"].as_f64().unwrap()).abs())
+        .collect();
+    assert!(errors.len() == 3 && errors.windows(2).all(|w| w[0] >= w[1]), "{errors:?}");
+
+    // This tiny network (seed 0, two epochs) predicts one number for every cell: nothing to
+    // calibrate.
+    let calibrated = dir.path().join("calibrated");
+    let calibrated_str = calibrated.display().to_string();
+    let refused = vsgae(&["calibrate-predictor", "--model", &out_str, "--data", &data, "--out", &calibrated_str]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("predicts one number"));
+
+    // Two networks after two epochs (seed 1) rank the validation cells backwards (τ ≈ −0.36): a
+    // calibration would have to reverse the order, and is refused.
+    let ensemble = dir.path().join("ensemble");
+    let ensemble_str = ensemble.display().to_string();
+    let train_ensemble = |epochs: &str, lr: &str, seed: &str| {
+        let args = ["--epochs", epochs, "--batch-size", "32", "--lr", lr, "--node-dim", "16", "--graph-dim", "16"];
+        let rest = ["--ensemble", "2", "--seed", seed, "--out", &ensemble_str];
+        ok(&vsgae(&[&["train-predictor", "--data", &data][..], &args, &rest].concat()))
+    };
+    train_ensemble("2", "1e-3", "1");
+    let args = ["calibrate-predictor", "--model", &ensemble_str, "--data", &data, "--out", &calibrated_str];
+    let refused = vsgae(&args);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("reverse its ranking"));
+
+    // Trained further (seed 3, ten epochs): the least-squares map cannot do worse on the
+    // validation part than the identity, and its positive scale keeps the order.
+    std::fs::remove_dir_all(&ensemble).unwrap();
+    train_ensemble("10", "3e-3", "3");
+    let report: Value = serde_json::from_str(&ok(&vsgae(&args))).unwrap();
+    assert_eq!(report["members_kept"], serde_json::json!([0, 1]));
+    assert!(report["calibration"]["scale"].as_f64().unwrap() > 0.0, "{report}");
+    let (before, after) = (&report["validation_before"], &report["validation_after"]);
+    assert!(after["rmse"].as_f64().unwrap() <= before["rmse"].as_f64().unwrap(), "{report}");
+    let tau = |m: &Value| m["kendall_tau"].as_f64().unwrap().abs();
+    assert!((tau(after) - tau(before)).abs() < 1e-12, "{report}");
+    let eval: Value = serde_json::from_str(&ok(&vsgae(&[
+        "eval-predictor",
+        "--model",
+        &calibrated_str,
+        "--data",
+        &data,
+        "--part",
+        "validation",
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(eval["rmse"], after["rmse"]);
+
+    // The same model with f16 weights: half the bytes, and it still loads and predicts.
+    let weights = calibrated.join("weights.safetensors");
+    let full_size = std::fs::metadata(&weights).unwrap().len();
+    let halved = dir.path().join("halved");
+    std::fs::create_dir_all(&halved).unwrap();
+    std::fs::copy(calibrated.join("config.json"), halved.join("config.json")).unwrap();
+    let halved_weights = halved.join("weights.safetensors").display().to_string();
+    let weights_str = weights.display().to_string();
+    ok(&vsgae(&["convert-weights", &weights_str, &halved_weights, "--to", "f16"]));
+    let halved_size = std::fs::metadata(&halved_weights).unwrap().len();
+    assert!(halved_size < full_size * 6 / 10, "{halved_size} of {full_size} bytes");
+    let halved_str = halved.display().to_string();
+    let eval_halved: Value = serde_json::from_str(&ok(&vsgae(&[
+        "eval-predictor",
+        "--model",
+        &halved_str,
+        "--data",
+        &data,
+        "--part",
+        "validation",
+        "--json",
+    ])))
+    .unwrap();
+    let rmse = |m: &Value| m["rmse"].as_f64().unwrap();
+    assert!((rmse(&eval_halved) - rmse(&eval)).abs() < 1e-3, "{eval_halved} against {eval}");
+    let again = vsgae(&["calibrate-predictor", "--model", &calibrated_str, "--data", &data, "--out", &ensemble_str]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("calibrated already"));
 }
 
 #[test]

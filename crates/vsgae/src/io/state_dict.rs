@@ -31,6 +31,18 @@ pub struct NamedTensor {
     pub values: Vec<f32>,
 }
 
+/// How a `.safetensors` file stores its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Precision {
+    /// 32-bit floats: the values exactly (checkpoints, trained models).
+    #[default]
+    F32,
+    /// IEEE half floats: half the bytes, each value rounded to 11 significant bits (shipped
+    /// models, where the prediction change is measured and stated).
+    F16,
+}
+
 /// Float tensors by PyTorch parameter name.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StateDict {
@@ -88,15 +100,20 @@ impl StateDict {
         }
     }
 
-    /// Reads a `.safetensors` file of f32 tensors.
+    /// Reads a `.safetensors` file of f32 or f16 tensors (f16 values widen exactly to f32).
     pub fn from_safetensors(bytes: &[u8]) -> Result<Self, ImportError> {
         let file = safetensors::SafeTensors::deserialize(bytes).map_err(|e| ImportError::Format(e.to_string()))?;
         let mut tensors = BTreeMap::new();
         for (name, view) in file.tensors() {
-            if view.dtype() != safetensors::Dtype::F32 {
-                return Err(ImportError::Format(format!("{name} is {:?}, expected F32", view.dtype())));
-            }
-            let values = view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            let values = match view.dtype() {
+                safetensors::Dtype::F32 => {
+                    view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+                }
+                safetensors::Dtype::F16 => {
+                    view.data().chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
+                }
+                other => return Err(ImportError::Format(format!("{name} is {other:?}, expected F32 or F16"))),
+            };
             tensors.insert(name, NamedTensor { shape: view.shape().to_vec(), values });
         }
         Ok(Self { tensors, ..Self::default() })
@@ -117,20 +134,32 @@ impl StateDict {
         Ok(Self { tensors, ..Self::default() })
     }
 
-    /// Writes a `.safetensors` file.
+    /// Writes a `.safetensors` file of f32 tensors.
     pub fn to_safetensors(&self) -> Result<Vec<u8>, ImportError> {
+        self.to_safetensors_as(Precision::F32)
+    }
+
+    /// Writes a `.safetensors` file in `precision` (f16 rounds each value to the nearest half).
+    pub fn to_safetensors_as(&self, precision: Precision) -> Result<Vec<u8>, ImportError> {
         if let Some(failure) = &self.pending.failure {
             return Err(ImportError::Format(failure.clone()));
         }
-        let bytes: Vec<(String, Vec<u8>, Vec<usize>)> = self
-            .tensors
-            .iter()
-            .map(|(name, t)| (name.clone(), t.values.iter().flat_map(|v| v.to_le_bytes()).collect(), t.shape.clone()))
-            .collect();
+        let encode = |values: &[f32]| -> Vec<u8> {
+            match precision {
+                Precision::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                Precision::F16 => values.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
+            }
+        };
+        let dtype = match precision {
+            Precision::F32 => safetensors::Dtype::F32,
+            Precision::F16 => safetensors::Dtype::F16,
+        };
+        let bytes: Vec<(String, Vec<u8>, Vec<usize>)> =
+            self.tensors.iter().map(|(name, t)| (name.clone(), encode(&t.values), t.shape.clone())).collect();
         let views = bytes
             .iter()
             .map(|(name, data, shape)| {
-                safetensors::tensor::TensorView::new(safetensors::Dtype::F32, shape.clone(), data)
+                safetensors::tensor::TensorView::new(dtype, shape.clone(), data)
                     .map(|view| (name.clone(), view))
                     .map_err(|e| ImportError::Format(e.to_string()))
             })
@@ -243,4 +272,30 @@ pub(crate) fn transposed(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f16_files_hold_each_value_rounded_to_the_nearest_half() {
+        let mut weights = StateDict::default();
+        let values = vec![0.1f32, -2.5, 1e-3, 65504.0, 0.333_333_34, 0.0];
+        weights.tensors.insert("w".to_owned(), NamedTensor { shape: vec![2, 3], values: values.clone() });
+        let full = weights.to_safetensors().unwrap();
+        let halved = weights.to_safetensors_as(Precision::F16).unwrap();
+        assert!(halved.len() < full.len());
+        assert_eq!(StateDict::from_safetensors(&full).unwrap(), weights);
+        let back = StateDict::from_safetensors(&halved).unwrap();
+        let read = &back.tensors["w"];
+        assert_eq!(read.shape, vec![2, 3]);
+        for (got, want) in read.values.iter().zip(&values) {
+            assert_eq!(*got, half::f16::from_f32(*want).to_f32());
+            assert!((got - want).abs() <= want.abs() * 2f32.powi(-11), "{got} for {want}");
+        }
+        // Exactly representable values survive unchanged, and a second rounding changes nothing.
+        assert_eq!(read.values[1], -2.5);
+        assert_eq!(StateDict::from_safetensors(&back.to_safetensors_as(Precision::F16).unwrap()).unwrap(), back);
+    }
 }

@@ -2,6 +2,8 @@
 
 mod backend;
 mod bench;
+mod calibrate;
+mod convert;
 mod data;
 mod plot;
 mod predictor_commands;
@@ -36,6 +38,11 @@ enum Command {
     TrainPredictor(predictor_commands::TrainPredictorArgs),
     /// Evaluate a trained predictor on data files.
     EvalPredictor(predictor_commands::EvalPredictorArgs),
+    /// Leave out an ensemble's collapsed members and fit the map from the members' mean to the
+    /// accuracy on the validation part.
+    CalibratePredictor(calibrate::CalibratePredictorArgs),
+    /// Rewrite a weights file in another precision (f32 or f16).
+    ConvertWeights(convert::ConvertWeightsArgs),
     /// Predict the accuracy of every cell of a file.
     Predict(predictor_commands::PredictArgs),
     /// Train the VS-GAE (the reference's train_gae.py).
@@ -194,6 +201,8 @@ fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::TrainPredictor(args) => predictor_commands::train(args),
         Command::EvalPredictor(args) => predictor_commands::eval(args),
+        Command::CalibratePredictor(args) => calibrate::calibrate(args),
+        Command::ConvertWeights(args) => convert::convert(args),
         Command::Predict(args) => predictor_commands::predict(args),
         Command::TrainVae(args) => vae_commands::train(args),
         Command::TestVae(args) => vae_commands::test(args),

@@ -1,0 +1,35 @@
+//! `convert-weights`: rewrites a weights file in another precision (the shipped models are f16).
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use vsgae::StateDict;
+use vsgae::io::checkpoint::write_atomically;
+use vsgae::io::state_dict::Precision;
+
+#[derive(Debug, clap::Args)]
+pub struct ConvertWeightsArgs {
+    /// A `.safetensors` file or a torch state dict.
+    input: PathBuf,
+    /// Where the `.safetensors` file goes.
+    output: PathBuf,
+    /// The precision of the output.
+    #[arg(long, value_enum)]
+    to: Precision,
+}
+
+pub fn convert(args: ConvertWeightsArgs) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&args.input).with_context(|| args.input.display().to_string())?;
+    let weights = StateDict::from_bytes(&bytes).with_context(|| args.input.display().to_string())?;
+    let out = weights.to_safetensors_as(args.to)?;
+    write_atomically(&args.output, &out)?;
+    let values: usize = weights.tensors.values().map(|t| t.values.len()).sum();
+    println!(
+        "{}: {} tensors, {values} values, {} → {} bytes",
+        args.output.display(),
+        weights.tensors.len(),
+        bytes.len(),
+        out.len()
+    );
+    Ok(())
+}
