@@ -12,7 +12,8 @@ fn index_html_has_the_elements_main_rs_looks_up() {
     let page = read("index.html");
     let main = read("src/main.rs") + &read("src/web_page.rs");
     for id in ["studio_canvas", "loading_text", "studio_status", "studio_backend"] {
-        assert!(main.contains(&format!("get_element_by_id(\"{id}\")")), "the wasm code does not look up {id}");
+        let looked_up = [format!("get_element_by_id(\"{id}\")"), format!("element(\"{id}\")")];
+        assert!(looked_up.iter().any(|call| main.contains(call)), "the wasm code does not look up {id}");
         assert!(page.contains(&format!("id=\"{id}\"")), "index.html has no element {id}");
     }
     assert!(page.contains("data-trunk rel=\"rust\" data-bin=\"vsgae-studio\""));
