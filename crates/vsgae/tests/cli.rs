@@ -125,17 +125,11 @@ fn train_eval_and_predict_a_small_predictor() {
     assert!(after["rmse"].as_f64().unwrap() <= before["rmse"].as_f64().unwrap(), "{report}");
     let tau = |m: &Value| m["kendall_tau"].as_f64().unwrap().abs();
     assert!((tau(after) - tau(before)).abs() < 1e-12, "{report}");
-    let eval: Value = serde_json::from_str(&ok(&vsgae(&[
-        "eval-predictor",
-        "--model",
-        &calibrated_str,
-        "--data",
-        &data,
-        "--part",
-        "validation",
-        "--json",
-    ])))
-    .unwrap();
+    let validation_metrics = |model: &str| -> Value {
+        let args = ["eval-predictor", "--model", model, "--data", &data, "--part", "validation", "--json"];
+        serde_json::from_str(&ok(&vsgae(&args))).unwrap()
+    };
+    let eval = validation_metrics(&calibrated_str);
     assert_eq!(eval["rmse"], after["rmse"]);
 
     // The same model with f16 weights: half the bytes, and it still loads and predicts.
@@ -150,17 +144,7 @@ fn train_eval_and_predict_a_small_predictor() {
     let halved_size = std::fs::metadata(&halved_weights).unwrap().len();
     assert!(halved_size < full_size * 6 / 10, "{halved_size} of {full_size} bytes");
     let halved_str = halved.display().to_string();
-    let eval_halved: Value = serde_json::from_str(&ok(&vsgae(&[
-        "eval-predictor",
-        "--model",
-        &halved_str,
-        "--data",
-        &data,
-        "--part",
-        "validation",
-        "--json",
-    ])))
-    .unwrap();
+    let eval_halved = validation_metrics(&halved_str);
     let rmse = |m: &Value| m["rmse"].as_f64().unwrap();
     assert!((rmse(&eval_halved) - rmse(&eval)).abs() < 1e-3, "{eval_halved} against {eval}");
     let again = vsgae(&["calibrate-predictor", "--model", &calibrated_str, "--data", &data, "--out", &ensemble_str]);

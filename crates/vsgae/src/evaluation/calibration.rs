@@ -30,7 +30,7 @@ pub fn fit(predicted: &[f64], truth: &[f64]) -> Option<Calibration> {
     let mean_t = truth.iter().sum::<f64>() / n;
     let covariance: f64 = predicted.iter().zip(truth).map(|(p, t)| (p - mean_p) * (t - mean_t)).sum();
     let variance: f64 = predicted.iter().map(|p| (p - mean_p).powi(2)).sum();
-    if variance.is_nan() || variance <= 0.0 || !covariance.is_finite() {
+    if !covariance.is_finite() {
         return None;
     }
     let scale = covariance / variance;

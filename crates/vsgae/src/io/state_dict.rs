@@ -38,8 +38,8 @@ pub enum Precision {
     /// 32-bit floats: the values exactly (checkpoints, trained models).
     #[default]
     F32,
-    /// IEEE half floats: half the bytes, each value rounded to 11 significant bits (shipped
-    /// models, where the prediction change is measured and stated).
+    /// IEEE half floats: half the bytes, each value rounded to 11 significant bits (for models
+    /// to download, where the prediction change is measured first).
     F16,
 }
 

@@ -8,7 +8,7 @@ use vsgae::evaluation::calibration::{fit, is_constant};
 use vsgae::evaluation::metrics::RegressionMetrics;
 use vsgae::io::checkpoint::{write_atomically, write_json};
 use vsgae::training::PredictorSplit;
-use vsgae::training::predictor::predict;
+use vsgae::training::predictor::{Prediction, predict};
 use vsgae::{Predictor, ReferenceParams, StateDict};
 
 use crate::backend::Backend;
@@ -44,17 +44,28 @@ pub fn calibrate(args: CalibratePredictorArgs) -> anyhow::Result<()> {
     let cells: Vec<nasbench::Cell> = validation.iter().map(|&i| data.cells[i]).collect();
     let truth: Vec<f64> = validation.iter().map(|&i| data.targets[i]).collect();
 
-    let mut kept = Vec::new();
-    let mut collapsed = Vec::new();
-    for k in 0..model.members.len() {
-        let member = model.subset(&[k]).map_err(|k| anyhow::anyhow!("no member {k}"))?;
-        if is_constant(&predict(&member, &cells, &device)?) { collapsed.push(k) } else { kept.push(k) }
-    }
+    // Each member's predictions, once; every ensemble below is a mean of some of them, formed as
+    // `predict` forms it (the members' f32 outputs, averaged in f64).
+    let members = (0..model.members.len())
+        .map(|k| {
+            let member = model.subset(&[k]).map_err(|k| anyhow::anyhow!("no member {k}"))?;
+            Ok(predict(&member, &cells, &device)?)
+        })
+        .collect::<anyhow::Result<Vec<Vec<f64>>>>()?;
+    let (kept, collapsed): (Vec<usize>, Vec<usize>) = (0..members.len()).partition(|&k| !is_constant(&members[k]));
     anyhow::ensure!(!kept.is_empty(), "every member of {} predicts one number for all cells", args.model.display());
-    let mut calibrated = model.subset(&kept).map_err(|k| anyhow::anyhow!("no member {k}"))?;
-    let before = predict(&model, &cells, &device)?;
-    let uncalibrated = predict(&calibrated, &cells, &device)?;
-    let calibration = fit(&uncalibrated, &truth)
+    let ensemble_of = |chosen: &[usize]| -> Vec<Prediction> {
+        (0..cells.len())
+            .map(|cell| {
+                let values: Vec<f32> = chosen.iter().map(|&k| members[k][cell] as f32).collect();
+                Prediction::of_members(&values)
+            })
+            .collect()
+    };
+    let means = |predictions: &[Prediction]| predictions.iter().map(|p| p.mean).collect::<Vec<f64>>();
+    let before = means(&ensemble_of(&(0..members.len()).collect::<Vec<_>>()));
+    let uncalibrated = ensemble_of(&kept);
+    let calibration = fit(&means(&uncalibrated), &truth)
         .ok_or_else(|| anyhow::anyhow!("the members' mean does not vary over the validation part"))?;
     anyhow::ensure!(
         calibration.scale > 0.0,
@@ -63,8 +74,9 @@ pub fn calibrate(args: CalibratePredictorArgs) -> anyhow::Result<()> {
         args.model.display(),
         calibration.scale
     );
+    let after: Vec<f64> = uncalibrated.iter().map(|p| p.calibrated(Some(calibration)).mean).collect();
+    let mut calibrated = model.subset(&kept).map_err(|k| anyhow::anyhow!("no member {k}"))?;
     calibrated.calibration = Some(calibration);
-    let after = predict(&calibrated, &cells, &device)?;
 
     config.model.ensemble_size = Some(kept.len());
     config.model.calibration = Some(calibration);

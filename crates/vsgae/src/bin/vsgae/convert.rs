@@ -1,4 +1,4 @@
-//! `convert-weights`: rewrites a weights file in another precision (the shipped models are f16).
+//! `convert-weights`: rewrites a weights file in another precision (f16 halves a model's bytes).
 
 use std::path::PathBuf;
 

@@ -259,10 +259,13 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
         );
         crate::plot::predicted_vs_true(path, &title, &predicted, &truth)?;
     }
-    let mut worst: Vec<(usize, f64, f64)> =
-        indices.iter().zip(predicted.iter().zip(&truth)).map(|(&i, (&p, &t))| (i, p, t)).collect();
-    worst.sort_unstable_by(|a, b| (b.1 - b.2).abs().total_cmp(&(a.1 - a.2).abs()));
-    worst.truncate(args.worst.unwrap_or(0));
+    // The cells with the largest errors, only where asked for.
+    let mut worst: Vec<(usize, f64, f64)> = Vec::new();
+    if let Some(count) = args.worst {
+        worst = indices.iter().zip(predicted.iter().zip(&truth)).map(|(&i, (&p, &t))| (i, p, t)).collect();
+        worst.sort_unstable_by(|a, b| (b.1 - b.2).abs().total_cmp(&(a.1 - a.2).abs()));
+        worst.truncate(count);
+    }
     let worst_json = |&(i, predicted, truth): &(usize, f64, f64)| serde_json::json!({"hash": data.cells[i].hash().to_string(), "predicted": predicted, "true": truth});
     if args.json {
         let mut object = serde_json::to_value(metrics)?;
