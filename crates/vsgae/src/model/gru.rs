@@ -106,7 +106,7 @@ impl GruCell {
         let new_hidden = h_table.clone().matmul(self.new_hidden.val());
         let from_input = linear(x_rows, new_input, Some(input_bias.narrow(0, 2 * hidden, hidden)));
         let from_hidden = linear(h_rows.clone(), new_hidden, Some(hidden_bias.narrow(0, 2 * hidden, hidden)));
-        let n = tanh(from_input + r * from_hidden);
+        let n = saturating_tanh(from_input + r * from_hidden);
         let h = h_rows.matmul(h_table);
         n.clone() + z * (h - n)
     }
@@ -129,9 +129,24 @@ impl GruCell {
         let z = sigmoid(linear(xh, self.update.val(), Some(gate_bias(1))));
         let from_input = linear(x, self.new_input.val(), Some(input_bias.narrow(0, 2 * hidden, hidden)));
         let from_hidden = linear(h.clone(), self.new_hidden.val(), Some(hidden_bias.narrow(0, 2 * hidden, hidden)));
-        let n = tanh(from_input + r * from_hidden);
+        let n = saturating_tanh(from_input + r * from_hidden);
         n.clone() + z * (h - n)
     }
+}
+
+/// Where `tanh` has saturated: from `|x| ≈ 9.01` on, `tanh(x)` rounds to `±1` in f32.
+const TANH_SATURATION: f32 = 10.0;
+
+/// `tanh(x)` with `x` held to `±TANH_SATURATION` first: the same f32 values and gradients as
+/// `tanh` (both are `±1` and `0` beyond the bound), and finite where a WebGPU implementation's
+/// `tanh` overflows to NaN for large arguments: in Chromium (SwiftShader) WGSL's `tanh` is NaN
+/// from `|x| ≈ 89` on, where its exponentials overflow, and cubecl guards it only on macOS. The
+/// VS-GAE's GRU meets such arguments, so every browser latent came back NaN.
+///
+/// # Shapes
+/// - `x`, output: `[rows, hidden]`
+fn saturating_tanh(x: Tensor<2>) -> Tensor<2> {
+    tanh(x.clamp(-TANH_SATURATION, TANH_SATURATION))
 }
 
 /// PyTorch's `GRUCell` names: `weight_ih` `[3H, I]`, `weight_hh` `[3H, H]`, `bias_ih`, `bias_hh`
@@ -194,5 +209,28 @@ impl ReferenceParams for GruCell {
         weights.put(format!("{prefix}weight_hh"), weight_hh);
         weights.put(format!("{prefix}bias_ih"), self.input_bias.val());
         weights.put(format!("{prefix}bias_hh"), self.hidden_bias.val());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Holding the argument changes no value: Burn's CPU `tanh` is already exactly ±1 at and
+    /// beyond the bound, and equal to `saturating_tanh` bit for bit everywhere on a fine grid.
+    #[test]
+    fn saturating_tanh_equals_tanh_in_f32() {
+        let device = Device::flex();
+        let grid: Vec<f32> = (-6000..=6000).map(|k| k as f32 * 0.01).chain([1e3, -1e3, 1e30, -1e30]).collect();
+        let n = grid.len();
+        let x = Tensor::<2>::from_data(TensorData::new(grid.clone(), [1, n]), &device);
+        let plain = crate::readback::floats(tanh(x.clone())).unwrap();
+        let saturating = crate::readback::floats(saturating_tanh(x)).unwrap();
+        for ((&x, &plain), &saturating) in grid.iter().zip(&plain).zip(&saturating) {
+            assert_eq!(plain.to_bits(), saturating.to_bits(), "tanh({x})");
+            if x.abs() >= TANH_SATURATION {
+                assert_eq!(plain, x.signum(), "tanh({x}) has saturated");
+            }
+        }
     }
 }
