@@ -41,6 +41,28 @@ pub enum Precision {
     /// IEEE half floats: half the bytes, each value rounded to 11 significant bits (for models
     /// to download, where the prediction change is measured first).
     F16,
+    /// 8-bit integers with one f32 scale per row (the first dimension) of every tensor of two or
+    /// more dimensions, `value ≈ scale · q` with `q` in −127..=127 and `scale` the row's largest
+    /// magnitude over 127; one-dimensional tensors (biases) stay f16. A quarter of the bytes;
+    /// each weight moves by at most half its row's step (for models to download, where the
+    /// prediction change is measured first).
+    Int8,
+}
+
+/// The suffix of the tensor that holds an int8 tensor's row scales (`name` + `SCALE_SUFFIX`).
+const SCALE_SUFFIX: &str = ":scale";
+
+/// `values` as rows of `width`, each stored as int8 steps of its own scale.
+fn quantize_rows(values: &[f32], width: usize) -> (Vec<u8>, Vec<f32>) {
+    let mut steps = Vec::with_capacity(values.len());
+    let mut scales = Vec::with_capacity(values.len() / width.max(1));
+    for row in values.chunks(width.max(1)) {
+        let largest = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
+        scales.push(scale);
+        steps.extend(row.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8 as u8));
+    }
+    (steps, scales)
 }
 
 /// Float tensors by PyTorch parameter name.
@@ -100,19 +122,42 @@ impl StateDict {
         }
     }
 
-    /// Reads a `.safetensors` file of f32 or f16 tensors (f16 values widen exactly to f32).
+    /// Reads a `.safetensors` file of f32, f16 or row-scaled int8 tensors ([`Precision`]; f16
+    /// values widen exactly to f32, int8 ones become `scale · q`).
     pub fn from_safetensors(bytes: &[u8]) -> Result<Self, ImportError> {
         let file = safetensors::SafeTensors::deserialize(bytes).map_err(|e| ImportError::Format(e.to_string()))?;
         let mut tensors = BTreeMap::new();
         for (name, view) in file.tensors() {
+            let is_int8 = |base: &str| file.tensor(base).is_ok_and(|t| t.dtype() == safetensors::Dtype::I8);
+            if name.strip_suffix(SCALE_SUFFIX).is_some_and(is_int8) {
+                continue;
+            }
             let values = match view.dtype() {
+                safetensors::Dtype::I8 => {
+                    let rows = view.shape().first().copied().unwrap_or(1);
+                    let scale_name = format!("{name}{SCALE_SUFFIX}");
+                    let scales = file
+                        .tensor(&scale_name)
+                        .ok()
+                        .filter(|s| s.dtype() == safetensors::Dtype::F32 && s.shape() == [rows])
+                        .ok_or_else(|| {
+                            ImportError::Format(format!("{name} is int8 without {rows} f32 scales in {scale_name}"))
+                        })?;
+                    let width = view.data().len() / rows.max(1);
+                    let scales = scales.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+                    view.data()
+                        .chunks(width.max(1))
+                        .zip(scales)
+                        .flat_map(|(row, scale)| row.iter().map(move |&q| scale * f32::from(q as i8)))
+                        .collect()
+                }
                 safetensors::Dtype::F32 => {
                     view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
                 }
                 safetensors::Dtype::F16 => {
                     view.data().chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
                 }
-                other => return Err(ImportError::Format(format!("{name} is {other:?}, expected F32 or F16"))),
+                other => return Err(ImportError::Format(format!("{name} is {other:?}, expected F32, F16 or I8"))),
             };
             tensors.insert(name, NamedTensor { shape: view.shape().to_vec(), values });
         }
@@ -144,22 +189,38 @@ impl StateDict {
         if let Some(failure) = &self.pending.failure {
             return Err(ImportError::Format(failure.clone()));
         }
-        let encode = |values: &[f32]| -> Vec<u8> {
+        let half =
+            |values: &[f32]| -> Vec<u8> { values.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect() };
+        let floats = |values: &[f32]| -> Vec<u8> { values.iter().flat_map(|v| v.to_le_bytes()).collect() };
+        let mut encoded: Vec<(String, safetensors::Dtype, Vec<u8>, Vec<usize>)> = Vec::new();
+        for (name, t) in &self.tensors {
             match precision {
-                Precision::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                Precision::F16 => values.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect(),
+                Precision::F32 => {
+                    encoded.push((name.clone(), safetensors::Dtype::F32, floats(&t.values), t.shape.clone()))
+                }
+                Precision::F16 => {
+                    encoded.push((name.clone(), safetensors::Dtype::F16, half(&t.values), t.shape.clone()))
+                }
+                Precision::Int8 if t.shape.len() >= 2 => {
+                    let rows = t.shape[0];
+                    let (steps, scales) = quantize_rows(&t.values, t.values.len() / rows.max(1));
+                    encoded.push((name.clone(), safetensors::Dtype::I8, steps, t.shape.clone()));
+                    encoded.push((
+                        format!("{name}{SCALE_SUFFIX}"),
+                        safetensors::Dtype::F32,
+                        floats(&scales),
+                        vec![rows],
+                    ));
+                }
+                Precision::Int8 => {
+                    encoded.push((name.clone(), safetensors::Dtype::F16, half(&t.values), t.shape.clone()))
+                }
             }
-        };
-        let dtype = match precision {
-            Precision::F32 => safetensors::Dtype::F32,
-            Precision::F16 => safetensors::Dtype::F16,
-        };
-        let bytes: Vec<(String, Vec<u8>, Vec<usize>)> =
-            self.tensors.iter().map(|(name, t)| (name.clone(), encode(&t.values), t.shape.clone())).collect();
-        let views = bytes
+        }
+        let views = encoded
             .iter()
-            .map(|(name, data, shape)| {
-                safetensors::tensor::TensorView::new(dtype, shape.clone(), data)
+            .map(|(name, dtype, data, shape)| {
+                safetensors::tensor::TensorView::new(*dtype, shape.clone(), data)
                     .map(|view| (name.clone(), view))
                     .map_err(|e| ImportError::Format(e.to_string()))
             })
@@ -277,6 +338,42 @@ pub(crate) fn transposed(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn int8_files_hold_each_row_in_steps_of_its_largest_magnitude() {
+        let mut weights = StateDict::default();
+        // Rows of very different scales, a zero row, and a bias (kept f16).
+        let values = vec![0.5f32, -0.25, 0.126, 1000.0, -3.0, 0.01, 0.0, 0.0, 0.0];
+        weights.tensors.insert("w".to_owned(), NamedTensor { shape: vec![3, 3], values: values.clone() });
+        weights.tensors.insert("b".to_owned(), NamedTensor { shape: vec![2], values: vec![0.1, -7.0] });
+        let packed = weights.to_safetensors_as(Precision::Int8).unwrap();
+        let back = StateDict::from_safetensors(&packed).unwrap();
+        assert_eq!(back.tensors.keys().collect::<Vec<_>>(), ["b", "w"], "the scales are not tensors of the dict");
+        let read = &back.tensors["w"];
+        assert_eq!(read.shape, vec![3, 3]);
+        for (row, (got, want)) in read.values.chunks(3).zip(values.chunks(3)).enumerate() {
+            let step = want.iter().fold(0f32, |m, v| m.max(v.abs())) / 127.0;
+            for (g, w) in got.iter().zip(want) {
+                assert!((g - w).abs() <= step / 2.0 * (1.0 + 1e-6), "row {row}: {g} for {w}");
+            }
+            // The largest magnitude of each row survives (up to the scale's rounding).
+            let largest = want.iter().fold(0f32, |m, v| m.max(v.abs()));
+            assert!((got.iter().fold(0f32, |m, v| m.max(v.abs())) - largest).abs() <= largest * 1e-6);
+        }
+        assert_eq!(&read.values[6..], [0.0, 0.0, 0.0]);
+        // The small value of the large row is lost to its step: what int8 costs.
+        assert_eq!(read.values[5], 0.0);
+        assert_eq!(back.tensors["b"].values, vec![half::f16::from_f32(0.1).to_f32(), -7.0]);
+    }
+
+    #[test]
+    fn an_int8_tensor_without_its_scales_is_refused() {
+        let data = [1u8, 2, 3, 4];
+        let view = safetensors::tensor::TensorView::new(safetensors::Dtype::I8, vec![2, 2], &data).unwrap();
+        let bytes = safetensors::serialize(vec![("w".to_owned(), view)], None).unwrap();
+        let error = StateDict::from_safetensors(&bytes).unwrap_err().to_string();
+        assert!(error.contains("w is int8 without 2 f32 scales in w:scale"), "{error}");
+    }
 
     #[test]
     fn f16_files_hold_each_value_rounded_to_the_nearest_half() {
