@@ -135,7 +135,12 @@ impl StudioApp {
                 }
             }
             Event::Progress { job, done, total } => {
-                self.shared.progress = (done < total).then_some(Progress { job, done: *done, total: *total });
+                self.shared.progress =
+                    (done < total).then_some(Progress { job, done: *done, total: *total, bytes: false });
+            }
+            Event::Downloading { what, done, total } => {
+                self.shared.progress =
+                    (done < total).then_some(Progress { job: what, done: *done, total: *total, bytes: true });
             }
             Event::Ranking { ascending, .. } => {
                 self.shared.progress = None;
@@ -209,10 +214,14 @@ impl StudioApp {
             }
         });
         if let Some(progress) = &self.shared.progress {
-            ui.add(
-                egui::ProgressBar::new(progress.done as f32 / progress.total.max(1) as f32)
-                    .text(format!("{}: {} / {}", progress.job, progress.done, progress.total)),
-            );
+            ui.add(egui::ProgressBar::new(progress.done as f32 / progress.total.max(1) as f32).text(
+                if progress.bytes {
+                    let megabytes = |bytes: usize| bytes as f64 / 1e6;
+                    format!("{}: {:.1} / {:.1} MB", progress.job, megabytes(progress.done), megabytes(progress.total))
+                } else {
+                    format!("{}: {} / {}", progress.job, progress.done, progress.total)
+                },
+            ));
         }
         if let Some(notice) = self.shared.notices.last() {
             ui.label(notice);

@@ -1,19 +1,103 @@
-//! The shipped models (`data/predictor/`, `data/predictor-reference/`, `data/vsgae/`), built into
-//! the binary so the app is useful the moment it opens, with no file to load.
+//! The shipped models (`data/predictor/`, `data/predictor-reference/`, `data/vsgae/`).
+//!
+//! Natively they are built into the binary, so the app is useful the moment it opens with no file
+//! to load. The web build leaves them out of its wasm: `web/build.sh` writes them beside the page
+//! (`models/`, in half precision) and [`crate::model_download`] fetches each one the first time it
+//! is needed, with progress, and keeps it in the browser's cache.
+
+use std::borrow::Cow;
 
 use burn::tensor::Device;
 use vsgae::io::model_files::{ModelFileError, load_from_bytes};
 use vsgae::{Predictor, PredictorTrainingConfig, VsGae, VsGaeTrainingConfig};
 
-pub const PREDICTOR_CONFIG: &[u8] = include_bytes!("../data/predictor/config.json");
-pub const PREDICTOR_WEIGHTS: &[u8] = include_bytes!("../data/predictor/weights.safetensors");
-// The web build leaves the reference predictor out, to keep its download small.
-#[cfg(not(target_arch = "wasm32"))]
-pub const REFERENCE_PREDICTOR_CONFIG: &[u8] = include_bytes!("../data/predictor-reference/config.json");
-#[cfg(not(target_arch = "wasm32"))]
-pub const REFERENCE_PREDICTOR_WEIGHTS: &[u8] = include_bytes!("../data/predictor-reference/weights.safetensors");
-pub const VSGAE_CONFIG: &[u8] = include_bytes!("../data/vsgae/config.json");
-pub const VSGAE_WEIGHTS: &[u8] = include_bytes!("../data/vsgae/weights.safetensors");
+/// The shipped models, by the folder they come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShippedModel {
+    Predictor,
+    ReferencePredictor,
+    VsGae,
+}
+
+impl ShippedModel {
+    /// The folder's name, under `data/` in the repository and under `models/` beside the web page.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Self::Predictor => "predictor",
+            Self::ReferencePredictor => "predictor-reference",
+            Self::VsGae => "vsgae",
+        }
+    }
+
+    /// Where a user reads the model came from, in errors.
+    pub fn source(self) -> String {
+        if cfg!(target_arch = "wasm32") {
+            format!("models/{}", self.folder())
+        } else {
+            format!("data/{}", self.folder())
+        }
+    }
+
+    /// Its `config.json` and `weights.safetensors`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub async fn bytes(self, _progress: impl Fn(usize, usize)) -> Result<ModelBytes, ModelFileError> {
+        let (config, weights): (&'static [u8], &'static [u8]) = match self {
+            Self::Predictor => (
+                include_bytes!("../data/predictor/config.json"),
+                include_bytes!("../data/predictor/weights.safetensors"),
+            ),
+            Self::ReferencePredictor => (
+                include_bytes!("../data/predictor-reference/config.json"),
+                include_bytes!("../data/predictor-reference/weights.safetensors"),
+            ),
+            Self::VsGae => {
+                (include_bytes!("../data/vsgae/config.json"), include_bytes!("../data/vsgae/weights.safetensors"))
+            }
+        };
+        Ok(ModelBytes { config: Cow::Borrowed(config), weights: Cow::Borrowed(weights) })
+    }
+
+    /// Its `config.json` and `weights.safetensors`, fetched beside the page; `progress(done,
+    /// total)` hears of the bytes as they arrive.
+    #[cfg(target_arch = "wasm32")]
+    pub async fn bytes(self, progress: impl Fn(usize, usize) + 'static) -> Result<ModelBytes, ModelFileError> {
+        let (config, weights) = crate::model_download::fetch(self.folder(), progress)
+            .await
+            .map_err(|message| ModelFileError::Read { file: self.source(), message })?;
+        Ok(ModelBytes { config: Cow::Owned(config), weights: Cow::Owned(weights) })
+    }
+}
+
+/// A model folder's two files.
+pub struct ModelBytes {
+    pub config: Cow<'static, [u8]>,
+    pub weights: Cow<'static, [u8]>,
+}
+
+impl std::fmt::Debug for ModelBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelBytes")
+            .field("config_bytes", &self.config.len())
+            .field("weights_bytes", &self.weights.len())
+            .finish()
+    }
+}
+
+impl ModelBytes {
+    /// The predictor these bytes describe, on `device`.
+    pub fn predictor(
+        &self,
+        which: ShippedModel,
+        device: &Device,
+    ) -> Result<(PredictorTrainingConfig, Predictor), ModelFileError> {
+        load_from_bytes::<Predictor>(&self.config, &self.weights, &which.source(), device)
+    }
+
+    /// The VS-GAE these bytes describe, on `device`.
+    pub fn vsgae(&self, device: &Device) -> Result<(VsGaeTrainingConfig, VsGae), ModelFileError> {
+        load_from_bytes::<VsGae>(&self.config, &self.weights, &ShippedModel::VsGae.source(), device)
+    }
+}
 
 /// The built-in predictors.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,7 +110,8 @@ pub enum BuiltInPredictor {
 }
 
 impl BuiltInPredictor {
-    /// The built-in predictors of this build (the web build has only the shipped one).
+    /// The built-in predictors of this build (the web build offers only the shipped one, to keep
+    /// its downloads small).
     pub const ALL: &[Self] =
         if cfg!(target_arch = "wasm32") { &[Self::Shipped] } else { &[Self::Shipped, Self::Reference] };
 
@@ -38,34 +123,34 @@ impl BuiltInPredictor {
         }
     }
 
-    /// Loads it onto `device`.
-    pub fn load(self, device: &Device) -> Result<(PredictorTrainingConfig, Predictor), ModelFileError> {
+    /// The folder it comes from.
+    pub fn model(self) -> ShippedModel {
         match self {
-            Self::Shipped => {
-                load_from_bytes::<Predictor>(PREDICTOR_CONFIG, PREDICTOR_WEIGHTS, "data/predictor", device)
-            }
-            #[cfg(not(target_arch = "wasm32"))]
-            Self::Reference => load_from_bytes::<Predictor>(
-                REFERENCE_PREDICTOR_CONFIG,
-                REFERENCE_PREDICTOR_WEIGHTS,
-                "data/predictor-reference",
-                device,
-            ),
-            #[cfg(target_arch = "wasm32")]
-            Self::Reference => Err(ModelFileError::Read {
-                file: "data/predictor-reference".to_owned(),
-                message: "the web build does not include the reference predictor; run the app natively".to_owned(),
-            }),
+            Self::Shipped => ShippedModel::Predictor,
+            Self::Reference => ShippedModel::ReferencePredictor,
         }
+    }
+
+    /// Loads it onto `device`.
+    pub async fn load(
+        self,
+        device: &Device,
+        progress: impl Fn(usize, usize) + 'static,
+    ) -> Result<(PredictorTrainingConfig, Predictor), ModelFileError> {
+        if cfg!(target_arch = "wasm32") && self == Self::Reference {
+            return Err(ModelFileError::Read {
+                file: self.model().source(),
+                message: "the web build does not offer the reference predictor; run the app natively".to_owned(),
+            });
+        }
+        self.model().bytes(progress).await?.predictor(self.model(), device)
     }
 }
 
-/// The shipped predictor.
-pub fn predictor(device: &Device) -> Result<(PredictorTrainingConfig, Predictor), ModelFileError> {
-    BuiltInPredictor::Shipped.load(device)
-}
-
 /// The shipped VS-GAE.
-pub fn vsgae(device: &Device) -> Result<(VsGaeTrainingConfig, VsGae), ModelFileError> {
-    load_from_bytes::<VsGae>(VSGAE_CONFIG, VSGAE_WEIGHTS, "data/vsgae", device)
+pub async fn vsgae(
+    device: &Device,
+    progress: impl Fn(usize, usize) + 'static,
+) -> Result<(VsGaeTrainingConfig, VsGae), ModelFileError> {
+    ShippedModel::VsGae.bytes(progress).await?.vsgae(device)
 }

@@ -4,7 +4,7 @@
 //!
 //! - [`StudioApp`]: the eframe app; one file per panel in [`panels`].
 //! - [`compute`]: the engine that owns the models, behind a command queue and an event stream.
-//! - [`embedded`]: the shipped models, built into the binary.
+//! - [`embedded`]: the shipped models, built into the native binary and fetched by the web build.
 
 mod app;
 #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
@@ -13,6 +13,8 @@ pub mod compute;
 pub mod embedded;
 mod files;
 mod frame_stats;
+#[cfg(target_arch = "wasm32")]
+mod model_download;
 pub mod panels;
 mod settings;
 mod shared;

@@ -15,6 +15,8 @@ pub struct Progress {
     pub job: &'static str,
     pub done: usize,
     pub total: usize,
+    /// Whether `done` and `total` count bytes.
+    pub bytes: bool,
 }
 
 #[derive(Debug, Default)]

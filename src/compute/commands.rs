@@ -144,6 +144,12 @@ pub enum Event {
         cells: Vec<Cell>,
         values: Vec<Prediction>,
     },
+    /// How far a download has come (`done` of `total` bytes).
+    Downloading {
+        what: &'static str,
+        done: usize,
+        total: usize,
+    },
     /// How far a long job has come (`done` of `total`).
     Progress {
         job: &'static str,

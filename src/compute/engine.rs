@@ -59,7 +59,7 @@ pub(crate) async fn run(
         cancel,
         rng: nasbench::split::rng(0),
     };
-    let models = engine.load_embedded_models();
+    let models = engine.load_shipped_models().await;
     let gpu_error = engine.devices.gpu_error.clone();
     engine.events.send(Event::Ready { backend: engine.devices.description.clone(), models, gpu_error });
     loop {
@@ -91,9 +91,15 @@ fn target_words(target: &str) -> String {
 }
 
 impl Engine {
-    fn use_built_in_predictor(&mut self, which: crate::embedded::BuiltInPredictor) {
+    /// A progress callback for downloading `what` (the web build fetches its models).
+    fn download_progress(&self, what: &'static str) -> impl Fn(usize, usize) + 'static {
+        let events = self.events.clone();
+        move |done, total| events.send(Event::Downloading { what, done, total })
+    }
+
+    async fn use_built_in_predictor(&mut self, which: crate::embedded::BuiltInPredictor) {
         let device = self.devices.device(BackendChoice::Gpu);
-        match which.load(&device) {
+        match which.load(&device, self.download_progress("downloading the predictor")).await {
             Ok((_, model)) => {
                 self.predictor = Some(Loaded { model, device, max_nodes: 0 });
                 let what = format!("the {} predictor", which.label());
@@ -103,18 +109,46 @@ impl Engine {
         }
     }
 
-    fn load_embedded_models(&mut self) -> Result<String, String> {
+    /// The shipped predictor, and natively the shipped VS-GAE too (the web build downloads the
+    /// VS-GAE when a latent feature first needs it: [`Engine::ensure_vsgae`]).
+    async fn load_shipped_models(&mut self) -> Result<String, String> {
         let device = self.devices.device(BackendChoice::Gpu);
-        let (predictor_config, predictor) = crate::embedded::predictor(&device).map_err(|e| e.to_string())?;
-        self.predictor = Some(Loaded { model: predictor, device: device.clone(), max_nodes: 0 });
-        let (vae_config, vsgae) = crate::embedded::vsgae(&device).map_err(|e| e.to_string())?;
-        let max_nodes = vae_config.model.max_nodes;
-        self.vsgae = Some(Loaded { model: vsgae, device, max_nodes });
-        Ok(format!(
-            "built-in predictor of {} and VS-GAE with a {}-dimensional latent space",
-            target_words(&predictor_config.target),
-            vae_config.model.encoder.graph_dim
-        ))
+        let (predictor_config, predictor) = crate::embedded::BuiltInPredictor::Shipped
+            .load(&device, self.download_progress("downloading the predictor"))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.predictor = Some(Loaded { model: predictor, device, max_nodes: 0 });
+        let predictor = format!("built-in predictor of {}", target_words(&predictor_config.target));
+        if cfg!(target_arch = "wasm32") {
+            return Ok(format!("{predictor}; the VS-GAE is fetched when the latent panel first needs it"));
+        }
+        let dim = self.ensure_vsgae().await.ok_or("the built-in VS-GAE did not load")?;
+        Ok(format!("{predictor} and VS-GAE with a {dim}-dimensional latent space"))
+    }
+
+    /// Loads the shipped VS-GAE where none is loaded yet; the latent space's dimension, or `None`
+    /// (with a notice) where it cannot be loaded.
+    async fn ensure_vsgae(&mut self) -> Option<usize> {
+        if self.vsgae.is_none() {
+            let device = self.devices.device(BackendChoice::Gpu);
+            match crate::embedded::vsgae(&device, self.download_progress("downloading the VS-GAE")).await {
+                Ok((config, model)) => {
+                    self.vsgae = Some(Loaded { model, device, max_nodes: config.model.max_nodes });
+                    if cfg!(target_arch = "wasm32") {
+                        let what = format!(
+                            "the built-in VS-GAE ({}-dimensional latent space), downloaded",
+                            config.model.encoder.graph_dim
+                        );
+                        self.events.send(Event::ModelReplaced { kind: vsgae::training::ModelKind::Vsgae, what });
+                    }
+                }
+                Err(error) => {
+                    self.notice(format!("the built-in VS-GAE did not load: {error}"));
+                    return None;
+                }
+            }
+        }
+        self.vsgae.as_ref().map(|loaded| loaded.model.encoder.mean.value.weight.val().dims()[1])
     }
 
     async fn handle(&mut self, command: Command) {
@@ -144,7 +178,7 @@ impl Engine {
             Command::DownloadCheckpoint => self.download_checkpoint().await,
             Command::ResumeFromZip { name, bytes, backend } => self.resume_from_zip(&name, &bytes, backend),
             Command::UseTrainedModel => self.use_trained_model(),
-            Command::UseBuiltInPredictor(which) => self.use_built_in_predictor(which),
+            Command::UseBuiltInPredictor(which) => self.use_built_in_predictor(which).await,
         }
     }
 
@@ -237,6 +271,9 @@ impl Engine {
     }
 
     async fn interpolate(&mut self, from: Cell, to: Cell, steps: usize, how: vsgae::latent::Interpolation) {
+        if self.ensure_vsgae().await.is_none() {
+            return;
+        }
         let Some((latents, dim)) = self.encode(&[from, to]).await else {
             self.notice("no VS-GAE is loaded");
             return;
@@ -273,6 +310,9 @@ impl Engine {
 
     async fn latent_map(&mut self, max_cells: usize) {
         self.cancel.store(false, Ordering::Relaxed);
+        if self.ensure_vsgae().await.is_none() {
+            return;
+        }
         let Some(info) = self.dataset.clone() else {
             self.notice("load a dataset first");
             return;

@@ -1,0 +1,137 @@
+//! The web build's models: fetched beside the page (`models/`, written by `web/build.sh`) instead
+//! of being built into the wasm, with progress, and kept in the browser's Cache API under a
+//! content-versioned address, so a second visit downloads nothing.
+//!
+//! `models/manifest.json` lists each file's size and SHA-256; it is revalidated on every visit
+//! (a `304` when nothing changed). A model file's address carries its digest (`?v=…`), so a new
+//! build's file is a new cache entry and the old one is dropped.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+/// The largest model file the page accepts (the shipped ones are a few tens of MB).
+const MAX_FILE_BYTES: u64 = 512 << 20;
+
+#[wasm_bindgen(inline_js = r#"
+// Fetches `url`; with `cached`, answers from the Cache API where it can and stores what it
+// downloads there, dropping older versions of the same path. `progress(bytes)` hears of every
+// chunk; more than `limit` bytes is an error.
+export async function fetchModelFile(url, cached, limit, progress) {
+    const address = new URL(url, document.baseURI).href;
+    let cache = null;
+    if (cached && self.caches) {
+        try { cache = await caches.open("vsgae-studio-models"); } catch (_) { cache = null; }
+    }
+    const hit = cache ? await cache.match(address) : undefined;
+    const response = hit || await fetch(address, { cache: cached ? "default" : "no-cache" });
+    if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
+    const reader = response.body.getReader();
+    const parts = [];
+    let received = 0;
+    for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        received += value.length;
+        if (received > limit) {
+            await reader.cancel();
+            throw new Error(`more than the expected ${limit} bytes`);
+        }
+        parts.push(value);
+        progress(received);
+    }
+    const bytes = new Uint8Array(received);
+    let at = 0;
+    for (const part of parts) { bytes.set(part, at); at += part.length; }
+    if (cache && !hit) {
+        try {
+            const path = new URL(address).pathname;
+            for (const old of await cache.keys()) {
+                if (new URL(old.url).pathname === path && old.url !== address) await cache.delete(old);
+            }
+            await cache.put(address, new Response(bytes));
+        } catch (_) {
+            // A full or refused cache costs the next visit a download, nothing more.
+        }
+    }
+    return bytes;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = fetchModelFile)]
+    async fn fetch_model_file(
+        url: &str,
+        cached: bool,
+        limit: f64,
+        progress: &js_sys::Function,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// One file of `manifest.json`.
+#[derive(Debug, Deserialize)]
+struct FileEntry {
+    bytes: u64,
+    sha256: String,
+}
+
+/// `manifest.json`: folder → file name → entry.
+type Manifest = BTreeMap<String, BTreeMap<String, FileEntry>>;
+
+/// `url`'s bytes, at most `limit` of them.
+async fn fetch_bytes(
+    url: &str,
+    cached: bool,
+    limit: u64,
+    progress: impl Fn(usize) + 'static,
+) -> Result<Vec<u8>, String> {
+    let callback = Closure::<dyn Fn(f64)>::new(move |received: f64| progress(received as usize));
+    let answer = fetch_model_file(url, cached, limit as f64, callback.as_ref().unchecked_ref())
+        .await
+        .map_err(|error| format!("{url}: {}", describe(&error)))?;
+    let bytes = answer.dyn_into::<js_sys::Uint8Array>().map_err(|_| format!("{url}: the answer is not bytes"))?;
+    Ok(bytes.to_vec())
+}
+
+/// A JavaScript error's message.
+fn describe(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "the download failed".to_owned())
+}
+
+/// The `config.json` and `weights.safetensors` of `models/{folder}/`; `progress(done, total)`
+/// hears of the bytes as they arrive.
+pub async fn fetch(folder: &str, progress: impl Fn(usize, usize) + 'static) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let manifest_bytes = fetch_bytes("models/manifest.json", false, 1 << 20, |_| {}).await?;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+        .map_err(|error| format!("models/manifest.json is not a model manifest: {error}"))?;
+    let files = manifest.get(folder).ok_or_else(|| format!("models/manifest.json does not list {folder}/"))?;
+    let entry = |name: &str| {
+        files
+            .get(name)
+            .filter(|entry| entry.bytes <= MAX_FILE_BYTES)
+            .ok_or_else(|| format!("models/manifest.json lists no {folder}/{name} of at most {MAX_FILE_BYTES} bytes"))
+    };
+    let (config, weights) = (entry("config.json")?, entry("weights.safetensors")?);
+    let total = (config.bytes + weights.bytes) as usize;
+    let progress = std::rc::Rc::new(progress);
+    let download = |name: &'static str, entry: &FileEntry, before: usize| {
+        let url = format!("models/{folder}/{name}?v={}", entry.sha256.get(..16).unwrap_or(&entry.sha256));
+        let report = progress.clone();
+        let expected = entry.bytes;
+        async move {
+            let bytes = fetch_bytes(&url, true, expected, move |received| report(before + received, total)).await?;
+            if bytes.len() as u64 != expected {
+                return Err(format!("{url}: {} bytes arrived, the manifest says {expected}", bytes.len()));
+            }
+            Ok::<_, String>(bytes)
+        }
+    };
+    let config = download("config.json", config, 0).await?;
+    let weights = download("weights.safetensors", weights, config.len()).await?;
+    Ok((config, weights))
+}
