@@ -1,11 +1,15 @@
 // End-to-end test of the web build in Debian's headless Chromium, driven by playwright-core.
 //
-// It serves dist/ (built by web/build.sh) on 127.0.0.1 and runs the app twice:
+// It serves dist/ (built by web/build.sh) on 127.0.0.1 as a static server would (precompressed
+// files, ETags, immutable hashed files), throttles the network to 50 Mbit/s and 20 ms latency,
+// and runs the app twice:
 //  1. with WebGPU (SwiftShader): the page must report a WebGPU adapter, predict a known cell as
 //     the native CLI does, load a dropped CSV, interpolate and map latents, train while we
 //     measure frame times for a minute, and rank the whole search space;
-//  2. without the WebGPU flag: the page must fall back to Burn's CPU backend and predict the
-//     same cell.
+//  2. without the WebGPU flag: the page must fall back to Burn's CPU backend, predict the same
+//     cell, train for a minute and rank the whole search space.
+// Each run measures a first visit and a second one from the browser's caches (time to the first
+// prediction, bytes transferred), and the main thread's long tasks while training and ranking.
 // Both runs download the training run as a checkpoint zip and resume from it.
 // It writes a screenshot of each panel to docs/screenshots/ and the figures to
 // target/e2e/figures.json, and exits non-zero on the first failed check.
@@ -122,13 +126,31 @@ async function launch(webgpu) {
   ];
   if (webgpu) args.push("--enable-unsafe-webgpu");
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "vsgae-chromium-"));
-  return chromium.launchPersistentContext(userDataDir, {
+  const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: "/usr/bin/chromium",
     headless: true,
     args,
     ignoreDefaultArgs: ["--disable-gpu"],
     viewport: { width: 1280, height: 820 },
   });
+  // Every page records its main thread's long tasks (over 50 ms) from its start.
+  await context.addInitScript(() => {
+    window.studioLongTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.studioLongTasks.push([entry.startTime, entry.duration]);
+    }).observe({ type: "longtask", buffered: true });
+  });
+  return context;
+}
+
+/// The page's clock (ms), to mark the start of a measured stretch.
+const pageNow = (page) => page.evaluate(() => performance.now());
+
+/// The longest main-thread task that started at or after `since` (page clock), in ms, and how
+/// many tasks took over 200 ms.
+async function longTasks(page, since) {
+  const tasks = await page.evaluate((since) => window.studioLongTasks.filter(([start]) => start >= since), since);
+  return { longest_ms: Math.max(0, ...tasks.map(([, d]) => d)), over_200_ms: tasks.filter(([, d]) => d > 200).length };
 }
 
 async function status(page) {
@@ -215,12 +237,13 @@ function spread(values) {
 async function rankSpace(page, label) {
   const limit = Number(process.env.E2E_RANK_SECONDS || 600);
   await click(page, "Predict");
+  const since = await pageNow(page);
   await click(page, "Rank");
   const started = Date.now();
   try {
     const ranked = await waitFor(page, "the ranking of the search space", limit, (s) => s.ranking_seconds != null);
     check(ranked.ranking_cells === 423624, `${label}: ranked ${ranked.ranking_cells} cells in ${ranked.ranking_seconds.toFixed(1)} s`);
-    return { cells: ranked.ranking_cells, seconds: ranked.ranking_seconds, complete: true };
+    return { cells: ranked.ranking_cells, seconds: ranked.ranking_seconds, complete: true, long_tasks: await longTasks(page, since) };
   } catch (error) {
     const s = await status(page);
     const seconds = (Date.now() - started) / 1000;
@@ -228,7 +251,8 @@ async function rankSpace(page, label) {
     check(done > 0, `${label}: ranking under way after ${seconds.toFixed(0)} s (${done} cells)`);
     await click(page, "Cancel");
     const rate = done / seconds;
-    return { cells: done, seconds, complete: false, cells_per_second: rate, projected_seconds: 423624 / rate };
+    const tasks = await longTasks(page, since);
+    return { cells: done, seconds, complete: false, cells_per_second: rate, projected_seconds: 423624 / rate, long_tasks: tasks };
   }
 }
 
@@ -304,6 +328,7 @@ async function webgpuRun() {
   await shoot(page, "latent");
 
   await click(page, "Train");
+  const trainingSince = await pageNow(page);
   await click(page, "Start");
   await waitFor(page, "training steps", 120, (s) => s.training_steps > 0);
   const intervals = await frameIntervals(page, trainSeconds);
@@ -311,6 +336,7 @@ async function webgpuRun() {
   figures.webgpu.training = {
     seconds: trainSeconds,
     steps: trained.training_steps,
+    long_tasks: await longTasks(page, trainingSince),
     raf_intervals: spread(intervals),
     app_frame_intervals: trained.frame_intervals,
     app_ui_times: trained.ui_times,
@@ -394,8 +420,17 @@ try {
   await dropFile(fallback.page, csvPath, "nb101_val_20k.csv");
   await waitFor(fallback.page, "the dropped CSV", 120, (s) => s.dataset_cells === 20001);
   await click(fallback.page, "Train");
+  const trainingSince = await pageNow(fallback.page);
   await click(fallback.page, "Start");
   await waitFor(fallback.page, "training steps", 120, (s) => s.training_steps >= 3);
+  const cpuIntervals = await frameIntervals(fallback.page, trainSeconds);
+  const cpuTrained = await status(fallback.page);
+  figures.cpu.training = {
+    seconds: trainSeconds,
+    steps: cpuTrained.training_steps,
+    long_tasks: await longTasks(fallback.page, trainingSince),
+    raf_intervals: spread(cpuIntervals),
+  };
   await click(fallback.page, "Stop");
   await checkpointRoundTrip(fallback.page, "cpu", true, 120);
   if (rank) {
