@@ -274,10 +274,8 @@ impl Engine {
         if self.ensure_vsgae().await.is_none() {
             return;
         }
-        let Some((latents, dim)) = self.encode(&[from, to]).await else {
-            self.notice("no VS-GAE is loaded");
-            return;
-        };
+        // `ensure_vsgae` or `encode` has said why where this gives nothing.
+        let Some((latents, dim)) = self.encode(&[from, to]).await else { return };
         if latents.len() != 2 * dim {
             self.notice("encoding the two cells failed");
             return;
@@ -322,10 +320,8 @@ impl Engine {
         let count = max_cells.min(records.len());
         let chosen: Vec<&Record> = (0..count).map(|k| &records[k * records.len() / count]).collect();
         let cells: Vec<Cell> = chosen.iter().map(|r| r.cell).collect();
-        let Some((latents, dim)) = self.encode(&cells).await else {
-            self.notice("no VS-GAE is loaded");
-            return;
-        };
+        // `ensure_vsgae` or `encode` has said why where this gives nothing.
+        let Some((latents, dim)) = self.encode(&cells).await else { return };
         // A cell whose latent is not finite would make every projected position NaN (an empty
         // plot); such cells are left out and counted.
         let (finite, records): (Vec<&[f32]>, Vec<&Record>) = latents

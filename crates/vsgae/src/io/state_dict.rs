@@ -52,6 +52,11 @@ pub enum Precision {
 /// The suffix of the tensor that holds an int8 tensor's row scales (`name` + `SCALE_SUFFIX`).
 const SCALE_SUFFIX: &str = ":scale";
 
+/// The f32 values of a safetensors F32 buffer.
+fn little_endian_f32s(bytes: &[u8]) -> impl Iterator<Item = f32> + '_ {
+    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
 /// `values` as rows of `width`, each stored as int8 steps of its own scale.
 fn quantize_rows(values: &[f32], width: usize) -> (Vec<u8>, Vec<f32>) {
     let mut steps = Vec::with_capacity(values.len());
@@ -144,16 +149,13 @@ impl StateDict {
                             ImportError::Format(format!("{name} is int8 without {rows} f32 scales in {scale_name}"))
                         })?;
                     let width = view.data().len() / rows.max(1);
-                    let scales = scales.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
                     view.data()
                         .chunks(width.max(1))
-                        .zip(scales)
+                        .zip(little_endian_f32s(scales.data()))
                         .flat_map(|(row, scale)| row.iter().map(move |&q| scale * f32::from(q as i8)))
                         .collect()
                 }
-                safetensors::Dtype::F32 => {
-                    view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
-                }
+                safetensors::Dtype::F32 => little_endian_f32s(view.data()).collect(),
                 safetensors::Dtype::F16 => {
                     view.data().chunks_exact(2).map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32()).collect()
                 }
@@ -194,28 +196,18 @@ impl StateDict {
         let floats = |values: &[f32]| -> Vec<u8> { values.iter().flat_map(|v| v.to_le_bytes()).collect() };
         let mut encoded: Vec<(String, safetensors::Dtype, Vec<u8>, Vec<usize>)> = Vec::new();
         for (name, t) in &self.tensors {
-            match precision {
-                Precision::F32 => {
-                    encoded.push((name.clone(), safetensors::Dtype::F32, floats(&t.values), t.shape.clone()))
-                }
-                Precision::F16 => {
-                    encoded.push((name.clone(), safetensors::Dtype::F16, half(&t.values), t.shape.clone()))
-                }
+            let (dtype, data) = match precision {
+                Precision::F32 => (safetensors::Dtype::F32, floats(&t.values)),
                 Precision::Int8 if t.shape.len() >= 2 => {
                     let rows = t.shape[0];
                     let (steps, scales) = quantize_rows(&t.values, t.values.len() / rows.max(1));
-                    encoded.push((name.clone(), safetensors::Dtype::I8, steps, t.shape.clone()));
-                    encoded.push((
-                        format!("{name}{SCALE_SUFFIX}"),
-                        safetensors::Dtype::F32,
-                        floats(&scales),
-                        vec![rows],
-                    ));
+                    let scale_name = format!("{name}{SCALE_SUFFIX}");
+                    encoded.push((scale_name, safetensors::Dtype::F32, floats(&scales), vec![rows]));
+                    (safetensors::Dtype::I8, steps)
                 }
-                Precision::Int8 => {
-                    encoded.push((name.clone(), safetensors::Dtype::F16, half(&t.values), t.shape.clone()))
-                }
-            }
+                Precision::F16 | Precision::Int8 => (safetensors::Dtype::F16, half(&t.values)),
+            };
+            encoded.push((name.clone(), dtype, data, t.shape.clone()));
         }
         let views = encoded
             .iter()

@@ -1,4 +1,5 @@
-//! `convert-weights`: rewrites a weights file in another precision (f16 halves a model's bytes).
+//! `convert-weights`: rewrites a weights file in another precision (f16 halves a model's bytes,
+//! int8 quarters them).
 
 use std::path::PathBuf;
 

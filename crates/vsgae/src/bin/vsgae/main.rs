@@ -41,7 +41,7 @@ enum Command {
     /// Leave out an ensemble's collapsed members and fit the map from the members' mean to the
     /// accuracy on the validation part.
     CalibratePredictor(calibrate::CalibratePredictorArgs),
-    /// Rewrite a weights file in another precision (f32 or f16).
+    /// Rewrite a weights file in another precision (f32, f16 or row-scaled int8).
     ConvertWeights(convert::ConvertWeightsArgs),
     /// Predict the accuracy of every cell of a file.
     Predict(predictor_commands::PredictArgs),
