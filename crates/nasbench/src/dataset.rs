@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::cell::Cell;
 use crate::hash::ModuleHash;
@@ -10,7 +10,7 @@ use crate::metrics::MetricKey;
 use crate::op::Op;
 
 /// One cell and everything measured on it. Each metric keeps one value per repeat.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     pub hash: ModuleHash,
     pub cell: Cell,
@@ -55,7 +55,7 @@ pub struct Dataset {
 }
 
 /// What a dataset holds.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetSummary {
     /// The number of records read, duplicates by hash included.
     pub records: usize,
@@ -71,6 +71,47 @@ pub struct DatasetSummary {
     pub with_parameters: usize,
     /// The most repeats any metric has on one cell.
     pub max_repeats: usize,
+}
+
+/// A dataset as serde sees it: its records and how many were read (the index is rebuilt).
+#[derive(Serialize)]
+struct DatasetParts<'a> {
+    records: &'a [Record],
+    records_read: usize,
+}
+
+#[derive(Deserialize)]
+struct OwnedDatasetParts {
+    records: Vec<Record>,
+    records_read: usize,
+}
+
+impl Serialize for Dataset {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        DatasetParts { records: &self.records, records_read: self.records_read }.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dataset {
+    /// Refuses records that share a hash or fewer reads than records: a serialized dataset is
+    /// merged already.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let parts = OwnedDatasetParts::deserialize(deserializer)?;
+        let mut index = HashMap::with_capacity(parts.records.len());
+        for (position, record) in parts.records.iter().enumerate() {
+            if index.insert(record.hash, position).is_some() {
+                return Err(serde::de::Error::custom(format!("two records have the hash {}", record.hash)));
+            }
+        }
+        if parts.records_read < parts.records.len() {
+            return Err(serde::de::Error::custom(format!(
+                "{} records cannot come from {} read",
+                parts.records.len(),
+                parts.records_read
+            )));
+        }
+        Ok(Self { records: parts.records, index, records_read: parts.records_read })
+    }
 }
 
 impl Dataset {
@@ -185,6 +226,27 @@ mod tests {
 
     fn cell(rows: &str, ops: &str) -> Cell {
         Cell::new(&parse_adjacency_rows(rows).unwrap(), &parse_operations(ops).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_dataset_survives_serde_with_its_index_and_refuses_shared_hashes() {
+        let a = cell("0110,0001,0001,0000", "input|conv1x1-bn-relu|maxpool3x3|output");
+        let c = cell("01,00", "input|output");
+        let mut first = Record::new(a);
+        first.push_metric(MetricKey::VAL_ACC_108, 0.5);
+        let dataset: Dataset = [first.clone(), first, Record::new(c)].into_iter().collect();
+        let json = serde_json::to_string(&dataset).unwrap();
+        let back: Dataset = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, dataset);
+        assert_eq!(back.records_read(), 3);
+        assert_eq!(back.position(&c.hash()), Some(1), "the index is rebuilt");
+
+        let twice = json.replace(&c.hash().to_string(), &a.hash().to_string());
+        let error = serde_json::from_str::<Dataset>(&twice).unwrap_err().to_string();
+        assert!(error.contains("two records have the hash"), "{error}");
+        let fewer = json.replace("\"records_read\":3", "\"records_read\":1");
+        let error = serde_json::from_str::<Dataset>(&fewer).unwrap_err().to_string();
+        assert!(error.contains("2 records cannot come from 1 read"), "{error}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::readback::{ReadbackError, block_on, floats_async};
 pub const OUTPUT_TYPE: u8 = 0;
 
 /// One decoded graph in node order: node 0 is the start (input) node.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct DecodedGraph {
     /// The reference's type codes, node by node.
     pub types: Vec<u8>,

@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::evaluation::metrics::RegressionMetrics;
 
 /// One thing that happened in a training run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TrainingEvent {
     /// The run starts (or resumes) at `epoch` (1-based) of `epochs`.

@@ -101,7 +101,7 @@ impl PredictorSplit {
 pub const PREDICT_CHUNK: usize = 1024;
 
 /// A prediction with its uncertainty.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
     /// The mean of the members' predictions (the one member's for a single network).
     pub mean: f64,
