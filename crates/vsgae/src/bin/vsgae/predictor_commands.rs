@@ -316,6 +316,11 @@ pub struct PredictArgs {
     /// Only the best this many cells, best first (a ranking).
     #[arg(long)]
     top: Option<usize>,
+    /// Screen with an ensemble's first member; the whole ensemble re-predicts this share of the
+    /// cells, the best by the screen (and at least --top of them). The app ranks the search
+    /// space this way.
+    #[arg(long, value_name = "SHARE")]
+    screen: Option<f64>,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
     /// Print a JSON array, in input order (or best first with --top), of {"hash", "predicted",
@@ -325,6 +330,9 @@ pub struct PredictArgs {
 }
 
 pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
+    if let Some(share) = args.screen {
+        anyhow::ensure!(share > 0.0 && share <= 1.0, "--screen {share}: the share must be above 0 and at most 1");
+    }
     let device = args.backend.device(false)?;
     let (target, model) = match (&args.source.model, &args.source.weights) {
         (Some(dir), _) => {
@@ -349,7 +357,15 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
     let key: nasbench::MetricKey = target.parse()?;
     let cells: Vec<nasbench::Cell> = dataset.records().iter().map(|r| r.cell).collect();
     let started = Instant::now();
-    let predicted = predict_with_spread(&model, &cells, &device)?;
+    let predicted = match args.screen {
+        Some(share) => {
+            let screening = vsgae::training::Screening { share };
+            let (predicted, rescored) = screening.predict(&model, &cells, args.top.unwrap_or(0), &device)?;
+            tracing::info!(rescored, "the ensemble re-predicted the best cells of the screen");
+            predicted
+        }
+        None => predict_with_spread(&model, &cells, &device)?,
+    };
     tracing::info!(cells = cells.len(), seconds = started.elapsed().as_secs_f64(), "predicted");
     let mut rows: Vec<(&nasbench::Record, Prediction)> = dataset.records().iter().zip(predicted).collect();
     if let Some(top) = args.top {
