@@ -52,6 +52,14 @@ impl StudioApp {
     }
 
     pub fn with_options(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
+        let compute = ComputeHandle::spawn(Some(cc.egui_ctx.clone()), options.compute);
+        Self::with_compute(cc, options, compute)
+    }
+
+    /// The app on an engine that is already running (the web page starts it first, so that the
+    /// models load while the GUI starts).
+    pub fn with_compute(cc: &eframe::CreationContext<'_>, options: AppOptions, compute: ComputeHandle) -> Self {
+        compute.wake(&cc.egui_ctx);
         // Start the clock of the time to the first prediction.
         #[cfg(feature = "probe")]
         let _ = milliseconds_since_start();
@@ -70,7 +78,7 @@ impl StudioApp {
             settings,
             shared: Shared::default(),
             panels: Panels::default(),
-            compute: ComputeHandle::spawn(Some(cc.egui_ctx.clone()), options.compute),
+            compute,
             skip_save_dialogs: options.skip_save_dialogs,
             frames: FrameStats::default(),
             last_frame: None,
@@ -114,6 +122,7 @@ impl StudioApp {
     fn on_app_event(&mut self, event: &Event) {
         match event {
             Event::Ready { backend, models, gpu_error } => {
+                log::info!("the engine is ready {:.0} ms after the start", milliseconds_since_start());
                 if let Some(why) = gpu_error {
                     log::info!("running on the CPU: {why}");
                     self.shared.notice(format!("Computing on the CPU: {why}"));
@@ -136,11 +145,11 @@ impl StudioApp {
             }
             Event::Progress { job, done, total } => {
                 self.shared.progress =
-                    (done < total).then_some(Progress { job, done: *done, total: *total, bytes: false });
+                    (done < total).then_some(Progress { job: job.clone(), done: *done, total: *total, bytes: false });
             }
             Event::Downloading { what, done, total } => {
                 self.shared.progress =
-                    (done < total).then_some(Progress { job: what, done: *done, total: *total, bytes: true });
+                    (done < total).then_some(Progress { job: what.clone(), done: *done, total: *total, bytes: true });
             }
             Event::Ranking { ascending, .. } => {
                 self.shared.progress = None;
@@ -230,7 +239,6 @@ impl StudioApp {
 }
 
 /// Milliseconds since the app started (since the page started loading, on the web).
-#[cfg(feature = "probe")]
 fn milliseconds_since_start() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {

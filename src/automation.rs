@@ -51,7 +51,10 @@ impl AutomationRun {
         if self.plan.rank && !self.ranked && ready {
             self.ranked = true;
             app.settings.tab = Tab::Predict;
-            app.compute().send(Command::RankSpace { top: app.settings.predict.top });
+            app.compute().send(Command::RankSpace {
+                top: app.settings.predict.top,
+                screening: app.settings.predict.screening(),
+            });
         }
         // A scripted ranking ends the run once its result is in.
         let ranked = self.plan.rank && app.panels.predict.ranking.is_some();

@@ -100,7 +100,7 @@ impl ModelBytes {
 }
 
 /// The built-in predictors.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BuiltInPredictor {
     /// The best predictor (the app's default).
     #[default]
@@ -143,7 +143,17 @@ impl BuiltInPredictor {
                 message: "the web build does not offer the reference predictor; run the app natively".to_owned(),
             });
         }
-        self.model().bytes(progress).await?.predictor(self.model(), device)
+        let started = web_time::Instant::now();
+        let bytes = self.model().bytes(progress).await?;
+        let read = started.elapsed();
+        let model = bytes.predictor(self.model(), device)?;
+        log::info!(
+            "{}: read in {:.0} ms, built in {:.0} ms",
+            self.model().source(),
+            read.as_secs_f64() * 1e3,
+            (started.elapsed() - read).as_secs_f64() * 1e3
+        );
+        Ok(model)
     }
 }
 

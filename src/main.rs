@@ -102,11 +102,36 @@ fn main() -> anyhow::Result<()> {
 }
 
 #[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    /// The static constructors (cubecl registers its IR dialects through `inventory`),
+    /// synthesised by wasm-ld.
+    fn __wasm_call_ctors();
+}
+
+#[cfg(target_arch = "wasm32")]
 fn main() {
     use eframe::wasm_bindgen::JsCast as _;
 
+    // wasm-ld links a binary as a "command": unless the program calls `__wasm_call_ctors`
+    // itself, it wraps every export in a call to it, so every call from JavaScript (each frame,
+    // each event, each callback) ran all the static constructors again, about 150 ms on the
+    // test machine. Calling it here makes it run once per instance (the page's, the worker's).
+    // SAFETY: this is the instance's first Rust code, and nothing calls it again.
+    #[allow(unsafe_code)]
+    unsafe {
+        __wasm_call_ctors()
+    };
     eframe::WebLogger::init(log::LevelFilter::Info).ok();
-    wasm_bindgen_futures::spawn_local(async {
+    // The compute worker runs this wasm too; there the engine starts from its own entry point
+    // (`compute::worker`), not the app.
+    if vsgae_studio::compute::in_worker() {
+        return;
+    }
+    // The engine starts first, so that its worker loads the models while the GUI starts.
+    let options = vsgae_studio::AppOptions::default();
+    let compute = vsgae_studio::compute::ComputeHandle::spawn(None, options.compute);
+    wasm_bindgen_futures::spawn_local(async move {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             log::error!("no document");
             return;
@@ -126,7 +151,11 @@ fn main() {
             setup.instance_descriptor.backends = eframe::wgpu::Backends::GL;
         }
         let result = eframe::WebRunner::new()
-            .start(canvas, web_options, Box::new(|cc| Ok(Box::new(vsgae_studio::StudioApp::new(cc)))))
+            .start(
+                canvas,
+                web_options,
+                Box::new(move |cc| Ok(Box::new(vsgae_studio::StudioApp::with_compute(cc, options, compute)))),
+            )
             .await;
         if let Some(loading) = document.get_element_by_id("loading_text") {
             match result {

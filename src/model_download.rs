@@ -20,7 +20,9 @@ const MAX_FILE_BYTES: u64 = 512 << 20;
 // downloads there, dropping older versions of the same path. `progress(bytes)` hears of every
 // chunk; more than `limit` bytes is an error.
 export async function fetchModelFile(url, cached, limit, progress) {
-    const address = new URL(url, document.baseURI).href;
+    // In the compute worker, addresses are relative to the page that started it.
+    const base = self.document ? document.baseURI : self.studioPageAddress;
+    const address = new URL(url, base).href;
     let cache = null;
     if (cached && self.caches) {
         try { cache = await caches.open("vsgae-studio-models"); } catch (_) { cache = null; }

@@ -12,7 +12,7 @@ use crate::compute::{Command, ComputeHandle, DatasetInfo, PredictionRequest};
 /// A long job's progress.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Progress {
-    pub job: &'static str,
+    pub job: String,
     pub done: usize,
     pub total: usize,
     /// Whether `done` and `total` count bytes.

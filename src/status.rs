@@ -34,6 +34,8 @@ struct Status<'a> {
     progress: Option<(usize, usize)>,
     ranking_cells: Option<usize>,
     ranking_seconds: Option<f64>,
+    /// How many cells the whole ensemble predicted (the rest the first member's screen).
+    ranking_rescored: Option<usize>,
     anchors: &'a BTreeMap<&'static str, [f32; 4]>,
     notices: &'a [String],
 }
@@ -88,6 +90,7 @@ pub fn status_json(app: &StudioApp) -> String {
         progress: shared.progress.as_ref().map(|p| (p.done, p.total)),
         ranking_cells: app.panels.predict.ranking.as_ref().map(|r| r.cells),
         ranking_seconds: app.panels.predict.ranking.as_ref().map(|r| r.seconds),
+        ranking_rescored: app.panels.predict.ranking.as_ref().map(|r| r.rescored),
         anchors: &shared.anchors,
         notices: &shared.notices,
     };

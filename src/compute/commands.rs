@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use nasbench::{Cell, Dataset, DatasetSummary};
+use serde::{Deserialize, Serialize};
 use vsgae::latent::Interpolation;
 use vsgae::model::decoding::DecodedGraph;
 use vsgae::training::predictor::Prediction;
@@ -12,10 +13,12 @@ use vsgae::{PredictorTrainingConfig, VsGaeTrainingConfig};
 use super::backend::BackendChoice;
 
 /// A request to the engine.
+#[derive(Serialize, Deserialize)]
 pub enum Command {
     /// Parse a file (any supported format, detected from its content) into the current dataset.
     LoadFile {
         name: String,
+        #[serde(with = "super::wire::byte_string")]
         bytes: Vec<u8>,
     },
     /// Make the generated search space (423,624 cells, no labels) the current dataset.
@@ -28,6 +31,9 @@ pub enum Command {
     /// Predict every cell of the search space and report the best `top`.
     RankSpace {
         top: usize,
+        /// Screen with an ensemble's first member (see [`vsgae::training::Screening`]); `None`
+        /// predicts every cell with every member.
+        screening: Option<vsgae::training::Screening>,
     },
     /// Decode `steps` points between the latents of `from` and `to`.
     Interpolate {
@@ -59,6 +65,7 @@ pub enum Command {
     /// dataset; `name` is the zip's file name, for messages.
     ResumeFromZip {
         name: String,
+        #[serde(with = "super::wire::byte_string")]
         bytes: Vec<u8>,
         backend: BackendChoice,
     },
@@ -69,7 +76,7 @@ pub enum Command {
 }
 
 /// Who asked for predictions, so that the answer goes back to them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PredictionRequest {
     /// The cache of single cells' predictions that every panel reads ([`crate::Shared::prediction`]).
     Cache,
@@ -78,14 +85,14 @@ pub enum PredictionRequest {
 }
 
 /// What to train.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum TrainRequest {
     Predictor { config: PredictorTrainingConfig, backend: BackendChoice },
     VsGae { config: VsGaeTrainingConfig, backend: BackendChoice },
 }
 
 /// The current dataset, as the GUI shows it.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct DatasetInfo {
     pub name: String,
     pub format: String,
@@ -96,7 +103,7 @@ pub struct DatasetInfo {
 }
 
 /// One decoded point of an interpolation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InterpolationPoint {
     pub graph: DecodedGraph,
     /// The decoding as a NAS-Bench-101 cell, where it is one.
@@ -105,7 +112,7 @@ pub struct InterpolationPoint {
 }
 
 /// One cell of the latent map.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LatentPoint {
     pub position: [f32; 2],
     pub cell: Cell,
@@ -113,7 +120,7 @@ pub struct LatentPoint {
 }
 
 /// Where a training run stands.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TrainingState {
     Running { device: String },
     Paused,
@@ -123,7 +130,7 @@ pub enum TrainingState {
 }
 
 /// A report from the engine.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub enum Event {
     /// The devices are chosen and the embedded models loaded (or not, with why).
     Ready {
@@ -132,7 +139,7 @@ pub enum Event {
         /// Why there is no GPU device, where there is none.
         gpu_error: Option<String>,
     },
-    DatasetLoaded(Arc<DatasetInfo>),
+    DatasetLoaded(#[serde(with = "shared_value")] Arc<DatasetInfo>),
     /// A file could not be read; the message names the file and the problem.
     LoadFailed {
         name: String,
@@ -146,13 +153,13 @@ pub enum Event {
     },
     /// How far a download has come (`done` of `total` bytes).
     Downloading {
-        what: &'static str,
+        what: String,
         done: usize,
         total: usize,
     },
     /// How far a long job has come (`done` of `total`).
     Progress {
-        job: &'static str,
+        job: String,
         done: usize,
         total: usize,
     },
@@ -161,8 +168,11 @@ pub enum Event {
     Ranking {
         top: Vec<(Cell, Prediction)>,
         cells: usize,
+        /// How many cells the whole ensemble predicted (all of them without screening).
+        rescored: usize,
         seconds: f64,
-        ascending: std::sync::Arc<Vec<f64>>,
+        #[serde(with = "shared_value")]
+        ascending: Arc<Vec<f64>>,
     },
     Interpolation(Vec<InterpolationPoint>),
     LatentMap(Vec<LatentPoint>),
@@ -180,6 +190,7 @@ pub enum Event {
     /// A checkpoint zip to offer for download.
     CheckpointZip {
         file_name: String,
+        #[serde(with = "super::wire::byte_string")]
         bytes: Vec<u8>,
     },
     /// Something the user should read, such as a failed job.
@@ -212,5 +223,21 @@ fn command_name(command: &Command) -> &'static str {
         Command::ResumeFromZip { .. } => "ResumeFromZip",
         Command::UseTrainedModel => "UseTrainedModel",
         Command::UseBuiltInPredictor(_) => "UseBuiltInPredictor",
+    }
+}
+
+/// Serde for a value behind an `Arc` (serde's `rc` feature would serialize every `Arc` in the
+/// dependency graph this way; two fields need it).
+mod shared_value {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(value: &Arc<T>, serializer: S) -> Result<S::Ok, S::Error> {
+        T::serialize(value, serializer)
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<T>, D::Error> {
+        T::deserialize(deserializer).map(Arc::new)
     }
 }

@@ -47,7 +47,9 @@ pub(crate) async fn run(
     events: EventSender,
     cancel: Arc<AtomicBool>,
 ) {
+    let started = Instant::now();
     let devices = ComputeDevices::acquire(options.prefer_gpu).await;
+    log::info!("the engine has its devices after {:.0} ms", Engine::elapsed_seconds(started) * 1e3);
     let mut engine = Engine {
         devices,
         predictor: None,
@@ -94,7 +96,7 @@ impl Engine {
     /// A progress callback for downloading `what` (the web build fetches its models).
     fn download_progress(&self, what: &'static str) -> impl Fn(usize, usize) + 'static {
         let events = self.events.clone();
-        move |done, total| events.send(Event::Downloading { what, done, total })
+        move |done, total| events.send(Event::Downloading { what: what.to_owned(), done, total })
     }
 
     async fn use_built_in_predictor(&mut self, which: crate::embedded::BuiltInPredictor) {
@@ -167,7 +169,7 @@ impl Engine {
                     self.events.send(Event::Predictions { request, cells, values });
                 }
             }
-            Command::RankSpace { top } => self.rank_space(top).await,
+            Command::RankSpace { top, screening } => self.rank_space(top, screening).await,
             Command::Interpolate { from, to, steps, how } => self.interpolate(from, to, steps, how).await,
             Command::LatentMap { max_cells } => self.latent_map(max_cells).await,
             Command::StartTraining(request) => self.start_training(*request),
@@ -206,12 +208,12 @@ impl Engine {
         if let Some(space) = &self.space {
             return space.clone();
         }
-        self.events.send(Event::Progress { job: "enumerating the search space", done: 0, total: 6 });
+        self.events.send(Event::Progress { job: "enumerating the search space".to_owned(), done: 0, total: 6 });
         let mut cells = Vec::with_capacity(nasbench::space::UNIQUE_CELLS);
         for vertices in 2..=nasbench::MAX_VERTICES {
             cells.extend(nasbench::space::enumerate_vertices(vertices).into_iter().map(|c| c.cell));
             self.events.send(Event::Progress {
-                job: "enumerating the search space",
+                job: "enumerating the search space".to_owned(),
                 done: vertices - 1,
                 total: nasbench::MAX_VERTICES - 1,
             });
@@ -229,10 +231,20 @@ impl Engine {
             self.notice("no predictor is loaded");
             return None;
         };
+        self.predict_with(&loaded.model, cells).await
+    }
+
+    /// [`Engine::predict`] with `model` (the loaded predictor or part of it).
+    pub async fn predict_with(
+        &self,
+        model: &Predictor,
+        cells: &[Cell],
+    ) -> Option<Vec<vsgae::training::predictor::Prediction>> {
+        let device = &self.predictor.as_ref()?.device;
         let predicted = if cfg!(target_arch = "wasm32") {
-            vsgae::training::predictor::predict_with_spread_async(&loaded.model, cells, &loaded.device).await
+            vsgae::training::predictor::predict_with_spread_async(model, cells, device).await
         } else {
-            vsgae::training::predictor::predict_with_spread(&loaded.model, cells, &loaded.device)
+            vsgae::training::predictor::predict_with_spread(model, cells, device)
         };
         match predicted {
             Ok(values) => Some(values),
@@ -264,7 +276,11 @@ impl Engine {
                     return None;
                 }
             }
-            self.events.send(Event::Progress { job: JOB, done: latents.len() / dim.max(1), total: cells.len() });
+            self.events.send(Event::Progress {
+                job: JOB.to_owned(),
+                done: latents.len() / dim.max(1),
+                total: cells.len(),
+            });
             pause(0).await;
         }
         Some((latents, dim))

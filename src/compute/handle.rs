@@ -1,7 +1,7 @@
 //! The GUI's end of the command queue and the event stream.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use super::commands::{Command, Event};
@@ -20,19 +20,28 @@ impl Default for ComputeOptions {
     }
 }
 
-/// Sends events to the GUI and wakes it.
+/// Where the engine's events go.
 #[derive(Clone)]
-pub(crate) struct EventSender {
-    events: Sender<Event>,
-    repaint: Option<egui::Context>,
+pub(crate) enum EventSender {
+    /// Into the GUI's queue, waking the GUI once it has a context ([`ComputeHandle::wake`]).
+    Queue { events: Sender<Event>, repaint: Arc<OnceLock<egui::Context>> },
+    /// From the compute worker to the page, which queues them (see [`super::worker`]).
+    #[cfg(target_arch = "wasm32")]
+    Page,
 }
 
 impl EventSender {
     pub fn send(&self, event: Event) {
-        // The GUI only goes away when the app closes; then nobody needs the event.
-        let _ = self.events.send(event);
-        if let Some(ctx) = &self.repaint {
-            ctx.request_repaint();
+        match self {
+            Self::Queue { events, repaint } => {
+                // The GUI only goes away when the app closes; then nobody needs the event.
+                let _ = events.send(event);
+                if let Some(ctx) = repaint.get() {
+                    ctx.request_repaint();
+                }
+            }
+            #[cfg(target_arch = "wasm32")]
+            Self::Page => super::worker::post_event(&event),
         }
     }
 }
@@ -47,57 +56,111 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "an unknown error".to_owned())
 }
 
+/// How commands reach the engine.
+#[derive(Debug)]
+enum CommandRoute {
+    /// An engine in this memory: on a thread natively, on the page's event loop on the web.
+    Local { commands: Sender<Command>, cancel: Arc<AtomicBool> },
+    /// The engine in the page's compute worker.
+    #[cfg(target_arch = "wasm32")]
+    Worker(super::worker::ComputeWorker),
+}
+
 /// The GUI's handle on the engine.
 #[derive(Debug)]
 pub struct ComputeHandle {
-    commands: Sender<Command>,
+    route: CommandRoute,
     events: Receiver<Event>,
-    cancel: Arc<AtomicBool>,
+    repaint: Arc<OnceLock<egui::Context>>,
 }
 
 impl ComputeHandle {
-    /// Starts the engine: on a worker thread natively, as a browser task on the web.
+    /// Starts the engine: on a thread natively; in the browser in a Web Worker, or on the page's
+    /// event loop where no worker can start. Its events wake `repaint`, or the context given to
+    /// [`ComputeHandle::wake`] later (the web page starts the engine before the GUI).
     pub fn spawn(repaint: Option<egui::Context>, options: ComputeOptions) -> Self {
-        let (command_sender, command_receiver) = channel();
         let (event_sender, event_receiver) = channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let events = EventSender { events: event_sender, repaint };
-        let engine_cancel = cancel.clone();
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            let reporter = events.clone();
-            let started = std::thread::Builder::new().name("vsgae-compute".to_owned()).spawn(move || {
-                let run = std::panic::AssertUnwindSafe(|| {
-                    vsgae::readback::block_on(engine::run(options, command_receiver, events, engine_cancel));
-                });
-                // A panic ends the engine; the GUI shows why instead of looking alive.
-                if let Err(panic) = std::panic::catch_unwind(run) {
-                    reporter.send(Event::EngineStopped(panic_message(panic.as_ref())));
-                }
-            });
-            if let Err(error) = started {
-                log::error!("could not start the compute thread: {error}");
-            }
+        let wake = Arc::new(OnceLock::new());
+        if let Some(ctx) = repaint {
+            let _ = wake.set(ctx);
         }
+        let events = EventSender::Queue { events: event_sender, repaint: wake.clone() };
         #[cfg(target_arch = "wasm32")]
-        wasm_bindgen_futures::spawn_local(engine::run(options, command_receiver, events, engine_cancel));
-        Self { commands: command_sender, events: event_receiver, cancel }
+        match super::worker::ComputeWorker::spawn(options, events.clone()) {
+            Ok(worker) => {
+                return Self { route: CommandRoute::Worker(worker), events: event_receiver, repaint: wake };
+            }
+            Err(reason) => events.send(Event::Notice(format!(
+                "the models compute on the page itself, which may pause while they work: \
+                 no Web Worker could start ({reason})"
+            ))),
+        }
+        let (commands, command_receiver) = channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        spawn_local_engine(options, command_receiver, events, cancel.clone());
+        Self { route: CommandRoute::Local { commands, cancel }, events: event_receiver, repaint: wake }
+    }
+
+    /// Events wake `ctx` from now on (where no context was given at the start).
+    pub fn wake(&self, ctx: &egui::Context) {
+        if self.repaint.set(ctx.clone()).is_ok() {
+            // Events that came before had nobody to wake.
+            ctx.request_repaint();
+        }
     }
 
     /// Queues a command.
     pub fn send(&self, command: Command) {
-        if self.commands.send(command).is_err() {
-            log::error!("the compute engine has stopped");
+        match &self.route {
+            CommandRoute::Local { commands, .. } => {
+                if commands.send(command).is_err() {
+                    log::error!("the compute engine has stopped");
+                }
+            }
+            #[cfg(target_arch = "wasm32")]
+            CommandRoute::Worker(worker) => worker.send(&super::wire::ToWorker::Command(command)),
         }
     }
 
     /// Asks the long job that runs now (ranking, latent map) to stop early.
     pub fn cancel_job(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
+        match &self.route {
+            CommandRoute::Local { cancel, .. } => cancel.store(true, Ordering::Relaxed),
+            #[cfg(target_arch = "wasm32")]
+            CommandRoute::Worker(worker) => worker.send(&super::wire::ToWorker::CancelJob),
+        }
     }
 
     /// Every event that arrived since the last call.
     pub fn poll(&self) -> Vec<Event> {
         self.events.try_iter().collect()
     }
+}
+
+/// Runs an engine in this memory: on its own thread natively, as a task on the page's event loop
+/// on the web.
+fn spawn_local_engine(
+    options: ComputeOptions,
+    commands: Receiver<Command>,
+    events: EventSender,
+    cancel: Arc<AtomicBool>,
+) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let reporter = events.clone();
+        let started = std::thread::Builder::new().name("vsgae-compute".to_owned()).spawn(move || {
+            let run = std::panic::AssertUnwindSafe(|| {
+                vsgae::readback::block_on(engine::run(options, commands, events, cancel));
+            });
+            // A panic ends the engine; the GUI shows why instead of looking alive.
+            if let Err(panic) = std::panic::catch_unwind(run) {
+                reporter.send(Event::EngineStopped(panic_message(panic.as_ref())));
+            }
+        });
+        if let Err(error) = started {
+            log::error!("could not start the compute thread: {error}");
+        }
+    }
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_futures::spawn_local(engine::run(options, commands, events, cancel));
 }

@@ -2,9 +2,10 @@
 //! for, so a frame never waits on a model. The GUI sends [`Command`]s through a
 //! [`ComputeHandle`] and reads [`Event`]s back (the command-queue / event-stream pattern).
 //!
-//! Natively the engine runs on a worker thread; in the browser it runs as a task on the page's
-//! event loop that does one bounded piece of work at a time and yields between pieces, with
-//! asynchronous readback only.
+//! Natively the engine runs on a thread of its own; in the browser it runs in a Web Worker
+//! ([`worker`], its messages in [`wire`]), or on the page's event loop where no worker can
+//! start. On the web it does one bounded piece of work at a time and yields between pieces (so
+//! commands such as pause and cancel get in), with asynchronous readback only.
 
 mod backend;
 mod commands;
@@ -13,9 +14,15 @@ mod handle;
 mod platform;
 mod ranking;
 mod training;
+// Natively the engine shares the GUI's memory; only the tests use the wire there.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod wire;
+#[cfg(target_arch = "wasm32")]
+pub mod worker;
 
 pub use backend::{BackendChoice, ComputeDevices};
 pub use commands::{
     Command, DatasetInfo, Event, InterpolationPoint, LatentPoint, PredictionRequest, TrainRequest, TrainingState,
 };
 pub use handle::{ComputeHandle, ComputeOptions};
+pub use platform::in_worker;

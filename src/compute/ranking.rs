@@ -1,8 +1,12 @@
-//! Ranking the whole search space by predicted accuracy.
+//! Ranking the whole search space by predicted accuracy: screened by an ensemble's first member,
+//! the best share re-predicted by the whole ensemble ([`Screening`]), or every cell by every
+//! member.
 
 use std::sync::Arc;
 
 use nasbench::Cell;
+use vsgae::Predictor;
+use vsgae::training::Screening;
 use vsgae::training::predictor::Prediction;
 use web_time::Instant;
 
@@ -10,38 +14,60 @@ use super::commands::Event;
 use super::engine::Engine;
 use super::platform::pause;
 
-const JOB: &str = "ranking the search space";
-
-/// Cells per ranking chunk: small in the browser, where each chunk is one turn of the page and
-/// a software WebGPU adapter predicts only tens of cells a second. Natively a multiple of the
-/// prediction chunk, so the ranking's predictions equal `vsgae predict`'s bit for bit.
+/// Cells per ranking chunk: small in the browser, where each chunk is one turn of the event
+/// loop and a software WebGPU adapter predicts only tens of cells a second. Natively a multiple
+/// of the prediction chunk, so the ranking's predictions equal `vsgae predict`'s bit for bit.
 const RANK_CHUNK: usize =
     if cfg!(target_arch = "wasm32") { 512 } else { 16 * vsgae::training::predictor::PREDICT_CHUNK };
 
 impl Engine {
     /// Predicts every cell of the space in chunks (yielding between them) and reports the best
     /// `top`, with the time from the request to the last prediction, and every prediction in
-    /// ascending order.
-    pub(crate) async fn rank_space(&mut self, top: usize) {
+    /// ascending order. With `screening`, an ensemble's first member screens the space and the
+    /// whole ensemble re-predicts the best share.
+    pub(crate) async fn rank_space(&mut self, top: usize, screening: Option<Screening>) {
         let started = Instant::now();
         self.cancel.store(false, std::sync::atomic::Ordering::Relaxed);
         let space = self.space().await;
-        let mut scored: Vec<(Cell, Prediction)> = Vec::with_capacity(space.len());
-        for chunk in space.chunks(RANK_CHUNK) {
-            if self.cancelled() {
-                self.events.send(Event::Notice("ranking cancelled".to_owned()));
-                return;
-            }
-            let Some(values) = self.predict(chunk).await else { return };
-            scored.extend(chunk.iter().copied().zip(values));
-            self.events.send(Event::Progress { job: JOB, done: scored.len(), total: space.len() });
-            pause(0).await;
+        let Some(model) = self.predictor.as_ref().map(|loaded| loaded.model.clone()) else {
+            self.notice("no predictor is loaded");
+            return;
+        };
+        let screen = screening.and_then(|_| Screening::screen(&model));
+        let first = screen.as_ref().unwrap_or(&model);
+        let job = if screen.is_some() { "ranking the search space (screening)" } else { "ranking the search space" };
+        let Some(mut predictions) = self.predict_in_chunks(first, &space, job).await else { return };
+        let mut rescored = space.len();
+        if let (Some(screening), Some(_)) = (screening, &screen) {
+            let candidates = screening.candidates(&predictions, top);
+            let cells: Vec<Cell> = candidates.iter().map(|&k| space[k]).collect();
+            let job = "ranking the search space (the ensemble on the best cells)";
+            let Some(values) = self.predict_in_chunks(&model, &cells, job).await else { return };
+            Screening::merge(&mut predictions, &candidates, values);
+            rescored = candidates.len();
         }
         let seconds = Engine::elapsed_seconds(started);
-        let count = scored.len();
+        let mut scored: Vec<(Cell, Prediction)> = space.iter().copied().zip(predictions).collect();
         scored.sort_unstable_by(|a, b| b.1.mean.total_cmp(&a.1.mean));
         let ascending: Vec<f64> = scored.iter().rev().map(|(_, p)| p.mean).collect();
+        let cells = scored.len();
         scored.truncate(top);
-        self.events.send(Event::Ranking { top: scored, cells: count, seconds, ascending: Arc::new(ascending) });
+        self.events.send(Event::Ranking { top: scored, cells, rescored, seconds, ascending: Arc::new(ascending) });
+    }
+
+    /// `model`'s predictions of `cells` in chunks, reporting progress as `job` and yielding
+    /// between chunks; `None` (having said why) when cancelled or failed.
+    async fn predict_in_chunks(&self, model: &Predictor, cells: &[Cell], job: &str) -> Option<Vec<Prediction>> {
+        let mut predictions = Vec::with_capacity(cells.len());
+        for chunk in cells.chunks(RANK_CHUNK) {
+            if self.cancelled() {
+                self.notice("ranking cancelled");
+                return None;
+            }
+            predictions.extend(self.predict_with(model, chunk).await?);
+            self.events.send(Event::Progress { job: job.to_owned(), done: predictions.len(), total: cells.len() });
+            pause(0).await;
+        }
+        Some(predictions)
     }
 }

@@ -15,8 +15,10 @@ use super::commands::{Event, TrainRequest, TrainingState};
 use super::engine::{Engine, Loaded};
 
 /// How long one slice of training may run before the engine looks at its commands again (and,
-/// on the web, before the page gets a turn).
-const SLICE: Duration = Duration::from_millis(if cfg!(target_arch = "wasm32") { 8 } else { 50 });
+/// where the engine shares the page's thread, before the page gets a turn).
+fn slice() -> Duration {
+    Duration::from_millis(if super::platform::shares_the_page_thread() { 8 } else { 50 })
+}
 
 pub(crate) struct TrainingRun {
     run: Box<dyn vsgae::training::TrainingRun>,
@@ -200,10 +202,10 @@ impl Engine {
         let Some(run) = self.training.as_mut().filter(|run| !run.paused && !run.done) else {
             return false;
         };
-        let started = Instant::now();
+        let (started, slice) = (Instant::now(), slice());
         let mut reports = Vec::new();
         let mut state = None;
-        while started.elapsed() < SLICE {
+        while started.elapsed() < slice {
             let mut sink = |event: TrainingEvent| reports.push(event);
             match run.run.step(&mut sink).await {
                 Ok(StepOutcome::Stepped | StepOutcome::EpochDone(_)) => {}
