@@ -1,8 +1,8 @@
 //! The GUI's end of the command queue and the event stream.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, OnceLock};
 
 use super::commands::{Command, Event};
 use super::engine;
