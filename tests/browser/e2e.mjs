@@ -277,12 +277,16 @@ async function rankSpace(page, label) {
   } catch (error) {
     const s = await status(page);
     const seconds = (Date.now() - started) / 1000;
-    const done = s.progress ? s.progress[0] : 0;
-    check(done > 0, `${label}: ranking under way after ${seconds.toFixed(0)} s (${done} cells)`);
+    const [done, total] = s.progress ?? [0, 0];
+    check(done > 0, `${label}: ranking under way after ${seconds.toFixed(0)} s (${done} of ${total} cells)`);
     await click(page, "Cancel");
-    const rate = done / seconds;
     const tasks = await longTasks(page, since);
-    result = { cells: done, seconds, complete: false, cells_per_second: rate, projected_seconds: 423624 / rate, long_tasks: tasks };
+    // A screened ranking's second phase counts the ensemble's cells (the best 2 %), not the space.
+    const screening = total === 423624;
+    const rate = done / seconds;
+    result = screening
+      ? { cells: done, seconds, complete: false, cells_per_second: rate, projected_seconds: 423624 / rate, long_tasks: tasks }
+      : { phase: "the ensemble on the screen's best cells", done, of: total, seconds, complete: false, long_tasks: tasks };
   }
   checkStalls(`${label}: ranking`, result.long_tasks);
   return result;
