@@ -496,13 +496,8 @@ fn an_ensemble_predicts_its_members_mean_with_their_spread() {
     let ensemble = PredictorConfig::new(encoder.clone()).with_ensemble_size(Some(3)).init_seeded(&device, 1).unwrap();
     let cells: Vec<nasbench::Cell> = small_space().cells[..40].to_vec();
     let predictions = vsgae::training::predictor::predict_with_spread(&ensemble, &cells, &device).unwrap();
-    let members: Vec<Vec<f64>> = ensemble
-        .members
-        .iter()
-        .map(|member| {
-            let single = vsgae::Predictor { members: vec![member.clone()], calibration: None };
-            predict(&single, &cells, &device).unwrap()
-        })
+    let members: Vec<Vec<f64>> = (0..ensemble.members.len())
+        .map(|k| predict(&ensemble.subset(&[k]).unwrap(), &cells, &device).unwrap())
         .collect();
     for (k, prediction) in predictions.iter().enumerate() {
         let values: Vec<f64> = members.iter().map(|m| m[k]).collect();

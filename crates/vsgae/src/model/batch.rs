@@ -5,6 +5,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use nasbench::Cell;
 
 use crate::model::message_passing::{MessageOperator, TypeSelection};
+use crate::model::signature_round::NodeSignatures;
 
 /// The reference's node types (`node_atts` codes): output 0, input 1, and the three ops.
 pub const NODE_TYPES: usize = 5;
@@ -30,6 +31,8 @@ pub struct GraphBatch {
     nodes: usize,
     /// The adjacency on the host, for operators of partial graphs ([`GraphBatch::has_edge`]).
     host_adjacency: Vec<bool>,
+    /// Every node's type (padding included) on the host, graph-major.
+    host_types: Vec<usize>,
 }
 
 impl GraphBatch {
@@ -69,7 +72,20 @@ impl GraphBatch {
             sizes: cells.iter().map(|c| c.n_vertices()).collect(),
             nodes,
             host_adjacency,
+            host_types: types,
         }
+    }
+
+    /// The nodes' signatures, for prediction's second round of message passing.
+    pub fn signatures(&self, device: &Device) -> NodeSignatures {
+        NodeSignatures::new(
+            self.len(),
+            self.nodes,
+            NODE_TYPES,
+            &self.host_types,
+            |b, from, to| self.has_edge(b, from, to),
+            device,
+        )
     }
 
     /// The number of cells.

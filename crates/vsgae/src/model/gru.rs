@@ -106,9 +106,7 @@ impl GruCell {
         let new_hidden = h_table.clone().matmul(self.new_hidden.val());
         let from_input = linear(x_rows, new_input, Some(input_bias.narrow(0, 2 * hidden, hidden)));
         let from_hidden = linear(h_rows.clone(), new_hidden, Some(hidden_bias.narrow(0, 2 * hidden, hidden)));
-        let n = saturating_tanh(from_input + r * from_hidden);
-        let h = h_rows.matmul(h_table);
-        n.clone() + z * (h - n)
+        combine(r, z, from_input, from_hidden, h_rows.matmul(h_table))
     }
 
     /// One step for every row.
@@ -129,9 +127,51 @@ impl GruCell {
         let z = sigmoid(linear(xh, self.update.val(), Some(gate_bias(1))));
         let from_input = linear(x, self.new_input.val(), Some(input_bias.narrow(0, 2 * hidden, hidden)));
         let from_hidden = linear(h.clone(), self.new_hidden.val(), Some(hidden_bias.narrow(0, 2 * hidden, hidden)));
-        let n = saturating_tanh(from_input + r * from_hidden);
-        n.clone() + z * (h - n)
+        combine(r, z, from_input, from_hidden, h)
     }
+
+    /// The gates' maps side by side: of the input `[W_ir | W_iz | W_in]` (`[input, 3·hidden]`)
+    /// and of the state `[W_hr | W_hz | W_hn]` (`[hidden, 3·hidden]`).
+    pub fn gate_maps(&self) -> (Tensor<2>, Tensor<2>) {
+        let [stacked, hidden] = self.reset.dims();
+        let input = stacked - hidden;
+        let (reset, update) = (self.reset.val(), self.update.val());
+        let of_input = Tensor::cat(
+            vec![reset.clone().narrow(0, 0, input), update.clone().narrow(0, 0, input), self.new_input.val()],
+            1,
+        );
+        let of_state = Tensor::cat(
+            vec![reset.narrow(0, input, hidden), update.narrow(0, input, hidden), self.new_hidden.val()],
+            1,
+        );
+        (of_input, of_state)
+    }
+
+    /// `b_ih` and `b_hh`, each `[3·hidden]`.
+    pub fn biases(&self) -> (Tensor<1>, Tensor<1>) {
+        (self.input_bias.val(), self.hidden_bias.val())
+    }
+
+    /// One step from sums already formed: `gates` holds the reset and update gates' arguments
+    /// (both maps and biases) and the new gate's input part `W_in x + b_in`; `new_hidden` is
+    /// `W_hn h + b_hn`.
+    ///
+    /// # Shapes
+    /// - `gates`: `[rows, 3·hidden]`
+    /// - `new_hidden`, `h`, output: `[rows, hidden]`
+    pub fn step_from_gates(&self, gates: Tensor<2>, new_hidden: Tensor<2>, h: Tensor<2>) -> Tensor<2> {
+        let hidden = self.hidden_dim();
+        let r = sigmoid(gates.clone().narrow(1, 0, hidden));
+        let z = sigmoid(gates.clone().narrow(1, hidden, hidden));
+        combine(r, z, gates.narrow(1, 2 * hidden, hidden), new_hidden, h)
+    }
+}
+
+/// The GRU's new state from its gates: `n = tanh(from_input + r ⊙ from_hidden)`,
+/// `h' = (1 − z) ⊙ n + z ⊙ h`.
+fn combine(r: Tensor<2>, z: Tensor<2>, from_input: Tensor<2>, from_hidden: Tensor<2>, h: Tensor<2>) -> Tensor<2> {
+    let n = saturating_tanh(from_input + r * from_hidden);
+    n.clone() + z * (h - n)
 }
 
 /// Where `tanh` has saturated: from `|x| ≈ 9.01` on, `tanh(x)` rounds to `±1` in f32.

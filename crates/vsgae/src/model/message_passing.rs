@@ -120,7 +120,20 @@ impl TypeSelection {
         edge: impl Fn(usize, usize, usize) -> bool,
         device: &Device,
     ) -> Self {
-        let width = 4 * type_count + 2;
+        let (parts, one_hot) = Self::host_rows(batch, nodes, type_count, types, edge);
+        Self::from_rows(parts, one_hot, type_count, [batch, nodes], device)
+    }
+
+    /// The rows of [`TypeSelection::parts`] and [`TypeSelection::types`] on the host, for
+    /// [`TypeSelection::new`]'s arguments.
+    pub(crate) fn host_rows(
+        batch: usize,
+        nodes: usize,
+        type_count: usize,
+        types: &[usize],
+        edge: impl Fn(usize, usize, usize) -> bool,
+    ) -> (Vec<f32>, Vec<f32>) {
+        let width = Self::width(type_count);
         let mut parts = vec![0f32; batch * nodes * width];
         let mut one_hot = vec![0f32; batch * nodes * type_count];
         for b in 0..batch {
@@ -142,11 +155,28 @@ impl TypeSelection {
                 }
             }
         }
+        (parts, one_hot)
+    }
+
+    /// A selection of rows made on the host: `parts` and `types` row-major, `shape` `[batch, nodes]`.
+    pub(crate) fn from_rows(
+        parts: Vec<f32>,
+        types: Vec<f32>,
+        type_count: usize,
+        shape: [usize; 2],
+        device: &Device,
+    ) -> Self {
+        let rows = shape[0] * shape[1];
         Self {
-            parts: Tensor::from_data(TensorData::new(parts, [batch * nodes, width]), device),
-            types: Tensor::from_data(TensorData::new(one_hot, [batch * nodes, type_count]), device),
-            shape: [batch, nodes],
+            parts: Tensor::from_data(TensorData::new(parts, [rows, Self::width(type_count)]), device),
+            types: Tensor::from_data(TensorData::new(types, [rows, type_count]), device),
+            shape,
         }
+    }
+
+    /// Columns of [`TypeSelection::parts`] for `type_count` types.
+    pub(crate) fn width(type_count: usize) -> usize {
+        4 * type_count + 2
     }
 }
 

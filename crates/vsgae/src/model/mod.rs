@@ -3,7 +3,8 @@
 //! - Layers: [`node_embedding`] (type embedding and [`message_passing`] rounds with a [`gru`]
 //!   update), [`readout`] (gated sums), [`accuracy_head`].
 //! - Models: [`predictor`], [`vae`] ([`vae_encoder`] and [`decoder`], with [`decoding`]).
-//! - [`batch`]: dense batches and the operators message passing needs, built once per batch.
+//! - [`batch`]: dense batches and the operators message passing needs, built once per batch;
+//!   [`signature_round`]: the second round for prediction, on the nodes' distinct signatures.
 //! - [`initialization`]: seeded PyTorch-style initialisation; [`flops`]: the work per graph.
 
 pub mod accuracy_head;
@@ -17,5 +18,6 @@ pub mod message_passing;
 pub mod node_embedding;
 pub mod predictor;
 pub mod readout;
+pub mod signature_round;
 pub mod vae;
 pub mod vae_encoder;

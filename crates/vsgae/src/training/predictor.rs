@@ -194,7 +194,7 @@ pub async fn predict_with_spread_async(
     for part in cells.chunks(PREDICT_CHUNK) {
         let refs: Vec<&Cell> = part.iter().collect();
         let batch = GraphBatch::new(&refs, device);
-        let values = crate::readback::floats_async(model.forward_members(&batch)).await?;
+        let values = crate::readback::floats_async(model.predict_members(&batch)).await?;
         if values.len() != part.len() * members {
             return Err(ReadbackError(format!(
                 "{} values came back for {} cells of {members} members",

@@ -13,6 +13,7 @@ use nasbench::space::enumerate_vertices;
 use serde_json::{Map, Value, json};
 use vsgae::model::decoding::DecodeMode;
 use vsgae::model::flops;
+use vsgae::model::predictor::SecondRound;
 use vsgae::training::{PredictorData, PredictorSession, Session, TrainingTask, VaeSession};
 use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGae, VsGaeConfig, VsGaeTrainingConfig};
 
@@ -24,7 +25,10 @@ pub enum Section {
     /// One large matrix product per thread at once (the backend's ceiling).
     Matmul,
     PredictorTrain,
+    /// Prediction with the second round on node signatures (as `vsgae predict` does).
     PredictorInference,
+    /// The same prediction with the dense second round, in the reference's order of operations.
+    PredictorInferenceDense,
     VaeTrain,
     /// Decoding 16 latent points one at a time.
     Decode1,
@@ -186,18 +190,26 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         });
     }
 
-    if wanted(Section::PredictorInference) {
-        let inference = predictor_config.init_seeded(&inference_device, 0)?;
+    for (section, second_round, rate_key) in [
+        (Section::PredictorInference, SecondRound::Signatures, "predictor_inference_graphs_per_s"),
+        (Section::PredictorInferenceDense, SecondRound::Dense, "predictor_inference_dense_graphs_per_s"),
+    ] {
+        if !wanted(section) {
+            continue;
+        }
+        let mut inference = predictor_config.init_seeded(&inference_device, 0)?;
+        inference.second_round = second_round;
         let timing = time(args.repeats, || {
             if let Err(error) = vsgae::training::predictor::predict(&inference, &cells, &inference_device) {
                 tracing::error!(%error, "a bench prediction failed");
             }
         });
+        // The dense round's products; the round on signatures does a fraction of them.
         let per_graph = mean_flops(&all_cells, |n| flops::predictor_forward(&predictor_config, n));
         measured.push(Measured {
-            rate_key: "predictor_inference_graphs_per_s",
+            rate_key,
             rate: all_cells.len() as f64 / timing.seconds,
-            flops_per_graph: Some(per_graph),
+            flops_per_graph: (second_round == SecondRound::Dense).then_some(per_graph),
             timing,
         });
     }

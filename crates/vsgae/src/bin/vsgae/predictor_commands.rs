@@ -321,6 +321,11 @@ pub struct PredictArgs {
     /// space this way.
     #[arg(long, value_name = "SHARE")]
     screen: Option<f64>,
+    /// Compute the second round of message passing densely, in the reference's order of
+    /// operations, instead of on the cells' distinct node signatures (about a tenth of the work;
+    /// equal up to rounding).
+    #[arg(long)]
+    dense: bool,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
     /// Print a JSON array, in input order (or best first with --top), of {"hash", "predicted",
@@ -334,7 +339,7 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
         anyhow::ensure!(share > 0.0 && share <= 1.0, "--screen {share}: the share must be above 0 and at most 1");
     }
     let device = args.backend.device(false)?;
-    let (target, model) = match (&args.source.model, &args.source.weights) {
+    let (target, mut model) = match (&args.source.model, &args.source.weights) {
         (Some(dir), _) => {
             let (config, model) = load_model_dir(dir, &device)?;
             (config.target, model)
@@ -350,6 +355,9 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
         }
         (None, None) => anyhow::bail!("give --model DIR or --weights FILE"),
     };
+    if args.dense {
+        model.second_round = vsgae::model::predictor::SecondRound::Dense;
+    }
     let dataset = match &args.cells {
         Some(file) => read_dataset(std::slice::from_ref(file))?,
         None => nasbench::space::enumerate_space().iter().map(nasbench::space::SpaceCell::record).collect(),
