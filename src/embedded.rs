@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use burn::tensor::Device;
-use vsgae::io::model_files::{ModelFileError, load_from_bytes};
+use vsgae::io::model_files::{ModelFileError, ModelFiles, load_from_bytes};
 use vsgae::{Predictor, PredictorTrainingConfig, VsGae, VsGaeTrainingConfig};
 
 /// The shipped models, by the folder they come from.
@@ -84,15 +84,6 @@ impl std::fmt::Debug for ModelBytes {
 }
 
 impl ModelBytes {
-    /// The predictor these bytes describe, on `device`.
-    pub fn predictor(
-        &self,
-        which: ShippedModel,
-        device: &Device,
-    ) -> Result<(PredictorTrainingConfig, Predictor), ModelFileError> {
-        load_from_bytes::<Predictor>(&self.config, &self.weights, &which.source(), device)
-    }
-
     /// The VS-GAE these bytes describe, on `device`.
     pub fn vsgae(&self, device: &Device) -> Result<(VsGaeTrainingConfig, VsGae), ModelFileError> {
         load_from_bytes::<VsGae>(&self.config, &self.weights, &ShippedModel::VsGae.source(), device)
@@ -137,6 +128,14 @@ impl BuiltInPredictor {
         device: &Device,
         progress: impl Fn(usize, usize) + 'static,
     ) -> Result<(PredictorTrainingConfig, Predictor), ModelFileError> {
+        self.read(progress).await?.build(device)
+    }
+
+    /// Fetches (on the web) and parses its files, which needs no device.
+    pub async fn read(
+        self,
+        progress: impl Fn(usize, usize) + 'static,
+    ) -> Result<ModelFiles<Predictor>, ModelFileError> {
         if cfg!(target_arch = "wasm32") && self == Self::Reference {
             return Err(ModelFileError::Read {
                 file: self.model().source(),
@@ -145,15 +144,15 @@ impl BuiltInPredictor {
         }
         let started = web_time::Instant::now();
         let bytes = self.model().bytes(progress).await?;
-        let read = started.elapsed();
-        let model = bytes.predictor(self.model(), device)?;
+        let fetched = started.elapsed();
+        let files = ModelFiles::read(&bytes.config, &bytes.weights, &self.model().source())?;
         log::info!(
-            "{}: read in {:.0} ms, built in {:.0} ms",
+            "{}: fetched in {:.0} ms, parsed in {:.0} ms",
             self.model().source(),
-            read.as_secs_f64() * 1e3,
-            (started.elapsed() - read).as_secs_f64() * 1e3
+            fetched.as_secs_f64() * 1e3,
+            (started.elapsed() - fetched).as_secs_f64() * 1e3
         );
-        Ok(model)
+        Ok(files)
     }
 }
 

@@ -28,7 +28,14 @@ export async function fetchModelFile(url, cached, limit, progress) {
         try { cache = await caches.open("vsgae-studio-models"); } catch (_) { cache = null; }
     }
     const hit = cache ? await cache.match(address) : undefined;
-    const response = hit || await fetch(address, { cache: cached ? "default" : "no-cache" });
+    if (hit) {
+        // From the browser's disk in one piece: no chunks to report.
+        const bytes = new Uint8Array(await hit.arrayBuffer());
+        if (bytes.length > limit) throw new Error(`more than the expected ${limit} bytes`);
+        progress(bytes.length);
+        return bytes;
+    }
+    const response = await fetch(address, { cache: cached ? "default" : "no-cache" });
     if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim());
     const reader = response.body.getReader();
     const parts = [];
@@ -47,7 +54,7 @@ export async function fetchModelFile(url, cached, limit, progress) {
     const bytes = new Uint8Array(received);
     let at = 0;
     for (const part of parts) { bytes.set(part, at); at += part.length; }
-    if (cache && !hit) {
+    if (cache) {
         try {
             const path = new URL(address).pathname;
             for (const old of await cache.keys()) {
@@ -133,7 +140,11 @@ pub async fn fetch(folder: &str, progress: impl Fn(usize, usize) + 'static) -> R
             Ok::<_, String>(bytes)
         }
     };
-    let config = download("config.json", config, 0).await?;
-    let weights = download("weights.safetensors", weights, config.len()).await?;
-    Ok((config, weights))
+    // Both at once: on a second visit both come from the cache.
+    let (config, weights) = futures_lite::future::zip(
+        download("config.json", config, 0),
+        download("weights.safetensors", weights, config.bytes as usize),
+    )
+    .await;
+    Ok((config?, weights?))
 }

@@ -53,12 +53,13 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The predicted accuracy of `cell`, asking the engine for it the first time.
+    /// The predicted accuracy of `cell`, asking the engine for it the first time (before the
+    /// engine is ready too: it answers as soon as its predictor is loaded).
     pub fn prediction(&mut self, cell: &Cell, compute: &ComputeHandle) -> Option<Prediction> {
         if let Some(value) = self.predictions.get(cell) {
             return Some(*value);
         }
-        if self.backend.is_some() && self.pending.insert(*cell) {
+        if self.pending.insert(*cell) {
             compute.send(Command::Predict { request: PredictionRequest::Cache, cells: vec![*cell] });
         }
         None

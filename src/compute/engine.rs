@@ -9,6 +9,7 @@ use std::sync::mpsc::Receiver;
 use burn::tensor::{Device, Tensor, TensorData};
 use nasbench::{Cell, Dataset, MetricKey, Record};
 use rand_chacha::ChaCha8Rng;
+use vsgae::io::model_files::{ModelFileError, ModelFiles};
 use vsgae::latent::{interpolate, principal_plane};
 use vsgae::model::decoding::DecodeMode;
 use vsgae::{Predictor, VsGae};
@@ -48,8 +49,17 @@ pub(crate) async fn run(
     cancel: Arc<AtomicBool>,
 ) {
     let started = Instant::now();
-    let devices = ComputeDevices::acquire(options.prefer_gpu).await;
-    log::info!("the engine has its devices after {:.0} ms", Engine::elapsed_seconds(started) * 1e3);
+    // Reading the predictor needs no device: it goes on while the browser looks for a GPU.
+    let progress = download_progress(&events, "downloading the predictor");
+    let (devices, predictor) = futures_lite::future::zip(
+        async {
+            let devices = ComputeDevices::acquire(options.prefer_gpu).await;
+            log::info!("the engine has its devices after {:.0} ms", Engine::elapsed_seconds(started) * 1e3);
+            devices
+        },
+        crate::embedded::BuiltInPredictor::Shipped.read(progress),
+    )
+    .await;
     let mut engine = Engine {
         devices,
         predictor: None,
@@ -61,7 +71,8 @@ pub(crate) async fn run(
         cancel,
         rng: nasbench::split::rng(0),
     };
-    let models = engine.load_shipped_models().await;
+    let models = engine.load_shipped_models(predictor).await;
+    log::info!("the engine is ready after {:.0} ms", Engine::elapsed_seconds(started) * 1e3);
     let gpu_error = engine.devices.gpu_error.clone();
     engine.events.send(Event::Ready { backend: engine.devices.description.clone(), models, gpu_error });
     loop {
@@ -92,16 +103,16 @@ fn target_words(target: &str) -> String {
     }
 }
 
-impl Engine {
-    /// A progress callback for downloading `what` (the web build fetches its models).
-    fn download_progress(&self, what: &'static str) -> impl Fn(usize, usize) + 'static {
-        let events = self.events.clone();
-        move |done, total| events.send(Event::Downloading { what: what.to_owned(), done, total })
-    }
+/// A progress callback for downloading `what` (the web build fetches its models).
+fn download_progress(events: &EventSender, what: &'static str) -> impl Fn(usize, usize) + 'static {
+    let events = events.clone();
+    move |done, total| events.send(Event::Downloading { what: what.to_owned(), done, total })
+}
 
+impl Engine {
     async fn use_built_in_predictor(&mut self, which: crate::embedded::BuiltInPredictor) {
         let device = self.devices.device(BackendChoice::Gpu);
-        match which.load(&device, self.download_progress("downloading the predictor")).await {
+        match which.load(&device, download_progress(&self.events, "downloading the predictor")).await {
             Ok((_, model)) => {
                 self.predictor = Some(Loaded { model, device, max_nodes: 0 });
                 let what = format!("the {} predictor", which.label());
@@ -111,14 +122,17 @@ impl Engine {
         }
     }
 
-    /// The shipped predictor, and natively the shipped VS-GAE too (the web build downloads the
-    /// VS-GAE when a latent feature first needs it: [`Engine::ensure_vsgae`]).
-    async fn load_shipped_models(&mut self) -> Result<String, String> {
+    /// The shipped predictor (read from its `files`), and natively the shipped VS-GAE too (the
+    /// web build downloads the VS-GAE when a latent feature first needs it:
+    /// [`Engine::ensure_vsgae`]).
+    async fn load_shipped_models(
+        &mut self,
+        files: Result<ModelFiles<Predictor>, ModelFileError>,
+    ) -> Result<String, String> {
         let device = self.devices.device(BackendChoice::Gpu);
-        let (predictor_config, predictor) = crate::embedded::BuiltInPredictor::Shipped
-            .load(&device, self.download_progress("downloading the predictor"))
-            .await
-            .map_err(|e| e.to_string())?;
+        let built = Instant::now();
+        let (predictor_config, predictor) = files.and_then(|files| files.build(&device)).map_err(|e| e.to_string())?;
+        log::info!("the predictor was built in {:.0} ms", Engine::elapsed_seconds(built) * 1e3);
         self.predictor = Some(Loaded { model: predictor, device, max_nodes: 0 });
         let predictor = format!("built-in predictor of {}", target_words(&predictor_config.target));
         if cfg!(target_arch = "wasm32") {
@@ -133,7 +147,7 @@ impl Engine {
     async fn ensure_vsgae(&mut self) -> Option<usize> {
         if self.vsgae.is_none() {
             let device = self.devices.device(BackendChoice::Gpu);
-            match crate::embedded::vsgae(&device, self.download_progress("downloading the VS-GAE")).await {
+            match crate::embedded::vsgae(&device, download_progress(&self.events, "downloading the VS-GAE")).await {
                 Ok((config, model)) => {
                     self.vsgae = Some(Loaded { model, device, max_nodes: config.model.max_nodes });
                     if cfg!(target_arch = "wasm32") {

@@ -49,6 +49,44 @@ impl TrainedModel for VsGae {
     }
 }
 
+/// A model's two files read and checked, not yet built on a device (reading needs none, so it
+/// can happen while a device is still being asked for).
+pub struct ModelFiles<M: TrainedModel> {
+    pub config: M::Config,
+    state: StateDict,
+    weights_file: String,
+}
+
+impl<M: TrainedModel> std::fmt::Debug for ModelFiles<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelFiles").field("weights_file", &self.weights_file).finish_non_exhaustive()
+    }
+}
+
+impl<M: TrainedModel + ReferenceParams> ModelFiles<M> {
+    /// Parses the bytes of `config.json` and `weights.safetensors` and checks the config;
+    /// `source` names the files in errors.
+    pub fn read(config_json: &[u8], weights: &[u8], source: &str) -> Result<Self, ModelFileError> {
+        let config_file = format!("{source}/config.json");
+        let weights_file = format!("{source}/weights.safetensors");
+        let config: M::Config = serde_json::from_slice(config_json)
+            .map_err(|e| ModelFileError::Read { file: config_file.clone(), message: e.to_string() })?;
+        M::validate(&config).map_err(|problem| ModelFileError::Config { file: config_file, problem })?;
+        let state = StateDict::from_bytes(weights)
+            .map_err(|problem| ModelFileError::Weights { file: weights_file.clone(), problem })?;
+        Ok(Self { config, state, weights_file })
+    }
+
+    /// The model on `device`, with its training config.
+    pub fn build(self, device: &Device) -> Result<(M::Config, M), ModelFileError> {
+        let Self { config, mut state, weights_file } = self;
+        let weights_error = |problem| ModelFileError::Weights { file: weights_file.clone(), problem };
+        let model = M::init(&config, device).load(&mut state, "", device).map_err(weights_error)?;
+        state.finish().map_err(weights_error)?;
+        Ok((config, model))
+    }
+}
+
 /// Builds a model from the bytes of its two files; `source` names them in errors.
 pub fn load_from_bytes<M: TrainedModel + ReferenceParams>(
     config_json: &[u8],
@@ -56,16 +94,7 @@ pub fn load_from_bytes<M: TrainedModel + ReferenceParams>(
     source: &str,
     device: &Device,
 ) -> Result<(M::Config, M), ModelFileError> {
-    let config_file = format!("{source}/config.json");
-    let weights_file = format!("{source}/weights.safetensors");
-    let config: M::Config = serde_json::from_slice(config_json)
-        .map_err(|e| ModelFileError::Read { file: config_file.clone(), message: e.to_string() })?;
-    M::validate(&config).map_err(|problem| ModelFileError::Config { file: config_file, problem })?;
-    let weights_error = |problem| ModelFileError::Weights { file: weights_file.clone(), problem };
-    let mut state = StateDict::from_bytes(weights).map_err(weights_error)?;
-    let model = M::init(&config, device).load(&mut state, "", device).map_err(weights_error)?;
-    state.finish().map_err(weights_error)?;
-    Ok((config, model))
+    ModelFiles::<M>::read(config_json, weights, source)?.build(device)
 }
 
 /// Builds a model from a folder holding `config.json` and `weights.safetensors`.
