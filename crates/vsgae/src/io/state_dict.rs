@@ -149,11 +149,12 @@ impl StateDict {
                             ImportError::Format(format!("{name} is int8 without {rows} f32 scales in {scale_name}"))
                         })?;
                     let width = view.data().len() / rows.max(1);
-                    view.data()
-                        .chunks(width.max(1))
-                        .zip(little_endian_f32s(scales.data()))
-                        .flat_map(|(row, scale)| row.iter().map(move |&q| scale * f32::from(q as i8)))
-                        .collect()
+                    // Row by row into one allocation (a flat-mapped collect grows it many times).
+                    let mut values = Vec::with_capacity(view.data().len());
+                    for (row, scale) in view.data().chunks(width.max(1)).zip(little_endian_f32s(scales.data())) {
+                        values.extend(row.iter().map(|&q| scale * f32::from(q as i8)));
+                    }
+                    values
                 }
                 safetensors::Dtype::F32 => little_endian_f32s(view.data()).collect(),
                 safetensors::Dtype::F16 => {
