@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use nasbench::Cell;
 use vsgae::Predictor;
-use vsgae::training::Screening;
 use vsgae::training::predictor::Prediction;
+use vsgae::training::{Phase, Screening};
 use web_time::Instant;
 
 use super::commands::Event;
@@ -33,19 +33,18 @@ impl Engine {
             self.notice("no predictor is loaded");
             return;
         };
-        let screen = screening.and_then(|_| Screening::screen(&model));
-        let first = screen.as_ref().unwrap_or(&model);
-        let job = if screen.is_some() { "ranking the search space (screening)" } else { "ranking the search space" };
-        let Some(mut predictions) = self.predict_in_chunks(first, &space, job).await else { return };
-        let mut rescored = space.len();
-        if let (Some(screening), Some(_)) = (screening, &screen) {
-            let candidates = screening.candidates(&predictions, top);
-            let cells: Vec<Cell> = candidates.iter().map(|&k| space[k]).collect();
-            let job = "ranking the search space (the ensemble on the best cells)";
-            let Some(values) = self.predict_in_chunks(&model, &cells, job).await else { return };
-            Screening::merge(&mut predictions, &candidates, values);
-            rescored = candidates.len();
-        }
+        let ranked = Screening::rank(screening, &model, &space, top, |network, cells, phase| {
+            let job = match phase {
+                Phase::Everything => "ranking the search space",
+                Phase::Screen => "ranking the search space (screening)",
+                Phase::Ensemble => "ranking the search space (the ensemble on the best cells)",
+            };
+            let engine = &*self;
+            async move { engine.predict_in_chunks(&network, &cells, job).await.ok_or(()) }
+        })
+        .await;
+        // Cancelled or failed: `predict_in_chunks` has said why.
+        let Ok((predictions, rescored)) = ranked else { return };
         let seconds = Engine::elapsed_seconds(started);
         let mut scored: Vec<(Cell, Prediction)> = space.iter().copied().zip(predictions).collect();
         scored.sort_unstable_by(|a, b| b.1.mean.total_cmp(&a.1.mean));

@@ -490,6 +490,50 @@ fn a_predictor_started_from_a_vsgae_has_its_encoder_and_refuses_other_files() {
 }
 
 #[test]
+fn a_screened_ranking_screens_every_cell_then_the_ensemble_predicts_the_best() {
+    use vsgae::training::predictor::predict_with_spread;
+    use vsgae::training::{Phase, Screening};
+    let device = Device::flex();
+    let encoder = EncoderConfig::new().with_node_dim(16).with_graph_dim(16);
+    let ensemble = PredictorConfig::new(encoder).with_ensemble_size(Some(3)).init_seeded(&device, 2).unwrap();
+    let cells: Vec<nasbench::Cell> = small_space().cells[..50].to_vec();
+    let mut phases = Vec::new();
+    let screening = Screening { share: 0.1 };
+    let (ranked, rescored) = block_on(Screening::rank(Some(screening), &ensemble, &cells, 7, |model, part, phase| {
+        phases.push((phase, model.members.len(), part.len()));
+        let predicted = predict_with_spread(&model, &part, &device);
+        async move { predicted }
+    }))
+    .unwrap();
+    // The screen (one network) on all 50, then the whole ensemble on the best 7 (more than 10 %).
+    assert_eq!(phases, vec![(Phase::Screen, 1, 50), (Phase::Ensemble, 3, 7)]);
+    assert_eq!(rescored, 7);
+    let screen = predict_with_spread(&Screening::screen(&ensemble).unwrap(), &cells, &device).unwrap();
+    let whole = predict_with_spread(&ensemble, &cells, &device).unwrap();
+    let best = screening.candidates(&screen, 7);
+    for k in 0..cells.len() {
+        if best.contains(&k) {
+            // Predicted in another batch than `whole`'s: equal up to rounding.
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1.0);
+            assert!(close(ranked[k].mean, whole[k].mean) && close(ranked[k].spread, whole[k].spread), "cell {k}");
+        } else {
+            assert_eq!(ranked[k], screen[k], "cell {k} keeps the screen's prediction");
+        }
+    }
+    assert!(best.iter().all(|&k| ranked[k].spread > 0.0), "the best cells carry the ensemble's spread");
+    // Without screening, the whole ensemble predicts every cell once.
+    let mut phases = Vec::new();
+    let (plain, rescored) = block_on(Screening::rank(None, &ensemble, &cells, 7, |model, part, phase| {
+        phases.push((phase, model.members.len(), part.len()));
+        let predicted = predict_with_spread(&model, &part, &device);
+        async move { predicted }
+    }))
+    .unwrap();
+    assert_eq!(phases, vec![(Phase::Everything, 3, 50)]);
+    assert_eq!((plain, rescored), (whole, 50));
+}
+
+#[test]
 fn an_ensemble_predicts_its_members_mean_with_their_spread() {
     let device = Device::flex();
     let encoder = EncoderConfig::new().with_node_dim(16).with_graph_dim(16);

@@ -17,7 +17,7 @@ pub use crate::io::checkpoint::{CheckpointError, CheckpointFiles};
 pub use events::{EpochRecord, EventSink, TrainingEvent};
 pub use predictor::{PredictorData, PredictorSplit, PredictorTask};
 pub use run::{TrainedModel, TrainingRun};
-pub use screening::Screening;
+pub use screening::{Phase, Screening};
 pub use session::Session;
 pub use task::{ModelKind, TrainingTask};
 pub use vae::VaeTask;

@@ -54,7 +54,7 @@ impl Screening {
     }
 
     /// Every cell's prediction, screened (see the module); also how many cells the ensemble
-    /// re-predicted (all of them for a single network).
+    /// re-predicted (all of them for a single network). Predicts on every core.
     pub fn predict(
         &self,
         model: &Predictor,
@@ -62,16 +62,48 @@ impl Screening {
         top: usize,
         device: &Device,
     ) -> Result<(Vec<Prediction>, usize), ReadbackError> {
-        let Some(screen) = Self::screen(model) else {
-            return Ok((predict_with_spread(model, cells, device)?, cells.len()));
+        crate::readback::block_on(Self::rank(Some(*self), model, cells, top, |model, cells, _| async move {
+            predict_with_spread(&model, &cells, device)
+        }))
+    }
+
+    /// The sequence of a ranking, with `predict(network, cells, phase)` making the predictions
+    /// (the CLI on every core; the app in chunks, with progress, and cancellable): with
+    /// `screening`, the screen on every cell, then the whole ensemble on the best of them, merged;
+    /// without, the whole `model` on every cell. Every cell's prediction in order, and how many
+    /// the whole ensemble predicted; `predict`'s error where it gave up.
+    pub async fn rank<E, F, Fut>(
+        screening: Option<Self>,
+        model: &Predictor,
+        cells: &[Cell],
+        top: usize,
+        mut predict: F,
+    ) -> Result<(Vec<Prediction>, usize), E>
+    where
+        F: FnMut(Predictor, Vec<Cell>, Phase) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<Prediction>, E>>,
+    {
+        let Some((screening, screen)) = screening.and_then(|s| Some((s, Self::screen(model)?))) else {
+            return Ok((predict(model.clone(), cells.to_vec(), Phase::Everything).await?, cells.len()));
         };
-        let mut predictions = predict_with_spread(&screen, cells, device)?;
-        let candidates = self.candidates(&predictions, top);
+        let mut predictions = predict(screen, cells.to_vec(), Phase::Screen).await?;
+        let candidates = screening.candidates(&predictions, top);
         let chosen: Vec<Cell> = candidates.iter().map(|&k| cells[k]).collect();
-        let rescored = predict_with_spread(model, &chosen, device)?;
+        let rescored = predict(model.clone(), chosen, Phase::Ensemble).await?;
         Self::merge(&mut predictions, &candidates, rescored);
         Ok((predictions, candidates.len()))
     }
+}
+
+/// Which predictions of a ranking are being made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The whole predictor on every cell (no screening).
+    Everything,
+    /// The screen on every cell.
+    Screen,
+    /// The whole ensemble on the screen's best cells.
+    Ensemble,
 }
 
 #[cfg(test)]
