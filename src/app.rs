@@ -137,8 +137,8 @@ impl StudioApp {
                 self.shared.dataset = Some(info.clone());
             }
             Event::LoadFailed { message, .. } => self.shared.load_error = Some(message.clone()),
-            Event::Predictions { request, cells, values } => {
-                self.note_first_prediction();
+            Event::Predictions { request, cells, values, device } => {
+                self.note_first_prediction(device);
                 if *request == PredictionRequest::Cache {
                     self.shared.store_predictions(cells, values);
                 }
@@ -171,10 +171,12 @@ impl StudioApp {
     }
 
     /// Remembers when the first prediction arrived (a figure of the test probes).
-    fn note_first_prediction(&mut self) {
+    #[cfg_attr(not(feature = "probe"), expect(unused_variables))]
+    fn note_first_prediction(&mut self, device: &str) {
         #[cfg(feature = "probe")]
         if self.shared.first_prediction_ms.is_none() {
             self.shared.first_prediction_ms = Some(milliseconds_since_start());
+            self.shared.first_prediction_on = Some(device.to_owned());
         }
     }
 

@@ -45,6 +45,9 @@ pub struct Shared {
     /// Milliseconds from start (page load on the web) to the first prediction.
     #[cfg(feature = "probe")]
     pub first_prediction_ms: Option<f64>,
+    /// What computed the first prediction.
+    #[cfg(feature = "probe")]
+    pub first_prediction_on: Option<String>,
     /// Where the main controls are on screen (for the page's status, which the browser test
     /// clicks through).
     #[cfg(feature = "probe")]

@@ -71,6 +71,11 @@ impl ComputeDevices {
         }
     }
 
+    /// The name of `device`: this GPU's description, or the CPU's.
+    pub fn name_of(&self, device: &Device) -> &str {
+        if self.gpu.as_ref() == Some(device) { &self.description } else { CPU_DESCRIPTION }
+    }
+
     /// The name of the device `choice` gives.
     pub fn name(&self, choice: BackendChoice) -> &str {
         match (choice, &self.gpu) {

@@ -145,11 +145,13 @@ pub enum Event {
         name: String,
         message: String,
     },
-    /// Predicted accuracies (with the spread over an ensemble's members) of `cells`.
+    /// Predicted accuracies (with the spread over an ensemble's members) of `cells`, and what
+    /// computed them (e.g. `WebGPU: SwiftShader Device` or `CPU (Burn flex)`).
     Predictions {
         request: PredictionRequest,
         cells: Vec<Cell>,
         values: Vec<Prediction>,
+        device: String,
     },
     /// How far a download has come (`done` of `total` bytes).
     Downloading {

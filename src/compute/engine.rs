@@ -50,31 +50,36 @@ pub(crate) async fn run(
 ) {
     let started = Instant::now();
     // Reading the predictor needs no device: it goes on while the browser looks for a GPU.
-    let progress = download_progress(&events, "downloading the predictor");
-    let (devices, predictor) = futures_lite::future::zip(
-        async {
-            let devices = ComputeDevices::acquire(options.prefer_gpu).await;
-            log::info!("the engine has its devices after {:.0} ms", Engine::elapsed_seconds(started) * 1e3);
-            devices
-        },
-        crate::embedded::BuiltInPredictor::Shipped.read(progress),
-    )
-    .await;
-    let mut engine = Engine {
-        devices,
-        predictor: None,
-        vsgae: None,
-        dataset: None,
-        space: None,
-        training: None,
-        events,
-        cancel,
-        rng: nasbench::split::rng(0),
+    let acquiring = async {
+        let devices = ComputeDevices::acquire(options.prefer_gpu).await;
+        log::info!("the engine has its devices after {:.0} ms", Engine::elapsed_seconds(started) * 1e3);
+        devices
     };
-    let models = engine.load_shipped_models(predictor).await;
+    futures_lite::pin!(acquiring);
+    let reading =
+        crate::embedded::BuiltInPredictor::Shipped.read(download_progress(&events, "downloading the predictor"));
+    futures_lite::pin!(reading);
+    let mut engine = Engine::new(ComputeDevices::cpu_only("the engine has not chosen its devices yet"), events, cancel);
+    let first = futures_lite::future::or(async { StartingStep::Devices((&mut acquiring).await) }, async {
+        StartingStep::Predictor((&mut reading).await)
+    })
+    .await;
+    let (predictor, held) = match first {
+        StartingStep::Devices(devices) => {
+            engine.devices = devices;
+            (engine.use_shipped_predictor(reading.await), Vec::new())
+        }
+        StartingStep::Predictor(files) => {
+            engine.answer_on_the_cpu_until_devices(files, options.prefer_gpu, acquiring, &commands).await
+        }
+    };
+    let models = engine.load_shipped_vsgae(predictor).await;
     log::info!("the engine is ready after {:.0} ms", Engine::elapsed_seconds(started) * 1e3);
     let gpu_error = engine.devices.gpu_error.clone();
     engine.events.send(Event::Ready { backend: engine.devices.description.clone(), models, gpu_error });
+    for command in held {
+        engine.handle(command).await;
+    }
     loop {
         let mut worked = false;
         loop {
@@ -95,6 +100,12 @@ pub(crate) async fn run(
     }
 }
 
+/// What the engine's start finished first: the devices, or reading the shipped predictor.
+enum StartingStep {
+    Devices(ComputeDevices),
+    Predictor(Result<ModelFiles<Predictor>, ModelFileError>),
+}
+
 /// A metric key in words ("val_acc_108" → "validation accuracy after 108 epochs").
 fn target_words(target: &str) -> String {
     match target.parse::<MetricKey>() {
@@ -110,6 +121,20 @@ fn download_progress(events: &EventSender, what: &'static str) -> impl Fn(usize,
 }
 
 impl Engine {
+    fn new(devices: ComputeDevices, events: EventSender, cancel: Arc<AtomicBool>) -> Self {
+        Self {
+            devices,
+            predictor: None,
+            vsgae: None,
+            dataset: None,
+            space: None,
+            training: None,
+            events,
+            cancel,
+            rng: nasbench::split::rng(0),
+        }
+    }
+
     async fn use_built_in_predictor(&mut self, which: crate::embedded::BuiltInPredictor) {
         let device = self.devices.device(BackendChoice::Gpu);
         match which.load(&device, download_progress(&self.events, "downloading the predictor")).await {
@@ -122,19 +147,68 @@ impl Engine {
         }
     }
 
-    /// The shipped predictor (read from its `files`), and natively the shipped VS-GAE too (the
-    /// web build downloads the VS-GAE when a latent feature first needs it:
-    /// [`Engine::ensure_vsgae`]).
-    async fn load_shipped_models(
+    /// The shipped predictor, built from its `files` on the GPU where there is one; what it
+    /// predicts, in words.
+    fn use_shipped_predictor(
         &mut self,
         files: Result<ModelFiles<Predictor>, ModelFileError>,
     ) -> Result<String, String> {
         let device = self.devices.device(BackendChoice::Gpu);
         let built = Instant::now();
-        let (predictor_config, predictor) = files.and_then(|files| files.build(&device)).map_err(|e| e.to_string())?;
-        log::info!("the predictor was built in {:.0} ms", Engine::elapsed_seconds(built) * 1e3);
+        let (config, predictor) = files.and_then(|files| files.build(&device)).map_err(|e| e.to_string())?;
+        log::info!(
+            "the predictor was built on {} in {:.0} ms",
+            self.devices.name_of(&device),
+            Engine::elapsed_seconds(built) * 1e3
+        );
         self.predictor = Some(Loaded { model: predictor, device, max_nodes: 0 });
-        let predictor = format!("built-in predictor of {}", target_words(&predictor_config.target));
+        Ok(format!("built-in predictor of {}", target_words(&config.target)))
+    }
+
+    /// The predictor was read before the devices were chosen (a browser can take a second to
+    /// answer a GPU request, even to say that it has no GPU): it is built on the CPU and answers
+    /// predictions at once while `acquiring` goes on. Other commands are held, in order, from the
+    /// first one on. Where a GPU comes (it may where `gpu_may_come`), the predictor is built again
+    /// on it.
+    ///
+    /// Returns the shipped predictor's description and the held commands.
+    async fn answer_on_the_cpu_until_devices(
+        &mut self,
+        files: Result<ModelFiles<Predictor>, ModelFileError>,
+        gpu_may_come: bool,
+        mut acquiring: std::pin::Pin<&mut impl std::future::Future<Output = ComputeDevices>>,
+        commands: &Receiver<Command>,
+    ) -> (Result<String, String>, Vec<Command>) {
+        let for_the_gpu = files.as_ref().ok().filter(|_| gpu_may_come).cloned();
+        let mut predictor = self.use_shipped_predictor(files);
+        let mut held = Vec::new();
+        let devices = loop {
+            if let Some(devices) = futures_lite::future::poll_once(acquiring.as_mut()).await {
+                break devices;
+            }
+            match commands.try_recv() {
+                Ok(command @ Command::Predict { .. }) if held.is_empty() && predictor.is_ok() => {
+                    self.handle(command).await;
+                }
+                Ok(command) => held.push(command),
+                Err(std::sync::mpsc::TryRecvError::Empty) => pause(10).await,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => break acquiring.await,
+            }
+        };
+        self.devices = devices;
+        if self.devices.gpu.is_some()
+            && let Some(files) = for_the_gpu
+        {
+            predictor = self.use_shipped_predictor(Ok(files));
+        }
+        (predictor, held)
+    }
+
+    /// Natively the shipped VS-GAE too, beside the shipped `predictor` (the web build downloads
+    /// the VS-GAE when a latent feature first needs it: [`Engine::ensure_vsgae`]); the models in
+    /// words for the status bar.
+    async fn load_shipped_vsgae(&mut self, predictor: Result<String, String>) -> Result<String, String> {
+        let predictor = predictor?;
         if cfg!(target_arch = "wasm32") {
             return Ok(format!("{predictor}; the VS-GAE is fetched when the latent panel first needs it"));
         }
@@ -180,7 +254,8 @@ impl Engine {
             }
             Command::Predict { request, cells } => {
                 if let Some(values) = self.predict(&cells).await {
-                    self.events.send(Event::Predictions { request, cells, values });
+                    let device = self.predictor.as_ref().map(|p| self.devices.name_of(&p.device).to_owned());
+                    self.events.send(Event::Predictions { request, cells, values, device: device.unwrap_or_default() });
                 }
             }
             Command::RankSpace { top, screening } => self.rank_space(top, screening).await,
@@ -391,5 +466,71 @@ impl Engine {
 
     pub fn elapsed_seconds(started: Instant) -> f64 {
         started.elapsed().as_secs_f64()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use super::*;
+    use crate::compute::PredictionRequest;
+
+    /// Devices that come on the `polls`-th poll.
+    struct DevicesAfter {
+        polls: usize,
+    }
+
+    impl Future for DevicesAfter {
+        type Output = ComputeDevices;
+        fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<ComputeDevices> {
+            self.polls -= 1;
+            if self.polls == 0 {
+                return Poll::Ready(ComputeDevices::cpu_only("a test"));
+            }
+            context.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+
+    #[test]
+    fn predictions_asked_before_the_devices_are_answered_on_the_cpu_and_other_commands_wait_in_order() {
+        let (event_sender, events) = std::sync::mpsc::channel();
+        let sender = EventSender::Queue { events: event_sender, repaint: Arc::default() };
+        let mut engine = Engine::new(ComputeDevices::cpu_only("not chosen yet"), sender, Arc::default());
+        let (commands, received) = std::sync::mpsc::channel();
+        let [first, second] = [0, 1].map(|k| nasbench::space::enumerate_vertices(5)[k].cell);
+        commands.send(Command::Predict { request: PredictionRequest::Cache, cells: vec![first] }).unwrap();
+        commands.send(Command::LoadSpace).unwrap();
+        commands.send(Command::Predict { request: PredictionRequest::Table(1), cells: vec![second] }).unwrap();
+        // One poll per command, one with the queue empty, then the devices.
+        let acquiring = DevicesAfter { polls: 5 };
+        futures_lite::pin!(acquiring);
+        let files = vsgae::readback::block_on(crate::embedded::BuiltInPredictor::Shipped.read(|_, _| {}));
+        let (predictor, held) =
+            vsgae::readback::block_on(engine.answer_on_the_cpu_until_devices(files, false, acquiring, &received));
+
+        assert!(predictor.is_ok_and(|p| p.contains("predictor")));
+        assert_eq!(engine.devices.gpu_error.as_deref(), Some("a test"));
+        let answered: Vec<Event> = events.try_iter().collect();
+        let [Event::Predictions { request, cells, values, device }] = answered.as_slice() else {
+            panic!("one answer, the first cell's: {answered:?}");
+        };
+        assert_eq!((*request, cells.as_slice(), values.len()), (PredictionRequest::Cache, &[first][..], 1));
+        assert_eq!(device, super::super::backend::CPU_DESCRIPTION);
+        let expected = vsgae::training::predictor::predict_with_spread(
+            &engine.predictor.as_ref().unwrap().model,
+            &[first],
+            &Device::flex(),
+        )
+        .unwrap();
+        assert_eq!(values, &expected);
+        // The command after the first held one waits too, so that commands keep their order.
+        assert!(matches!(
+            held.as_slice(),
+            [Command::LoadSpace, Command::Predict { request: PredictionRequest::Table(1), .. }]
+        ));
     }
 }

@@ -61,6 +61,8 @@ pub struct PredictionTable {
     pub request: Option<PredictionRequest>,
     pub cells: Vec<Cell>,
     pub values: Vec<Prediction>,
+    /// What computed them.
+    pub device: String,
 }
 
 #[derive(Debug, Default)]
@@ -81,12 +83,13 @@ impl Panel for PredictPanel {
     /// Takes the predictions of this panel's tables and the search space's ranking.
     fn on_event(&mut self, event: &Event, _: &mut PanelContext<'_>) {
         match event {
-            Event::Predictions { request, cells, values } => {
+            Event::Predictions { request, cells, values, device } => {
                 if let Some(table) =
                     [&mut self.pasted, &mut self.dataset].into_iter().find(|t| t.request == Some(*request))
                 {
                     table.cells = cells.clone();
                     table.values = values.clone();
+                    table.device = device.clone();
                 }
             }
             Event::Ranking { top, cells, rescored, seconds, .. } => {
@@ -112,11 +115,14 @@ impl Panel for PredictPanel {
             }
         });
         ui.label("Cells, one per line: adjacency rows, `|`, ops (as in our CSV).");
-        ui.add(
+        let text = ui.add(
             egui::TextEdit::multiline(&mut settings.text).desired_rows(4).desired_width(f32::INFINITY).code_editor(),
         );
+        shared.anchor("cells_text", &text);
         ui.horizontal(|ui| {
-            if ui.button("Predict these cells").clicked() {
+            let button = ui.button("Predict these cells");
+            shared.anchor("Predict these cells", &button);
+            if button.clicked() {
                 let (cells, errors): (Vec<_>, Vec<_>) = settings
                     .text
                     .lines()
@@ -180,6 +186,7 @@ impl Panel for PredictPanel {
                 request: None,
                 cells: top.iter().map(|(c, _)| *c).collect(),
                 values: top.iter().map(|(_, v)| *v).collect(),
+                device: String::new(),
             };
             table_ui(ui, "ranking", &table, shared, top.len());
         }
@@ -219,6 +226,9 @@ impl PredictPanel {
 fn table_ui(ui: &mut egui::Ui, id: &str, table: &PredictionTable, shared: &mut Shared, limit: usize) {
     if table.values.is_empty() {
         return;
+    }
+    if !table.device.is_empty() {
+        ui.weak(format!("Predicted on {}", table.device));
     }
     egui::ScrollArea::vertical().id_salt(id).max_height(260.0).show(ui, |ui| {
         egui::Grid::new(id).striped(true).num_columns(5).show(ui, |ui| {

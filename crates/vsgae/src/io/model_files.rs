@@ -57,6 +57,12 @@ pub struct ModelFiles<M: TrainedModel> {
     weights_file: String,
 }
 
+impl<M: TrainedModel<Config: Clone>> Clone for ModelFiles<M> {
+    fn clone(&self) -> Self {
+        Self { config: self.config.clone(), state: self.state.clone(), weights_file: self.weights_file.clone() }
+    }
+}
+
 impl<M: TrainedModel> std::fmt::Debug for ModelFiles<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ModelFiles").field("weights_file", &self.weights_file).finish_non_exhaustive()
