@@ -4,7 +4,9 @@
 //!
 //! `models/manifest.json` lists each file's size and SHA-256; it is revalidated on every visit
 //! (a `304` when nothing changed). A model file's address carries its digest (`?v=…`), so a new
-//! build's file is a new cache entry and the old one is dropped.
+//! build's file is a new cache entry and the old one is dropped. While the manifest is
+//! revalidated, the cached copies are read already; they are used where the manifest names
+//! their version.
 
 use std::collections::BTreeMap;
 
@@ -16,21 +18,44 @@ use wasm_bindgen::prelude::*;
 const MAX_FILE_BYTES: u64 = 512 << 20;
 
 #[wasm_bindgen(inline_js = r#"
-// Fetches `url`; with `cached`, answers from the Cache API where it can and stores what it
-// downloads there, dropping older versions of the same path. `progress(bytes)` hears of every
-// chunk; more than `limit` bytes is an error.
-export async function fetchModelFile(url, cached, limit, progress) {
-    // In the compute worker, addresses are relative to the page that started it.
-    const base = self.document ? document.baseURI : self.studioPageAddress;
-    const address = new URL(url, base).href;
+const CACHE = "vsgae-studio-models";
+
+// `url` as an absolute address: in the compute worker, relative to the page that started it.
+function absolute(url) {
+    return new URL(url, self.document ? document.baseURI : self.studioPageAddress).href;
+}
+
+// The cached copy of the file at `path` (whatever its version), as `{ address, bytes }`, or null.
+export async function cachedModelFile(path) {
+    if (!self.caches) return null;
+    try {
+        const pathname = new URL(absolute(path)).pathname;
+        const cache = await caches.open(CACHE);
+        for (const request of await cache.keys()) {
+            if (new URL(request.url).pathname !== pathname) continue;
+            const hit = await cache.match(request);
+            if (hit) return { address: request.url, bytes: new Uint8Array(await hit.arrayBuffer()) };
+        }
+    } catch (_) {
+        // An unreadable cache costs a download, nothing more.
+    }
+    return null;
+}
+
+// Fetches `url`; with `cached`, answers from `early` (a `cachedModelFile` answer) where it is this
+// version, else from the Cache API where it can, and stores what it downloads there, dropping
+// older versions of the same path. `progress(bytes)` hears of every chunk; more than `limit`
+// bytes is an error.
+export async function fetchModelFile(url, cached, limit, progress, early) {
+    const address = absolute(url);
     let cache = null;
     if (cached && self.caches) {
-        try { cache = await caches.open("vsgae-studio-models"); } catch (_) { cache = null; }
+        try { cache = await caches.open(CACHE); } catch (_) { cache = null; }
     }
-    const hit = cache ? await cache.match(address) : undefined;
+    const hit = early && early.address === address ? early : cache ? await cache.match(address) : undefined;
     if (hit) {
         // From the browser's disk in one piece: no chunks to report.
-        const bytes = new Uint8Array(await hit.arrayBuffer());
+        const bytes = hit.bytes || new Uint8Array(await hit.arrayBuffer());
         if (bytes.length > limit) throw new Error(`more than the expected ${limit} bytes`);
         progress(bytes.length);
         return bytes;
@@ -75,7 +100,11 @@ extern "C" {
         cached: bool,
         limit: f64,
         progress: &js_sys::Function,
+        early: &JsValue,
     ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_name = cachedModelFile)]
+    async fn cached_model_file(path: &str) -> JsValue;
 }
 
 /// One file of `manifest.json`.
@@ -88,15 +117,17 @@ struct FileEntry {
 /// `manifest.json`: folder → file name → entry.
 type Manifest = BTreeMap<String, BTreeMap<String, FileEntry>>;
 
-/// `url`'s bytes, at most `limit` of them.
+/// `url`'s bytes, at most `limit` of them; `early` is a cached copy read before the address was
+/// known (`null` for none), used where it is this address's.
 async fn fetch_bytes(
     url: &str,
     cached: bool,
     limit: u64,
     progress: impl Fn(usize) + 'static,
+    early: &JsValue,
 ) -> Result<Vec<u8>, String> {
     let callback = Closure::<dyn Fn(f64)>::new(move |received: f64| progress(received as usize));
-    let answer = fetch_model_file(url, cached, limit as f64, callback.as_ref().unchecked_ref())
+    let answer = fetch_model_file(url, cached, limit as f64, callback.as_ref().unchecked_ref(), early)
         .await
         .map_err(|error| format!("{url}: {}", describe(&error)))?;
     let bytes = answer.dyn_into::<js_sys::Uint8Array>().map_err(|_| format!("{url}: the answer is not bytes"))?;
@@ -115,7 +146,16 @@ fn describe(error: &JsValue) -> String {
 /// The `config.json` and `weights.safetensors` of `models/{folder}/`; `progress(done, total)`
 /// hears of the bytes as they arrive.
 pub async fn fetch(folder: &str, progress: impl Fn(usize, usize) + 'static) -> Result<(Vec<u8>, Vec<u8>), String> {
-    let manifest_bytes = fetch_bytes("models/manifest.json", false, 1 << 20, |_| {}).await?;
+    let path = |name: &str| format!("models/{folder}/{name}");
+    let (manifest_bytes, (early_config, early_weights)) = futures_lite::future::zip(
+        fetch_bytes("models/manifest.json", false, 1 << 20, |_| {}, &JsValue::NULL),
+        futures_lite::future::zip(
+            cached_model_file(&path("config.json")),
+            cached_model_file(&path("weights.safetensors")),
+        ),
+    )
+    .await;
+    let manifest_bytes = manifest_bytes?;
     let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|error| format!("models/manifest.json is not a model manifest: {error}"))?;
     let files = manifest.get(folder).ok_or_else(|| format!("models/manifest.json does not list {folder}/"))?;
@@ -128,12 +168,13 @@ pub async fn fetch(folder: &str, progress: impl Fn(usize, usize) + 'static) -> R
     let (config, weights) = (entry("config.json")?, entry("weights.safetensors")?);
     let total = (config.bytes + weights.bytes) as usize;
     let progress = std::rc::Rc::new(progress);
-    let download = |name: &'static str, entry: &FileEntry, before: usize| {
-        let url = format!("models/{folder}/{name}?v={}", entry.sha256.get(..16).unwrap_or(&entry.sha256));
+    let download = |name: &'static str, entry: &FileEntry, before: usize, early: JsValue| {
+        let url = format!("{}?v={}", path(name), entry.sha256.get(..16).unwrap_or(&entry.sha256));
         let report = progress.clone();
         let expected = entry.bytes;
         async move {
-            let bytes = fetch_bytes(&url, true, expected, move |received| report(before + received, total)).await?;
+            let bytes =
+                fetch_bytes(&url, true, expected, move |received| report(before + received, total), &early).await?;
             if bytes.len() as u64 != expected {
                 return Err(format!("{url}: {} bytes arrived, the manifest says {expected}", bytes.len()));
             }
@@ -142,8 +183,8 @@ pub async fn fetch(folder: &str, progress: impl Fn(usize, usize) + 'static) -> R
     };
     // Both at once: on a second visit both come from the cache.
     let (config, weights) = futures_lite::future::zip(
-        download("config.json", config, 0),
-        download("weights.safetensors", weights, config.bytes as usize),
+        download("config.json", config, 0, early_config),
+        download("weights.safetensors", weights, config.bytes as usize, early_weights),
     )
     .await;
     Ok((config?, weights?))
