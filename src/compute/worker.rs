@@ -1,6 +1,8 @@
 //! The web build's compute worker: the engine runs in a dedicated Web Worker, so the page's
 //! main thread only draws. The worker runs this same wasm (the page hands it the compiled
-//! module, so nothing is downloaded or compiled twice) and speaks in [`super::wire`] messages:
+//! module, so nothing is downloaded or compiled twice; on a second visit of a build,
+//! `index.html` starts it at once from the browser's caches, beside the page's own start, and the
+//! page adopts it) and speaks in [`super::wire`] messages:
 //! [`ToWorker`] in, [`Event`]s out, the same commands and events as natively.
 
 use std::sync::Arc;
@@ -15,52 +17,38 @@ use super::handle::{ComputeOptions, EventSender};
 use super::wire::{self, ToWorker};
 
 #[wasm_bindgen(inline_js = r#"
-// The address of the wasm-bindgen module this page runs (Trunk preloads it).
-function glueAddress() {
-    for (const link of document.querySelectorAll('link[rel="modulepreload"]')) {
-        if (link.href.endsWith(".js") && !link.href.includes("/snippets/")) return link.href;
-    }
-    throw new Error("the page names no wasm-bindgen module to load in a worker");
-}
-
-// The worker's script: it waits for the compiled module, starts this wasm with it and hands
-// every later message to the engine (messages that come before it is ready wait in a queue).
-const workerSource = `
-let deliver = null;
-const early = [];
-self.onmessage = async (event) => {
-    const start = event.data && event.data.studioStart;
-    if (!start) {
-        if (deliver) deliver(event.data); else early.push(event.data);
-        return;
-    }
-    try {
-        self.studioPageAddress = start.page;
-        const bindings = await import(start.glue);
-        await bindings.default({ module_or_path: start.module });
-        deliver = bindings.computeWorkerStart(start.preferGpu);
-        for (const message of early.splice(0)) deliver(message);
-    } catch (error) {
-        self.postMessage({ studioFailed: String((error && error.message) || error) });
-    }
-};
-`;
-
+// The page's compute worker: the one index.html started early on a second visit of this build,
+// or a new one (index.html's `studioStartWorker`) that compiles nothing again: it gets the page's
+// compiled module. What the worker posted before this moment is handled first.
 export function spawnComputeWorker(module, preferGpu, onEvent, onFailure) {
-    if (!(module instanceof WebAssembly.Module)) throw new Error("the page's wasm module is not at hand");
-    const glue = glueAddress();
-    const script = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
-    const worker = new Worker(script, { type: "module", name: "vsgae-compute" });
-    URL.revokeObjectURL(script);
-    worker.onmessage = (event) => {
+    let worker = window.studioEarlyWorker;
+    window.studioEarlyWorker = undefined;
+    if (worker && !preferGpu) {
+        worker.terminate();
+        worker = undefined;
+    }
+    if (!worker) {
+        if (!(module instanceof WebAssembly.Module)) throw new Error("the page's wasm module is not at hand");
+        if (typeof window.studioStartWorker !== "function") throw new Error("the page cannot start a compute worker");
+        worker = window.studioStartWorker(module, preferGpu);
+    }
+    const message = (event) => {
         if (event.data instanceof Uint8Array) onEvent(event.data);
         else if (event.data && event.data.studioFailed) onFailure(event.data.studioFailed);
     };
-    worker.onerror = (event) => {
+    const error = (event) => {
         event.preventDefault();
         onFailure(event.message || "an error without a message");
     };
-    worker.postMessage({ studioStart: { module, preferGpu, glue, page: document.baseURI } });
+    worker.onmessage = message;
+    worker.onerror = error;
+    for (const event of worker.studioEarly.splice(0)) (event.type === "error" ? error : message)(event);
+    // A later visit of this build starts its worker at once (index.html).
+    try {
+        localStorage.setItem("vsgae-studio-started", window.studioBuild().wasm);
+    } catch (_) {
+        // Without storage every visit starts the worker here.
+    }
     return worker;
 }
 
