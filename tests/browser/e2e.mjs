@@ -325,6 +325,17 @@ async function checkpointRoundTrip(page, label, optimizer, stepSeconds) {
   fs.rmSync(file, { force: true });
 }
 
+/// Checks the page's prediction of the known cell against the native CLI's; the difference.
+/// The README promises the native CLI's prediction (with the same model folder) within 1e-6 on
+/// both backends: WebGPU's kernels and the wasm build of Burn's CPU kernels (no AVX) sum in other
+/// orders than the native CPU build, so the f32 results differ in the last bits.
+function checkNativeBound(label, predicted) {
+  const difference = Math.abs(predicted - expected);
+  const bound = 1e-6;
+  check(difference <= bound, `${label} predicts ${predicted} (native ${expected}, |Δ| ${difference.toExponential(2)} ≤ ${bound})`);
+  return difference;
+}
+
 /// The known cell predicted by the GPU, through the predict panel: the address's cell may have
 /// been answered on the CPU (the engine predicts there while the browser looks for its GPU).
 async function predictOnTheGpu(page) {
@@ -337,10 +348,7 @@ async function predictOnTheGpu(page) {
   const s = await waitFor(page, "the pasted cell's prediction", 300, (s) => s.pasted_predicted?.length > 0);
   check(s.pasted_predicted.length === 1, `webgpu: the predict panel predicts ${s.pasted_predicted.length} pasted cell`);
   check(s.pasted_predicted_on.startsWith("WebGPU"), `webgpu: the predict panel's prediction ran on ${s.pasted_predicted_on}`);
-  const difference = Math.abs(s.pasted_predicted[0] - expected);
-  const bound = 1e-6;
-  check(difference <= bound, `webgpu: the GPU predicts ${s.pasted_predicted[0]} (native ${expected}, |Δ| ${difference.toExponential(2)} ≤ ${bound})`);
-  return difference;
+  return checkNativeBound("webgpu: the GPU", s.pasted_predicted[0]);
 }
 
 async function webgpuRun() {
@@ -452,13 +460,7 @@ async function visit(context, label) {
   check(!ready.model_error, `${label}: the shipped predictor loads (${ready.model_error ?? ready.models})`);
   const predicted = await waitFor(page, "the known cell's prediction", 180, (s) => s.cell_predicted != null);
   check(predicted.cell_hash === known.hash, `${label}: the address opens cell ${known.hash}`);
-  // The README promises the native CLI's prediction (with the same model folder) within 1e-6 on
-  // both backends: WebGPU's kernels and the wasm build of Burn's CPU kernels (no AVX) sum in other
-  // orders than the native CPU build, so the f32 results differ in the last bits.
-  const difference = Math.abs(predicted.cell_predicted - expected);
-  const bound = 1e-6;
-  check(difference <= bound, `${label}: predicts ${predicted.cell_predicted} (native ${expected}, |Δ| ${difference.toExponential(2)} ≤ ${bound})`);
-  predicted.difference_from_native = difference;
+  predicted.difference_from_native = checkNativeBound(`${label}:`, predicted.cell_predicted);
   return { page, ready, predicted, transferred: () => transferred };
 }
 
