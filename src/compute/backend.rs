@@ -11,12 +11,28 @@ pub enum BackendChoice {
     Gpu,
     /// Burn's pure-Rust CPU backend.
     Cpu,
+    /// Burn's CUDA backend, in a build with the `cuda` feature where an NVIDIA driver answers;
+    /// else as [`BackendChoice::Gpu`].
+    Cuda,
+}
+
+impl BackendChoice {
+    /// The choices this build offers, with their names in the train form.
+    pub fn offered() -> &'static [(BackendChoice, &'static str)] {
+        if cfg!(feature = "cuda") {
+            &[(Self::Gpu, "GPU (wgpu)"), (Self::Cuda, "GPU (CUDA)"), (Self::Cpu, "CPU")]
+        } else {
+            &[(Self::Gpu, "GPU (wgpu)"), (Self::Cpu, "CPU")]
+        }
+    }
 }
 
 /// The devices the engine can use, and what they are, for the status bar and the page.
 #[derive(Debug, Clone)]
 pub struct ComputeDevices {
     pub gpu: Option<Device>,
+    /// Burn's CUDA device, where the build has it and a driver answers.
+    pub cuda: Option<Device>,
     pub cpu: Device,
     /// What inference runs on, e.g. `WebGPU: SwiftShader Device` or `CPU (Burn flex)`.
     pub description: String,
@@ -25,11 +41,36 @@ pub struct ComputeDevices {
 }
 
 pub const CPU_DESCRIPTION: &str = "CPU (Burn flex)";
+const CUDA_DESCRIPTION: &str = "CUDA (Burn cuda)";
+
+/// Burn's CUDA device where the build has it and a tensor can be made and read on it (the
+/// driver loads at run time; without one the first use panics, which is caught here).
+fn cuda_device() -> Option<Device> {
+    #[cfg(all(feature = "cuda", not(target_arch = "wasm32")))]
+    {
+        let device = Device::cuda(0usize);
+        let probe = device.clone();
+        let works = std::panic::catch_unwind(move || {
+            vsgae::readback::floats(burn::tensor::Tensor::<1>::zeros([1], &probe)).is_ok()
+        });
+        if works.unwrap_or(false) {
+            return Some(device);
+        }
+        log::info!("no CUDA device answers");
+    }
+    None
+}
 
 impl ComputeDevices {
     /// The CPU only.
     pub fn cpu_only(reason: impl Into<String>) -> Self {
-        Self { gpu: None, cpu: Device::flex(), description: CPU_DESCRIPTION.to_owned(), gpu_error: Some(reason.into()) }
+        Self {
+            gpu: None,
+            cuda: None,
+            cpu: Device::flex(),
+            description: CPU_DESCRIPTION.to_owned(),
+            gpu_error: Some(reason.into()),
+        }
     }
 
     /// Asks wgpu for an adapter, falling back to the CPU.
@@ -46,6 +87,7 @@ impl ComputeDevices {
                 let api = super::platform::gpu_api_name(&format!("{:?}", info.backend));
                 Self {
                     gpu: Some(device),
+                    cuda: cuda_device(),
                     cpu: Device::flex(),
                     description: format!("{api}: {}", adapter_name(&info).await),
                     gpu_error: None,
@@ -63,25 +105,29 @@ impl ComputeDevices {
         }
     }
 
-    /// The device for `choice`: the GPU where there is one.
+    /// The device for `choice`: the GPU where there is one (CUDA where chosen and answering).
     pub fn device(&self, choice: BackendChoice) -> Device {
-        match (choice, &self.gpu) {
-            (BackendChoice::Gpu, Some(gpu)) => gpu.clone(),
+        match (choice, &self.cuda, &self.gpu) {
+            (BackendChoice::Cuda, Some(cuda), _) => cuda.clone(),
+            (BackendChoice::Gpu | BackendChoice::Cuda, _, Some(gpu)) => gpu.clone(),
             _ => self.cpu.clone(),
         }
     }
 
     /// The name of `device`: this GPU's description, or the CPU's.
     pub fn name_of(&self, device: &Device) -> &str {
-        if self.gpu.as_ref() == Some(device) { &self.description } else { CPU_DESCRIPTION }
+        if self.cuda.as_ref() == Some(device) {
+            CUDA_DESCRIPTION
+        } else if self.gpu.as_ref() == Some(device) {
+            &self.description
+        } else {
+            CPU_DESCRIPTION
+        }
     }
 
     /// The name of the device `choice` gives.
     pub fn name(&self, choice: BackendChoice) -> &str {
-        match (choice, &self.gpu) {
-            (BackendChoice::Gpu, Some(_)) => &self.description,
-            _ => CPU_DESCRIPTION,
-        }
+        self.name_of(&self.device(choice))
     }
 }
 

@@ -221,6 +221,13 @@ impl Engine {
                 }
             }
         }
+        // The slice's losses in one readback (a GPU runs its steps back to back meanwhile).
+        if state.is_none()
+            && let Err(error) = run.run.read_losses(&mut |event: TrainingEvent| reports.push(event)).await
+        {
+            run.done = true;
+            state = Some(TrainingState::Failed(error.to_string()));
+        }
         for event in reports {
             self.events.send(Event::Training(event));
         }

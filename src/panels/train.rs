@@ -343,8 +343,9 @@ fn form_ui(ui: &mut egui::Ui, form: &mut TrainForm) {
     });
     ui.horizontal(|ui| {
         ui.label("Backend:");
-        ui.selectable_value(&mut form.backend, BackendChoice::Gpu, "GPU (wgpu)");
-        ui.selectable_value(&mut form.backend, BackendChoice::Cpu, "CPU");
+        for &(choice, name) in BackendChoice::offered() {
+            ui.selectable_value(&mut form.backend, choice, name);
+        }
     });
     egui::Grid::new("train_form_grid").num_columns(2).show(ui, |ui| match form.kind {
         ModelKind::Predictor => {

@@ -71,6 +71,24 @@ pub struct VsGaeConfig {
     /// How a step's edge losses over its candidate predecessors combine; absent means
     /// [`EdgeLoss::Mean`].
     pub edge_loss: Option<EdgeLoss>,
+    /// How the KL term gathers over a batch's graphs; absent means [`KlReduction::Sum`] (the
+    /// reference's).
+    pub kl_reduction: Option<KlReduction>,
+}
+
+/// How the KL term of a batch gathers over its graphs. The reconstruction loss is a mean over
+/// the batch, so with the reference's sum the KL term's weight per graph grows with the batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum KlReduction {
+    /// Summed over the batch (the reference): `β` weighs `batch` graphs' KL against one graph's
+    /// reconstruction.
+    #[default]
+    Sum,
+    /// The mean over the batch: `β` weighs one graph's KL against one graph's reconstruction at
+    /// every batch size (`β = 0.64` is the reference's weight at batch 128).
+    Mean,
 }
 
 /// Which graph vector `h_G` and latent `c` the edge head of a teacher-forced step pairs with the
@@ -227,6 +245,9 @@ pub struct VsGaeTrainingConfig {
     /// Write a checkpoint every this many epochs (and at the end); 0 only at the end.
     #[config(default = 10)]
     pub checkpoint_every: usize,
+    /// β rises linearly from 0 over this many optimiser steps (a KL warm-up); absent means none
+    /// (the reference's).
+    pub beta_warmup_steps: Option<usize>,
 }
 
 /// A config value outside what the models can be built with; names the field.
@@ -438,7 +459,22 @@ impl VsGaeTrainingConfig {
     }
 }
 
+impl VsGaeTrainingConfig {
+    /// The weight of the KL term at optimiser step `step` (counted from 0 in the whole run).
+    pub fn beta_at(&self, step: usize) -> f64 {
+        match self.beta_warmup_steps {
+            Some(warmup) if step < warmup => self.model.beta * (step + 1) as f64 / warmup as f64,
+            _ => self.model.beta,
+        }
+    }
+}
+
 impl VsGaeConfig {
+    /// How the KL term gathers over a batch.
+    pub fn kl_reduction(&self) -> KlReduction {
+        self.kl_reduction.unwrap_or_default()
+    }
+
     /// The edge pairing in effect.
     pub fn edge_pairing(&self) -> EdgePairing {
         self.edge_pairing.unwrap_or_default()
@@ -460,6 +496,7 @@ mod tests {
             "beta":0.005,"alpha":0.5,"noise_scale":0.01,"max_nodes":20}"#;
         let config: VsGaeConfig = serde_json::from_str(old).expect("an old config reads");
         assert_eq!((config.edge_pairing(), config.edge_loss()), (EdgePairing::Reference, EdgeLoss::Mean));
+        assert_eq!(config.kl_reduction(), KlReduction::Sum);
         let new = config.with_edge_pairing(Some(EdgePairing::PerGraph)).with_edge_loss(Some(EdgeLoss::Sum));
         let back: VsGaeConfig = serde_json::from_str(&serde_json::to_string(&new).expect("write")).expect("read");
         assert_eq!((back.edge_pairing(), back.edge_loss()), (EdgePairing::PerGraph, EdgeLoss::Sum));
@@ -504,6 +541,16 @@ mod tests {
         assert!((schedule.at(1e-3, 60, 110) - 0.55e-3).abs() < 1e-12, "halfway down the cosine");
         assert!((schedule.at(1e-3, 110, 110) - 1e-4).abs() < 1e-12);
         assert_eq!(LearningRateSchedule::Plateau.at(1e-3, 50, 110), 1e-3);
+    }
+
+    #[test]
+    fn beta_warms_up_linearly() {
+        let config = VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new()).with_beta(0.5));
+        assert_eq!(config.beta_at(0), 0.5);
+        let warm = config.with_beta_warmup_steps(Some(10));
+        assert!((warm.beta_at(0) - 0.05).abs() < 1e-12);
+        assert!((warm.beta_at(4) - 0.25).abs() < 1e-12);
+        assert_eq!((warm.beta_at(9), warm.beta_at(1000)), (0.5, 0.5));
     }
 
     #[test]

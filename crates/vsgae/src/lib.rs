@@ -13,6 +13,7 @@
 //! Defaults match the reference's `gnn_config.json` ([`config`]).
 
 pub mod config;
+pub mod device_counts;
 pub mod evaluation;
 #[cfg(feature = "host-allocator")]
 pub mod host_allocator;

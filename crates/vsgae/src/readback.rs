@@ -3,8 +3,22 @@
 //! The `_async` forms are the ones to use in a browser, where WebGPU cannot be read
 //! synchronously; the others block on them (native code, tests and the CLI). A failed read is an
 //! error, never an empty result.
+//!
+//! Every readback of this crate goes through here, so [`readbacks`] counts the host–device
+//! synchronisations a piece of work makes ([`crate::device_counts`]).
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use burn::tensor::Tensor;
+
+/// Readbacks so far in this process.
+static READBACKS: AtomicU64 = AtomicU64::new(0);
+
+/// How many times values were read back from a device so far in this process (on every backend;
+/// on Burn's CPU backend a readback is a copy).
+pub fn readbacks() -> u64 {
+    READBACKS.load(Ordering::Relaxed)
+}
 
 /// Why values could not be read back from a device.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,8 +32,32 @@ pub fn floats<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadbackErr
 
 /// [`floats`] without blocking: the only readback WebGPU allows in a browser.
 pub async fn floats_async<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadbackError> {
+    READBACKS.fetch_add(1, Ordering::Relaxed);
+    #[allow(clippy::disallowed_methods, reason = "the one place that reads floats back")]
     let data = tensor.into_data_async().await.map_err(|e| ReadbackError(format!("{e:?}")))?;
     data.convert::<f32>().try_into_vec::<f32>().map_err(|e| ReadbackError(format!("{e:?}")))
+}
+
+/// The one value of a single-element tensor (a loss), without blocking.
+pub async fn scalar_async(tensor: Tensor<1>) -> Result<f32, ReadbackError> {
+    let values = floats_async(tensor).await?;
+    match values.as_slice() {
+        [value] => Ok(*value),
+        _ => Err(ReadbackError(format!("{} values came back where one was expected", values.len()))),
+    }
+}
+
+/// [`scalar_async`], blocking (native code only).
+pub fn scalar(tensor: Tensor<1>) -> Result<f32, ReadbackError> {
+    block_on(scalar_async(tensor))
+}
+
+/// The elements of an integer tensor, row-major.
+pub fn ints<const D: usize>(tensor: Tensor<D, burn::tensor::Int>) -> Result<Vec<i64>, ReadbackError> {
+    READBACKS.fetch_add(1, Ordering::Relaxed);
+    #[allow(clippy::disallowed_methods, reason = "the one place that reads integers back")]
+    let data = block_on(tensor.into_data_async()).map_err(|e| ReadbackError(format!("{e:?}")))?;
+    data.convert::<i64>().try_into_vec::<i64>().map_err(|e| ReadbackError(format!("{e:?}")))
 }
 
 /// Runs a readback future to completion on this thread (native code only).

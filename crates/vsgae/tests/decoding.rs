@@ -7,20 +7,41 @@ mod common;
 use burn::tensor::{Distribution, Tensor};
 use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
+use vsgae::config::EdgePairing;
 use vsgae::evaluation::abilities::test_abilities;
-use vsgae::{EncoderConfig, VsGaeConfig};
+use vsgae::{EncoderConfig, VsGae, VsGaeConfig};
 
 #[test]
-fn per_graph_edge_scores_equal_the_reference_for_a_batch_of_one() {
+fn both_edge_pairings_give_the_same_loss_for_a_batch_of_one() {
     let device = common::device();
-    let model = VsGaeConfig::new(EncoderConfig::new().with_node_dim(24).with_graph_dim(8)).init(&device);
-    let h = Tensor::<3>::random([1, 4, 24], Distribution::Normal(0.0, 1.0), &device);
-    let h_v = Tensor::<2>::random([1, 24], Distribution::Normal(0.0, 1.0), &device);
-    let h_g = Tensor::<2>::random([1, 8], Distribution::Normal(0.0, 1.0), &device);
+    let config = VsGaeConfig::new(EncoderConfig::new().with_node_dim(24).with_graph_dim(8));
+    let model = config.init(&device);
+    let cell = enumerate_vertices(6).into_iter().nth(4321).unwrap().cell;
     let c = Tensor::<2>::random([1, 8], Distribution::Normal(0.0, 1.0), &device);
-    let quirk = model.decoder.edge_logits(h.clone(), h_v.clone(), h_g.clone(), c.clone());
-    let per_graph = model.decoder.edge_logits_per_graph(h, h_v, h_g, c);
-    common::assert_close("edge logits", &common::values(per_graph), &common::values(quirk));
+    let targets = VsGae::targets(&[&cell], &device);
+    let loss = |pairing: EdgePairing| {
+        let config = config.clone().with_edge_pairing(Some(pairing));
+        common::values(model.decoder.teacher_forced_loss(c.clone(), &targets, &config).total)
+    };
+    let (reference, per_graph) = (loss(EdgePairing::Reference), loss(EdgePairing::PerGraph));
+    assert!(reference[0] > 0.0, "{reference:?}");
+    common::assert_close("loss", &per_graph, &reference);
+}
+
+#[test]
+fn the_pairings_differ_for_a_batch_of_two() {
+    let device = common::device();
+    let config = VsGaeConfig::new(EncoderConfig::new().with_node_dim(24).with_graph_dim(8));
+    let model = config.init(&device);
+    let cells: Vec<Cell> = enumerate_vertices(6).into_iter().skip(100).take(2).map(|c| c.cell).collect();
+    let c = Tensor::<2>::random([2, 8], Distribution::Normal(0.0, 1.0), &device);
+    let targets = VsGae::targets(&[&cells[0], &cells[1]], &device);
+    let loss = |pairing: EdgePairing| {
+        let config = config.clone().with_edge_pairing(Some(pairing));
+        common::values(model.decoder.teacher_forced_loss(c.clone(), &targets, &config).total)[0]
+    };
+    let (reference, per_graph) = (loss(EdgePairing::Reference), loss(EdgePairing::PerGraph));
+    assert!((reference - per_graph).abs() > 1e-6, "{reference} {per_graph}");
 }
 
 #[test]

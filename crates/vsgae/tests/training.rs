@@ -312,6 +312,13 @@ fn a_checkpoint_from_before_the_current_layout_keeps_its_weights_and_starts_a_fr
     progress.as_object_mut().unwrap().remove("kind");
     checkpoint.progress = serde_json::to_vec(&progress).unwrap();
     assert!(!checkpoint.has_current_layout().unwrap());
+    // And those written before the GRU's biases became one parameter per gate.
+    let mut layout_one = block_on(first.snapshot()).unwrap();
+    let mut progress: serde_json::Value = serde_json::from_slice(&layout_one.progress).unwrap();
+    assert_eq!(progress["layout"], vsgae::io::checkpoint::PARAMETER_LAYOUT);
+    progress.as_object_mut().unwrap().remove("layout");
+    layout_one.progress = serde_json::to_vec(&progress).unwrap();
+    assert!(!layout_one.has_current_layout().unwrap());
     let resumed =
         PredictorSession::resume_from(&checkpoint, data, Device::flex().autodiff(), AdamState::Restore).unwrap();
     assert!(!resumed.optimizer_restored(), "Adam's old state does not fit the current parameters");
@@ -557,4 +564,55 @@ fn an_ensemble_predicts_its_members_mean_with_their_spread() {
     let mut single = StateDict::default();
     PredictorConfig::new(encoder).init(&device).save(&mut single, "");
     assert!(single.tensors.contains_key("NodeEmb.NodeInit.weight"));
+}
+
+#[test]
+fn losses_are_read_back_at_logging_points_only_and_every_step_is_reported() {
+    let data = small_space();
+    let config = tiny_config(1).with_training_size(100);
+    let mut session = PredictorSession::new(config, data, Device::flex().autodiff()).unwrap().with_log_every(4);
+    let steps_per_epoch = session.steps_per_epoch();
+    assert!(steps_per_epoch > 8, "{steps_per_epoch} steps");
+    let mut steps_reported = Vec::new();
+    let counting = vsgae::device_counts::Counting::start();
+    for step in 1..=7 {
+        block_on(session.step(&mut |event| {
+            if let TrainingEvent::Step { step, loss, .. } = event {
+                assert!(loss.is_finite());
+                steps_reported.push(step);
+            }
+        }))
+        .unwrap();
+        // Reported in fours, when they are read.
+        assert_eq!(steps_reported.len(), step / 4 * 4, "after step {step}");
+    }
+    block_on(session.read_losses(&mut |event| {
+        if let TrainingEvent::Step { step, .. } = event {
+            steps_reported.push(step);
+        }
+    }))
+    .unwrap();
+    assert_eq!(steps_reported, (1..=7).collect::<Vec<_>>());
+    // Other tests read back on other threads meanwhile: at least this run's two reads, and far
+    // fewer than one a step when this test runs alone.
+    assert!(counting.finish().readbacks >= 2);
+}
+
+#[test]
+fn a_checkpoint_counts_the_losses_not_read_yet() {
+    let data = small_space();
+    let run = |log_every: usize| {
+        let mut session = PredictorSession::new(tiny_config(2), data.clone(), Device::flex().autodiff())
+            .unwrap()
+            .with_log_every(log_every);
+        for _ in 0..3 {
+            block_on(session.step(&mut |_| {})).unwrap();
+        }
+        let checkpoint = block_on(session.snapshot()).unwrap();
+        serde_json::from_slice::<serde_json::Value>(&checkpoint.progress).unwrap()["within_epoch"].clone()
+    };
+    let (eager, lazy) = (run(1), run(100));
+    assert_eq!(eager["loss_count"], lazy["loss_count"]);
+    assert!(eager["loss_count"].as_u64().unwrap() > 0);
+    assert_eq!(eager["loss_sum"], lazy["loss_sum"]);
 }

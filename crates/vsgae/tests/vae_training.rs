@@ -7,9 +7,10 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
+use vsgae::config::KlReduction;
 use vsgae::readback::block_on;
 use vsgae::training::VaeSession;
-use vsgae::{EncoderConfig, ReferenceParams, StateDict, VsGaeConfig, VsGaeTrainingConfig};
+use vsgae::{EncoderConfig, Latent, ReferenceParams, StateDict, VsGaeConfig, VsGaeTrainingConfig};
 
 fn cells() -> Arc<Vec<Cell>> {
     Arc::new((2..=4).flat_map(enumerate_vertices).map(|c| c.cell).collect())
@@ -107,4 +108,56 @@ fn a_vae_run_killed_mid_epoch_resumes_from_its_step_checkpoint() {
     let json = |s: &VaeSession| serde_json::to_string(s.history()).unwrap();
     assert_eq!(json(&resumed), json(&straight));
     assert_eq!(weights(&resumed), weights(&straight));
+}
+
+#[test]
+fn the_kl_term_as_a_mean_over_the_batch_is_the_sum_over_its_size() {
+    let device = Device::flex();
+    let config = config(1).model;
+    let model = config.init(&device);
+    let cells = cells();
+    let refs: Vec<&Cell> = cells.iter().take(12).collect();
+    let batch = vsgae::model::batch::GraphBatch::new(&refs, &device);
+    let targets = vsgae::VsGae::targets(&refs, &device);
+    let kl =
+        |config: &VsGaeConfig| vsgae::readback::scalar(model.loss(&batch, &targets, Latent::Mean, config).kl).unwrap();
+    let mean = config.clone().with_kl_reduction(Some(KlReduction::Mean));
+    let (summed, averaged) = (kl(&config), kl(&mean));
+    assert!(summed > 0.0);
+    assert!((averaged - summed / 12.0).abs() <= 1e-6 * summed, "{averaged} vs {summed}");
+}
+
+#[test]
+fn a_beta_warm_up_lowers_the_first_steps_loss_by_the_kl_term() {
+    let device = Device::flex().autodiff();
+    let first_loss = |config: VsGaeTrainingConfig| {
+        let mut session = VaeSession::new(config, cells(), device.clone()).unwrap();
+        let mut loss = None;
+        block_on(session.step(&mut |event| {
+            if let vsgae::training::TrainingEvent::Step { loss: value, .. } = event {
+                loss = Some(value);
+            }
+        }))
+        .unwrap();
+        loss.unwrap()
+    };
+    let mut big_beta = config(1);
+    big_beta.model = big_beta.model.with_beta(50.0);
+    let plain = first_loss(big_beta.clone());
+    let warm = first_loss(big_beta.with_beta_warmup_steps(Some(1000)));
+    assert!(warm < plain, "{warm} vs {plain}");
+}
+
+#[test]
+fn padding_a_batch_to_the_largest_cell_changes_no_latent() {
+    let device = Device::flex();
+    let model = config(1).model.init(&device);
+    let cells = cells();
+    let refs: Vec<&Cell> = cells.iter().take(20).collect();
+    let plain = vsgae::model::batch::GraphBatch::new(&refs, &device);
+    let padded = vsgae::model::batch::GraphBatch::at_least(&refs, 7, &device);
+    assert_eq!((plain.nodes(), padded.nodes()), (4, 7));
+    let (mean, _) = model.encoder.forward(&plain);
+    let (padded_mean, _) = model.encoder.forward(&padded);
+    assert_eq!(vsgae::readback::floats(mean).unwrap(), vsgae::readback::floats(padded_mean).unwrap());
 }

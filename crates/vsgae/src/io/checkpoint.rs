@@ -280,11 +280,6 @@ impl Checkpoint {
     /// The model kind the progress records (checkpoints written before kinds were recorded
     /// have none).
     fn recorded_kind(&self) -> Result<Option<ModelKind>, CheckpointError> {
-        #[derive(serde::Deserialize)]
-        struct Recorded {
-            #[serde(default)]
-            kind: Option<ModelKind>,
-        }
         Ok(self.progress::<Recorded>()?.kind)
     }
 
@@ -298,11 +293,12 @@ impl Checkpoint {
         Ok(if config.get("target").is_some() { ModelKind::Predictor } else { ModelKind::Vsgae })
     }
 
-    /// Whether the optimizer state follows the current parameter layout: checkpoints that record
-    /// their kind do. Older ones hold Adam's state of message and GRU maps since split
+    /// Whether the optimizer state follows the current parameter layout
+    /// ([`PARAMETER_LAYOUT`]). Older checkpoints hold Adam's state of parameters since split
     /// differently; their weights still load (by the reference's names), their Adam state not.
     pub fn has_current_layout(&self) -> Result<bool, CheckpointError> {
-        Ok(self.recorded_kind()?.is_some())
+        let recorded = self.progress::<Recorded>()?;
+        Ok(recorded.kind.is_some() && recorded.layout == PARAMETER_LAYOUT)
     }
 
     /// The weights.
@@ -317,6 +313,26 @@ impl Checkpoint {
             .map(Some)
             .map_err(|e| file_error(&self.origin.join(OPTIMIZER), format!("{e:?}")))
     }
+}
+
+/// The version of the models' parameter layout, which Adam's state in a checkpoint follows
+/// (parameter ids are numbered in module order). 1: message and GRU maps stacked; 2: the GRU's
+/// biases one parameter per gate. Checkpoints record it in their progress.
+pub const PARAMETER_LAYOUT: u32 = 2;
+
+/// What a checkpoint's progress records of its model.
+#[derive(serde::Deserialize)]
+struct Recorded {
+    /// Absent in checkpoints written before kinds were recorded.
+    #[serde(default)]
+    kind: Option<ModelKind>,
+    /// Absent (1) in checkpoints written before the layout was recorded.
+    #[serde(default = "first_layout")]
+    layout: u32,
+}
+
+fn first_layout() -> u32 {
+    1
 }
 
 /// Whether a resumed run gets Adam's state back from its checkpoint.

@@ -42,6 +42,15 @@ impl GraphBatch {
         Self::padded(cells, nodes, 0, device)
     }
 
+    /// Pads every cell to at least `nodes` nodes (a run's largest training cell), so that every
+    /// batch of one size in a run has the same shapes and a GPU compiles its kernels once.
+    /// Padding nodes have no edges and are masked out of the readout, so the results equal
+    /// [`GraphBatch::new`]'s.
+    pub fn at_least(cells: &[&Cell], nodes: usize, device: &Device) -> Self {
+        let largest = cells.iter().map(|c| c.n_vertices()).max().unwrap_or(1);
+        Self::padded(cells, largest.max(nodes), 0, device)
+    }
+
     /// Pads every cell to `nodes` nodes of type `padding_type`.
     pub fn padded(cells: &[&Cell], nodes: usize, padding_type: i64, device: &Device) -> Self {
         let batch = cells.len();
@@ -101,6 +110,11 @@ impl GraphBatch {
     /// Nodes per cell after padding.
     pub fn nodes(&self) -> usize {
         self.nodes
+    }
+
+    /// The type code of node `v` of cell `b` (padding nodes carry the padding type).
+    pub fn node_type(&self, b: usize, v: usize) -> i64 {
+        self.host_types[b * self.nodes + v] as i64
     }
 
     /// Whether cell `b` has the edge `from → to` (both below [`GraphBatch::nodes`]).

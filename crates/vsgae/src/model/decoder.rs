@@ -20,11 +20,11 @@
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
 use burn::tensor::activation::{log_softmax, relu};
-use burn::tensor::{Device, Int, Tensor, TensorData, s};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use nasbench::Cell;
 
 use crate::config::{EdgeLoss, EdgePairing, EncoderConfig, VsGaeConfig};
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
-use crate::model::batch::GraphBatch;
 use crate::model::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
 use crate::model::readout::GatedSum;
 
@@ -61,8 +61,47 @@ pub struct Decoder {
 pub struct ReconstructionLoss {
     /// `mean_b Σ_k loss[b,k] · mask[b,k]`.
     pub total: Tensor<1>,
-    /// Every step's loss before masking. Shape `[batch, steps]`.
-    pub per_step: Tensor<2>,
+    /// Each step's node-type loss (negative log-likelihood), step-major. Shape `[steps·batch]`.
+    type_losses: Tensor<1>,
+    /// Each candidate edge's loss, step by step (see [`DecoderTargets`]). Shape `[edge rows]`.
+    edge_losses: Tensor<1>,
+    batch: usize,
+    alpha: f64,
+    edge_loss: EdgeLoss,
+}
+
+impl ReconstructionLoss {
+    /// Every step's loss before masking, `2·((1 − α)·type + α·edge)` (the type loss alone, doubled
+    /// with weight `1 − α`, at step 0, which has no edges). Computed only when asked for: the
+    /// total does not need it.
+    ///
+    /// # Shapes
+    /// - output: `[batch, steps]`
+    pub fn per_step(&self) -> Tensor<2> {
+        let batch = self.batch;
+        let steps = self.type_losses.dims()[0] / batch.max(1);
+        let device = self.total.device();
+        if steps == 0 {
+            return Tensor::zeros([batch, 0], &device);
+        }
+        let types = self.type_losses.clone().reshape([steps, batch]).transpose();
+        let mut edges = vec![Tensor::<2>::zeros([batch, 1], &device)];
+        let mut start = 0;
+        for k in 1..steps {
+            let block = self.edge_losses.clone().narrow(0, start, batch * (k + 1)).reshape([batch, k + 1]);
+            start += batch * (k + 1);
+            edges.push(match self.edge_loss {
+                EdgeLoss::Mean => block.mean_dim(1),
+                EdgeLoss::Sum => block.sum_dim(1),
+            });
+        }
+        let edges = Tensor::cat(edges, 1);
+        let first = types.clone().narrow(1, 0, 1).mul_scalar(2.0 * (1.0 - self.alpha));
+        let rest = (types.narrow(1, 1, steps - 1).mul_scalar(1.0 - self.alpha)
+            + edges.narrow(1, 1, steps - 1).mul_scalar(self.alpha))
+        .mul_scalar(2.0);
+        Tensor::cat(vec![first, rest], 1)
+    }
 }
 
 impl Decoder {
@@ -104,14 +143,13 @@ impl Decoder {
     /// - `messages`: the partial graphs' operator, for `batch` graphs of `nodes` nodes
     /// - output: (`h` `[batch, nodes, node_dim]`, `h_G` and `h_G_init` `[batch, graph_dim]`)
     pub fn propagate(&self, h: Tensor<3>, messages: &MessageOperator) -> (Tensor<3>, Tensor<2>, Tensor<2>) {
-        let [batch, nodes, _] = h.dims();
+        let nodes = h.dims()[1];
         if nodes == 1 {
             let single = h.clone().squeeze_dim(1);
             return (h, self.graph.value.forward(single.clone()), self.graph_init.value.forward(single));
         }
         let h = self.layers.iter().fold(h, |h, layer| layer.forward(h, messages));
-        let all = Tensor::ones([batch, nodes, 1], &h.device());
-        (h.clone(), self.graph.forward(h.clone(), all.clone()), self.graph_init.forward(h, all))
+        (h.clone(), self.graph.forward_all(h.clone()), self.graph_init.forward_all(h))
     }
 
     /// Node type logits.
@@ -134,25 +172,6 @@ impl Decoder {
         self.init_out.forward(relu(self.init_hidden.forward(Tensor::cat(vec![e, h_g_init, c], 1))))
     }
 
-    /// Logits of an edge from every existing node to the new one, with the reference's pairing
-    /// of rows (see the module docs).
-    ///
-    /// # Shapes
-    /// - `h`: `[batch, nodes, node_dim]`
-    /// - `h_v`: `[batch, node_dim]`
-    /// - `h_g`, `c`: `[batch, graph_dim]`
-    /// - output: `[batch, nodes]`
-    pub fn edge_logits(&self, h: Tensor<3>, h_v: Tensor<2>, h_g: Tensor<2>, c: Tensor<2>) -> Tensor<2> {
-        let [batch, nodes, node_dim] = h.dims();
-        let device = h.device();
-        let rows: Vec<i64> = (0..batch * nodes).map(|r| (r % batch) as i64).collect();
-        let rows = Tensor::<1, Int>::from_data(TensorData::new(rows, [batch * nodes]), &device);
-        let flat_h = h.reshape([batch * nodes, node_dim]);
-        let flat_v = h_v.unsqueeze_dim::<3>(1).repeat_dim(1, nodes).reshape([batch * nodes, node_dim]);
-        let features = Tensor::cat(vec![flat_h, flat_v, h_g.select(0, rows.clone()), c.select(0, rows)], 1);
-        self.edge_out.forward(relu(self.edge_hidden.forward(features))).reshape([batch, nodes])
-    }
-
     /// Edge logits with each graph's own graph vector and latent (the reference's computation
     /// for a batch of one; used for decoding).
     ///
@@ -170,7 +189,12 @@ impl Decoder {
 
     /// The teacher-forced reconstruction loss of the reference.
     ///
-    /// Step `k` predicts node `k + 1` of each target from the partial graph on nodes `0‥k`.
+    /// Step `k` predicts node `k + 1` of each target from the partial graph on nodes `0‥k`. The
+    /// steps run one after the other only as far as they feed each other (message passing, the
+    /// graph vectors and the new node's state); the node-type and edge heads, which feed nothing
+    /// back, then run once over every step's rows together, and their losses are summed with
+    /// host-made weights (the masks, `α` and the edge losses' mean or sum). The same sums as the
+    /// reference's step-by-step loss, in another order.
     ///
     /// # Shapes
     /// - `c`: `[batch, graph_dim]`
@@ -180,83 +204,225 @@ impl Decoder {
         targets: &DecoderTargets,
         config: &VsGaeConfig,
     ) -> ReconstructionLoss {
-        let alpha = config.alpha;
-        let cells = &targets.cells;
-        let [batch, nodes] = cells.ops.dims();
+        let batch = targets.batch;
+        let steps = targets.partial.len();
         let device = c.device();
+        let (alpha, edge_loss) = (config.alpha, config.edge_loss());
+        if steps == 0 {
+            let zero = Tensor::<1>::zeros([1], &device);
+            let empty = Tensor::<1>::zeros([0], &device);
+            return ReconstructionLoss {
+                total: zero,
+                type_losses: empty.clone(),
+                edge_losses: empty,
+                batch,
+                alpha,
+                edge_loss,
+            };
+        }
         let mut h = self.start(c.clone());
-        let mut steps = Vec::with_capacity(nodes.saturating_sub(1));
+        let (mut graph_vectors, mut new_nodes, mut candidates) = (Vec::new(), Vec::new(), Vec::new());
         for (k, partial) in targets.partial.iter().enumerate() {
             let (updated, h_g, h_g_init) = self.propagate(h, partial);
-            let types = cells.ops.clone().slice(s![.., k + 1..k + 2]);
-            let log_probabilities = log_softmax(self.type_logits(h_g.clone(), c.clone()), 1);
-            let type_loss = log_probabilities.gather(1, types.clone()).squeeze_dim::<1>(1).neg();
-            let h_v = self.new_node(h_g_init, types.squeeze_dim(1), c.clone());
-            let step_loss = if k == 0 {
-                type_loss.mul_scalar(2.0 * (1.0 - alpha))
-            } else {
-                let logits = match config.edge_pairing() {
-                    EdgePairing::Reference => self.edge_logits(updated.clone(), h_v.clone(), h_g, c.clone()),
-                    EdgePairing::PerGraph => self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone()),
-                };
-                let edges = cells.adjacency.clone().slice(s![.., 0..k + 1, k + 1..k + 2]).squeeze_dim::<2>(2);
-                let losses = binary_cross_entropy_with_logits(logits, edges);
-                let edge_loss = match config.edge_loss() {
-                    EdgeLoss::Mean => losses.mean_dim(1),
-                    EdgeLoss::Sum => losses.sum_dim(1),
-                }
-                .squeeze_dim::<1>(1);
-                (type_loss.mul_scalar(1.0 - alpha) + edge_loss.mul_scalar(alpha)).mul_scalar(2.0)
-            };
-            steps.push(step_loss.unsqueeze_dim(1));
+            let types = targets.step_types.clone().narrow(0, k * batch, batch).squeeze_dim(1);
+            let h_v = self.new_node(h_g_init, types, c.clone());
+            if k > 0 {
+                candidates.push(updated.clone().reshape([batch * (k + 1), self.node_dim()]));
+            }
+            graph_vectors.push(h_g);
+            new_nodes.push(h_v.clone());
             h = Tensor::cat(vec![updated, h_v.unsqueeze_dim(1)], 1);
         }
-        let per_step = if steps.is_empty() { Tensor::zeros([batch, 0], &device) } else { Tensor::cat(steps, 1) };
-        let total = (per_step.clone() * targets.mask.clone()).sum_dim(1).mean();
-        ReconstructionLoss { total, per_step }
+        // Node types: every step's rows `k·batch + b` at once.
+        let graph_vectors = Tensor::cat(graph_vectors, 0);
+        let latents = c.clone().repeat_dim(0, steps);
+        let log_probabilities = log_softmax(self.type_logits(graph_vectors.clone(), latents), 1);
+        let type_losses = log_probabilities.gather(1, targets.step_types.clone()).squeeze_dim::<1>(1).neg();
+        let type_weights = targets.type_weights(alpha, &device);
+        let mut total = (type_losses.clone() * type_weights).sum();
+        // Edges: every candidate of every step at once (step k ≥ 1 has k + 1 candidates).
+        let edge_losses = if candidates.is_empty() {
+            Tensor::zeros([0], &device)
+        } else {
+            let rows = targets.edge_rows.of(config.edge_pairing(), &device);
+            let features = Tensor::cat(
+                vec![
+                    Tensor::cat(candidates, 0),
+                    Tensor::cat(new_nodes, 0).select(0, rows.new_node.clone()),
+                    graph_vectors.select(0, rows.graph),
+                    c.select(0, rows.latent),
+                ],
+                1,
+            );
+            let logits = self.edge_out.forward(relu(self.edge_hidden.forward(features))).squeeze_dim::<1>(1);
+            let losses = binary_cross_entropy_with_logits_1d(logits, targets.edge_labels.clone());
+            total = total + (losses.clone() * targets.edge_weights(alpha, edge_loss, &device)).sum();
+            losses
+        };
+        ReconstructionLoss { total, type_losses, edge_losses, batch, alpha, edge_loss }
+    }
+
+    /// Width of the node states.
+    fn node_dim(&self) -> usize {
+        self.init_out.weight.dims()[1]
     }
 }
 
 /// What teacher forcing needs of a batch of cells, built once on the host.
+///
+/// The edge head scores, at step `k ≥ 1`, an edge from each node `j ≤ k` of the partial graph of
+/// each cell `b` to the new node `k + 1`: the *edge rows*, step by step, and in step `k` in the
+/// order `b·(k + 1) + j` (the reference's flattening of `[batch, k + 1]`).
 #[derive(Debug, Clone)]
 pub struct DecoderTargets {
-    /// The cells padded to the same node count with type 1 (the reference's padding) and no
-    /// edges.
-    pub cells: GraphBatch,
+    /// Cells in the batch.
+    batch: usize,
     /// Step `k`'s partial graphs on nodes `0‥k` (see [`DecoderTargets::new`]).
-    pub partial: Vec<MessageOperator>,
-    /// 1 where step `k` predicts a node of the cell, 0 past its end. Shape `[batch, steps]`.
-    pub mask: Tensor<2>,
+    partial: Vec<MessageOperator>,
+    /// The type of node `k + 1` of cell `b` at row `k·batch + b` (the padding type past the
+    /// cell's end). Shape `[steps·batch, 1]`.
+    step_types: Tensor<2, Int>,
+    /// Whether each edge row's edge is in the cell. Shape `[edge rows]`.
+    edge_labels: Tensor<1>,
+    /// Which rows of the stacked step tensors each edge row reads.
+    edge_rows: EdgeRows,
+    /// 1 where step `k` predicts a node of cell `b` (at `b·steps + k`), 0 past its end.
+    mask: Vec<f32>,
+}
+
+/// For each edge row (see [`DecoderTargets`]), the row it reads of each stacked input.
+#[derive(Debug, Clone, Default)]
+struct EdgeRows {
+    /// Of the new nodes (and of the graph vectors, pairing each graph with its own), stacked
+    /// step by step: `k·batch + b` at step `k`.
+    new_node: Vec<i64>,
+    /// Of the latents: `b`.
+    latent: Vec<i64>,
+    /// Of the graph vectors with the reference's pairing: `k·batch + (b·(k + 1) + j) mod batch`.
+    reference_graph: Vec<i64>,
+    /// Of the latents with the reference's pairing: `(b·(k + 1) + j) mod batch`.
+    reference_latent: Vec<i64>,
+}
+
+/// The rows the edge head reads, for one pairing, on a device.
+struct PairedRows {
+    new_node: Tensor<1, Int>,
+    graph: Tensor<1, Int>,
+    latent: Tensor<1, Int>,
+}
+
+impl EdgeRows {
+    /// The rows of `pairing` (uploaded).
+    fn of(&self, pairing: EdgePairing, device: &Device) -> PairedRows {
+        let upload = |rows: &[i64]| Tensor::<1, Int>::from_data(TensorData::new(rows.to_vec(), [rows.len()]), device);
+        let new_node = upload(&self.new_node);
+        match pairing {
+            EdgePairing::Reference => {
+                PairedRows { graph: upload(&self.reference_graph), latent: upload(&self.reference_latent), new_node }
+            }
+            EdgePairing::PerGraph => PairedRows { graph: new_node.clone(), latent: upload(&self.latent), new_node },
+        }
+    }
 }
 
 impl DecoderTargets {
-    /// The targets of `cells`, with the partial graphs as the reference prepares them: each
-    /// cell's induced subgraph while the cell has that many nodes, only the edge `0 → 1` once it
-    /// has fewer.
-    pub fn new(cells: GraphBatch) -> Self {
-        let device = cells.adjacency.device();
-        let (batch, steps) = (cells.len(), cells.nodes().saturating_sub(1));
+    /// The targets of `cells`, each padded to `nodes` nodes of `padding_type` (the reference pads
+    /// with the input's type) without edges, with the partial graphs as the reference prepares
+    /// them: each cell's induced subgraph while the cell has that many nodes, only the edge
+    /// `0 → 1` once it has fewer.
+    pub fn new(cells: &[&Cell], nodes: usize, padding_type: i64, device: &Device) -> Self {
+        let (batch, steps) = (cells.len(), nodes.saturating_sub(1));
+        let sizes: Vec<usize> = cells.iter().map(|c| c.n_vertices()).collect();
+        let mut adjacency = vec![false; batch * nodes * nodes];
+        let mut types = vec![padding_type; batch * nodes];
+        for (b, cell) in cells.iter().enumerate() {
+            for (v, code) in cell.node_atts().into_iter().enumerate().take(nodes) {
+                types[b * nodes + v] = i64::from(code);
+            }
+            for (from, to) in cell.edges().filter(|&(f, t)| f < nodes && t < nodes) {
+                adjacency[(b * nodes + from) * nodes + to] = true;
+            }
+        }
+        let has_edge = |b: usize, from: usize, to: usize| adjacency[(b * nodes + from) * nodes + to];
         let partial = (1..=steps)
             .map(|size| {
                 let edge = |b: usize, from: usize, to: usize| {
-                    if size > cells.sizes[b] { (from, to) == (0, 1) } else { cells.has_edge(b, from, to) }
+                    if size > sizes[b] { (from, to) == (0, 1) } else { has_edge(b, from, to) }
                 };
-                MessageOperator::new(batch, size, edge, &device)
+                MessageOperator::new(batch, size, edge, device)
             })
             .collect();
         let mask: Vec<f32> =
-            cells.sizes.iter().flat_map(|&n| (0..steps).map(move |k| if k + 1 < n { 1.0 } else { 0.0 })).collect();
-        let mask = Tensor::<2>::from_data(TensorData::new(mask, [batch, steps]), &device);
-        Self { cells, partial, mask }
+            sizes.iter().flat_map(|&n| (0..steps).map(move |k| if k + 1 < n { 1.0 } else { 0.0 })).collect();
+        let step_types: Vec<i64> =
+            (0..steps).flat_map(|k| (0..batch).map(move |b| b * nodes + k + 1)).map(|i| types[i]).collect();
+        let (mut labels, mut rows) = (Vec::new(), EdgeRows::default());
+        for k in 1..steps {
+            for b in 0..batch {
+                for j in 0..=k {
+                    let row = b * (k + 1) + j;
+                    labels.push(f32::from(u8::from(has_edge(b, j, k + 1))));
+                    rows.new_node.push((k * batch + b) as i64);
+                    rows.latent.push(b as i64);
+                    rows.reference_graph.push((k * batch + row % batch) as i64);
+                    rows.reference_latent.push((row % batch) as i64);
+                }
+            }
+        }
+        let edge_rows = labels.len();
+        Self {
+            batch,
+            partial,
+            step_types: Tensor::from_data(TensorData::new(step_types, [steps * batch, 1]), device),
+            edge_labels: Tensor::from_data(TensorData::new(labels, [edge_rows]), device),
+            edge_rows: rows,
+            mask,
+        }
+    }
+
+    /// Steps of teacher forcing.
+    fn steps(&self) -> usize {
+        self.partial.len()
+    }
+
+    /// The weight of each node-type loss in the batch's loss, step-major: `mean_b` of the
+    /// masked steps, `2·(1 − α)`. Shape `[steps·batch]`.
+    fn type_weights(&self, alpha: f64, device: &Device) -> Tensor<1> {
+        let (batch, steps) = (self.batch, self.steps());
+        let scale = 2.0 * (1.0 - alpha) / batch.max(1) as f64;
+        let weights: Vec<f32> = (0..steps)
+            .flat_map(|k| (0..batch).map(move |b| (k, b)))
+            .map(|(k, b)| (f64::from(self.mask[b * steps + k]) * scale) as f32)
+            .collect();
+        Tensor::from_data(TensorData::new(weights, [steps * batch]), device)
+    }
+
+    /// The weight of each edge row's loss in the batch's loss: `mean_b` of the masked steps,
+    /// `2·α`, over the step's candidates where their mean is taken. Shape `[edge rows]`.
+    fn edge_weights(&self, alpha: f64, edge_loss: EdgeLoss, device: &Device) -> Tensor<1> {
+        let (batch, steps) = (self.batch, self.steps());
+        let scale = 2.0 * alpha / batch.max(1) as f64;
+        let mut weights = Vec::new();
+        for k in 1..steps {
+            let per_candidate = match edge_loss {
+                EdgeLoss::Mean => scale / (k + 1) as f64,
+                EdgeLoss::Sum => scale,
+            };
+            for b in 0..batch {
+                let weight = (f64::from(self.mask[b * steps + k]) * per_candidate) as f32;
+                weights.extend(std::iter::repeat_n(weight, k + 1));
+            }
+        }
+        let rows = weights.len();
+        Tensor::from_data(TensorData::new(weights, [rows]), device)
     }
 }
 
 /// `max(x, 0) − x·y + log(1 + e^{−|x|})`, element-wise (`BCEWithLogitsLoss(reduction='none')`).
 ///
 /// # Shapes
-/// - `logits`, `targets`: `[batch, n]`
-/// - output: `[batch, n]`
-pub fn binary_cross_entropy_with_logits(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<2> {
+/// - `logits`, `targets`, output: `[rows]`
+pub fn binary_cross_entropy_with_logits_1d(logits: Tensor<1>, targets: Tensor<1>) -> Tensor<1> {
     relu(logits.clone()) - logits.clone() * targets + logits.abs().neg().exp().log1p()
 }
 

@@ -1,6 +1,6 @@
 //! A GRU cell with PyTorch's formula, laid out for few, large matrix products.
 
-use crate::io::state_dict::{ImportError, ReferenceParams, StateDict, lazy_dims, tensor, transposed};
+use crate::io::state_dict::{ImportError, ReferenceParams, StateDict, lazy_dims, transposed};
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::Initializer;
@@ -15,9 +15,11 @@ use burn::tensor::{Device, Tensor, TensorData};
 ///
 /// The reset and update gates each read `[x; h]` through one stacked weight, so the sum of the
 /// input and hidden maps happens inside one product; the new gate keeps its two maps apart, as the
-/// formula needs. No activation is sliced, so the backward pass never zero-fills a gradient.
-/// PyTorch's `weight_ih`/`weight_hh`/`bias_ih`/`bias_hh` are split and joined on import and
-/// export (`state_dict.rs`).
+/// formula needs. Neither an activation nor a parameter is sliced, so the backward pass never
+/// zero-fills a gradient (each bias is a parameter of its own: slicing PyTorch's stacked biases
+/// cost a copy forward and a zero-fill and a copy backward, per call, on a GPU). PyTorch's
+/// `weight_ih`/`weight_hh`/`bias_ih`/`bias_hh` are split and joined on import and export
+/// (`state_dict.rs`).
 #[derive(Module, Debug)]
 pub struct GruCell {
     /// `[W_ir; W_hr]`, shape `[input + hidden, hidden]`.
@@ -28,10 +30,43 @@ pub struct GruCell {
     pub new_input: Param<Tensor<2>>,
     /// `W_hn`, shape `[hidden, hidden]`.
     pub new_hidden: Param<Tensor<2>>,
-    /// `b_ih = [b_ir, b_iz, b_in]`, shape `[3·hidden]`.
-    pub input_bias: Param<Tensor<1>>,
-    /// `b_hh = [b_hr, b_hz, b_hn]`, shape `[3·hidden]`.
-    pub hidden_bias: Param<Tensor<1>>,
+    /// `b_ih = [b_ir, b_iz, b_in]`, one `[hidden]` vector per gate.
+    pub input_bias: GateBiases,
+    /// `b_hh = [b_hr, b_hz, b_hn]`, one `[hidden]` vector per gate.
+    pub hidden_bias: GateBiases,
+}
+
+/// One bias vector per gate of a [`GruCell`], each of shape `[hidden]`.
+#[derive(Module, Debug)]
+pub struct GateBiases {
+    pub reset: Param<Tensor<1>>,
+    pub update: Param<Tensor<1>>,
+    pub new: Param<Tensor<1>>,
+}
+
+impl GateBiases {
+    /// Three biases drawn from `initializer`.
+    fn init(initializer: &Initializer, hidden: usize, device: &Device) -> Self {
+        Self {
+            reset: initializer.init([hidden], device),
+            update: initializer.init([hidden], device),
+            new: initializer.init([hidden], device),
+        }
+    }
+
+    /// The three biases side by side, `[3·hidden]` (PyTorch's layout).
+    pub fn stacked(&self) -> Tensor<1> {
+        Tensor::cat(vec![self.reset.val(), self.update.val(), self.new.val()], 0)
+    }
+
+    /// Three biases from PyTorch's stacked `[3·hidden]` values.
+    fn from_stacked(values: Vec<f32>, hidden: usize, device: &Device) -> Self {
+        let gate = |k: usize| {
+            let part = values[k * hidden..(k + 1) * hidden].to_vec();
+            Param::from_tensor(Tensor::from_data(TensorData::new(part, [hidden]), device))
+        };
+        Self { reset: gate(0), update: gate(1), new: gate(2) }
+    }
 }
 
 /// The sizes of a [`GruCell`].
@@ -54,8 +89,8 @@ impl GruCellConfig {
             update: uniform.init([input + hidden, hidden], device),
             new_input: uniform.init([input, hidden], device),
             new_hidden: uniform.init([hidden, hidden], device),
-            input_bias: uniform.init([3 * hidden], device),
-            hidden_bias: uniform.init([3 * hidden], device),
+            input_bias: GateBiases::init(&uniform, hidden, device),
+            hidden_bias: GateBiases::init(&uniform, hidden, device),
         }
     }
 }
@@ -84,11 +119,6 @@ impl GruCell {
     ) -> Tensor<2> {
         let hidden = self.hidden_dim();
         let input = x_table.dims()[1];
-        let input_bias = self.input_bias.val();
-        let hidden_bias = self.hidden_bias.val();
-        let gate_bias = |k: usize| {
-            input_bias.clone().narrow(0, k * hidden, hidden) + hidden_bias.clone().narrow(0, k * hidden, hidden)
-        };
         // `[x; h] · W` of a stacked gate weight, as rows of `[x_rows | h_rows]` times the tables' maps.
         let stacked_gate = |weight: Tensor<2>| {
             Tensor::cat(
@@ -100,12 +130,12 @@ impl GruCell {
             )
         };
         let selection = Tensor::cat(vec![x_rows.clone(), h_rows.clone()], 1);
-        let r = sigmoid(linear(selection.clone(), stacked_gate(self.reset.val()), Some(gate_bias(0))));
-        let z = sigmoid(linear(selection, stacked_gate(self.update.val()), Some(gate_bias(1))));
+        let r = sigmoid(linear(selection.clone(), stacked_gate(self.reset.val()), Some(self.reset_bias())));
+        let z = sigmoid(linear(selection, stacked_gate(self.update.val()), Some(self.update_bias())));
         let new_input = x_table.matmul(self.new_input.val());
         let new_hidden = h_table.clone().matmul(self.new_hidden.val());
-        let from_input = linear(x_rows, new_input, Some(input_bias.narrow(0, 2 * hidden, hidden)));
-        let from_hidden = linear(h_rows.clone(), new_hidden, Some(hidden_bias.narrow(0, 2 * hidden, hidden)));
+        let from_input = linear(x_rows, new_input, Some(self.input_bias.new.val()));
+        let from_hidden = linear(h_rows.clone(), new_hidden, Some(self.hidden_bias.new.val()));
         combine(r, z, from_input, from_hidden, h_rows.matmul(h_table))
     }
 
@@ -116,18 +146,22 @@ impl GruCell {
     /// - `h`: `[rows, hidden]`
     /// - output: `[rows, hidden]`
     pub fn forward(&self, x: Tensor<2>, h: Tensor<2>) -> Tensor<2> {
-        let hidden = self.hidden_dim();
-        let input_bias = self.input_bias.val();
-        let hidden_bias = self.hidden_bias.val();
-        let gate_bias = |k: usize| {
-            input_bias.clone().narrow(0, k * hidden, hidden) + hidden_bias.clone().narrow(0, k * hidden, hidden)
-        };
         let xh = Tensor::cat(vec![x.clone(), h.clone()], 1);
-        let r = sigmoid(linear(xh.clone(), self.reset.val(), Some(gate_bias(0))));
-        let z = sigmoid(linear(xh, self.update.val(), Some(gate_bias(1))));
-        let from_input = linear(x, self.new_input.val(), Some(input_bias.narrow(0, 2 * hidden, hidden)));
-        let from_hidden = linear(h.clone(), self.new_hidden.val(), Some(hidden_bias.narrow(0, 2 * hidden, hidden)));
+        let r = sigmoid(linear(xh.clone(), self.reset.val(), Some(self.reset_bias())));
+        let z = sigmoid(linear(xh, self.update.val(), Some(self.update_bias())));
+        let from_input = linear(x, self.new_input.val(), Some(self.input_bias.new.val()));
+        let from_hidden = linear(h.clone(), self.new_hidden.val(), Some(self.hidden_bias.new.val()));
         combine(r, z, from_input, from_hidden, h)
+    }
+
+    /// `b_ir + b_hr`, shape `[hidden]`.
+    fn reset_bias(&self) -> Tensor<1> {
+        self.input_bias.reset.val() + self.hidden_bias.reset.val()
+    }
+
+    /// `b_iz + b_hz`, shape `[hidden]`.
+    fn update_bias(&self) -> Tensor<1> {
+        self.input_bias.update.val() + self.hidden_bias.update.val()
     }
 
     /// The gates' maps side by side: of the input `[W_ir | W_iz | W_in]` (`[input, 3·hidden]`)
@@ -149,7 +183,7 @@ impl GruCell {
 
     /// `b_ih` and `b_hh`, each `[3·hidden]`.
     pub fn biases(&self) -> (Tensor<1>, Tensor<1>) {
-        (self.input_bias.val(), self.hidden_bias.val())
+        (self.input_bias.stacked(), self.hidden_bias.stacked())
     }
 
     /// One step from sums already formed: `gates` holds the reset and update gates' arguments
@@ -211,12 +245,9 @@ impl ReferenceParams for GruCell {
             values.extend(gate(&weight_hh, hidden, gate_index));
             Param::from_tensor(Tensor::from_data(TensorData::new(values, [stacked, hidden]), device))
         };
-        let bias = |weights: &mut StateDict, name: &str| -> Result<Param<Tensor<1>>, ImportError> {
-            Ok(Param::from_tensor(tensor(
-                weights.take(&format!("{prefix}{name}"), &[3 * hidden])?,
-                [3 * hidden],
-                device,
-            )))
+        let bias = |weights: &mut StateDict, name: &str| -> Result<GateBiases, ImportError> {
+            let values = weights.take(&format!("{prefix}{name}"), &[3 * hidden])?.values;
+            Ok(GateBiases::from_stacked(values, hidden, device))
         };
         Ok(GruCell {
             reset: stack(0),
@@ -247,8 +278,8 @@ impl ReferenceParams for GruCell {
         );
         weights.put(format!("{prefix}weight_ih"), weight_ih);
         weights.put(format!("{prefix}weight_hh"), weight_hh);
-        weights.put(format!("{prefix}bias_ih"), self.input_bias.val());
-        weights.put(format!("{prefix}bias_hh"), self.hidden_bias.val());
+        weights.put(format!("{prefix}bias_ih"), self.input_bias.stacked());
+        weights.put(format!("{prefix}bias_hh"), self.hidden_bias.stacked());
     }
 }
 

@@ -34,6 +34,16 @@ impl GatedSum {
         let gated = self.value.forward(h.clone()) * sigmoid(self.gate.forward(h)) * node_mask;
         gated.sum_dim(1).squeeze_dim(1)
     }
+
+    /// The graph vectors summed over every node (a mask of ones).
+    ///
+    /// # Shapes
+    /// - `h`: `[batch, nodes, node_dim]`
+    /// - output: `[batch, graph_dim]`
+    pub fn forward_all(&self, h: Tensor<3>) -> Tensor<2> {
+        let gated = self.value.forward(h.clone()) * sigmoid(self.gate.forward(h));
+        gated.sum_dim(1).squeeze_dim(1)
+    }
 }
 
 /// The reference's `GraphEmb` names: `f_m`, `g_m`.

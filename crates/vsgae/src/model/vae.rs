@@ -4,10 +4,10 @@ use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 use nasbench::{Cell, MAX_VERTICES};
 
-use crate::config::VsGaeConfig;
+use crate::config::{KlReduction, VsGaeConfig};
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
 use crate::model::batch::GraphBatch;
-use crate::model::decoder::{Decoder, DecoderTargets, INPUT_TYPE};
+use crate::model::decoder::{Decoder, DecoderTargets, INPUT_TYPE, ReconstructionLoss};
 use crate::model::vae_encoder::VaeEncoder;
 
 /// The reference's `GNNVAE`.
@@ -23,10 +23,21 @@ pub struct VaeLoss {
     /// `recon + β·kl`.
     pub total: Tensor<1>,
     pub recon: Tensor<1>,
-    /// `−½ Σ_{b,d} (1 + log σ² − μ² − σ²)`, summed over the batch as in the reference.
+    /// `−½ Σ_{b,d} (1 + log σ² − μ² − σ²)`, summed over the batch as in the reference (or its
+    /// mean over the batch, [`crate::config::KlReduction::Mean`]).
     pub kl: Tensor<1>,
-    /// Every decoding step's loss before masking. Shape `[batch, steps]`.
-    pub per_step: Tensor<2>,
+    /// The reconstruction loss's parts.
+    pub reconstruction: ReconstructionLoss,
+}
+
+impl VaeLoss {
+    /// Every decoding step's loss before masking (computed when asked for).
+    ///
+    /// # Shapes
+    /// - output: `[batch, steps]`
+    pub fn per_step(&self) -> Tensor<2> {
+        self.reconstruction.per_step()
+    }
 }
 
 /// How the latent point `c` is drawn from the posterior.
@@ -50,7 +61,7 @@ impl VsGaeConfig {
 impl VsGae {
     /// The teacher-forcing targets of cells: padded to 7 nodes with the reference's padding type.
     pub fn targets(cells: &[&Cell], device: &Device) -> DecoderTargets {
-        DecoderTargets::new(GraphBatch::padded(cells, MAX_VERTICES, INPUT_TYPE, device))
+        DecoderTargets::new(cells, MAX_VERTICES, INPUT_TYPE, device)
     }
 
     /// The β-VAE loss of the reference.
@@ -68,13 +79,18 @@ impl VsGae {
             None => mean.clone(),
             Some(eps) => mean.clone() + eps.mul_scalar(config.noise_scale) * log_var.clone().mul_scalar(0.5).exp(),
         };
+        let batch = mean.dims()[0].max(1);
         let kl = (log_var.clone().add_scalar(1.0) - mean.powi_scalar(2) - log_var.exp()).sum().mul_scalar(-0.5);
+        let kl = match config.kl_reduction() {
+            KlReduction::Sum => kl,
+            KlReduction::Mean => kl.div_scalar(batch as f64),
+        };
         let recon = self.decoder.teacher_forced_loss(c, targets, config);
         VaeLoss {
             total: recon.total.clone() + kl.clone().mul_scalar(config.beta),
-            recon: recon.total,
+            recon: recon.total.clone(),
             kl,
-            per_step: recon.per_step,
+            reconstruction: recon,
         }
     }
 }

@@ -20,6 +20,17 @@ pub(crate) struct EpochCursor {
     loss_count: usize,
 }
 
+/// A step taken whose loss may not be read back yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StepTaken {
+    /// The epoch (1-based).
+    pub epoch: usize,
+    /// The step in its epoch (1-based).
+    pub step: usize,
+    /// Cells in its batch.
+    pub size: usize,
+}
+
 /// The training cells in the order of `epoch` (counted from 0): shuffled by the run's seed and the
 /// epoch only, so a resumed run shuffles as an uninterrupted one.
 fn epoch_order(train: &[usize], seed: u64, epoch: usize) -> Vec<usize> {
@@ -86,20 +97,32 @@ impl EpochCursor {
         self.order[self.position..self.batch_end].to_vec()
     }
 
-    /// Records the loss of the batch [`Self::next_batch`] gave: a non-finite loss is an error
-    /// naming the epoch and step; otherwise a `Step` event. Returns whether the epoch is done.
-    pub fn record(&mut self, loss: f64, sink: &mut dyn EventSink) -> Result<bool, TrainError> {
-        let (epoch, step) = (self.epochs_done + 1, self.step + 1);
+    /// Moves past the batch [`Self::next_batch`] gave; returns where that batch stood, for
+    /// [`Self::record_loss`] once its loss is read back.
+    pub fn advance(&mut self) -> StepTaken {
+        let taken =
+            StepTaken { epoch: self.epochs_done + 1, step: self.step + 1, size: self.batch_end - self.position };
+        self.position = self.batch_end;
+        self.step = taken.step;
+        taken
+    }
+
+    /// Whether the epoch's batches are all taken.
+    pub fn epoch_done(&self) -> bool {
+        !self.order.is_empty() && self.position >= self.order.len()
+    }
+
+    /// Records the loss of a step [`Self::advance`] took: a non-finite loss is an error naming
+    /// its epoch and step; otherwise a `Step` event.
+    pub fn record_loss(&mut self, taken: StepTaken, loss: f64, sink: &mut dyn EventSink) -> Result<(), TrainError> {
+        let StepTaken { epoch, step, size } = taken;
         if !loss.is_finite() {
             return Err(TrainError::NonFinite { epoch, step, loss });
         }
-        let size = self.batch_end - self.position;
         self.loss_sum += loss * size as f64;
         self.loss_count += size;
-        self.position = self.batch_end;
-        self.step = step;
         sink.event(TrainingEvent::Step { epoch, step, loss });
-        Ok(self.position >= self.order.len())
+        Ok(())
     }
 
     /// Closes the epoch and returns its mean training loss.

@@ -56,12 +56,6 @@ pub enum TrainError {
     Config(#[from] crate::config::ConfigError),
 }
 
-impl TrainError {
-    fn readback(error: impl std::fmt::Debug) -> Self {
-        Self::Readback(format!("{error:?}"))
-    }
-}
-
 /// What one call of `step` did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StepOutcome {

@@ -334,6 +334,9 @@ pub struct PredictorTask {
     config: PredictorTrainingConfig,
     data: Arc<PredictorData>,
     split: PredictorSplit,
+    /// Vertices of the largest training cell, which every batch is padded to (stable shapes on a
+    /// GPU).
+    largest_cell: usize,
 }
 
 impl PredictorTask {
@@ -417,7 +420,8 @@ impl TrainingTask for PredictorTask {
     fn new(config: PredictorTrainingConfig, data: Arc<PredictorData>) -> Result<Self, TrainError> {
         config.validate()?;
         let split = PredictorSplit::new(&data, &config)?;
-        Ok(Self { config, data, split })
+        let largest_cell = split.train.iter().map(|&i| data.cells[i].n_vertices()).max().unwrap_or(1);
+        Ok(Self { config, data, split, largest_cell })
     }
 
     fn config(&self) -> &PredictorTrainingConfig {
@@ -473,7 +477,7 @@ impl TrainingTask for PredictorTask {
     /// ranking and auxiliary terms the config adds.
     fn shard_loss(&self, model: &Predictor, shard: &Shard<'_>, device: &Device) -> Tensor<1> {
         let cells: Vec<&Cell> = shard.items.iter().map(|&i| &self.data.cells[i]).collect();
-        let batch = GraphBatch::new(&cells, device);
+        let batch = GraphBatch::at_least(&cells, self.largest_cell, device);
         let targets = self.shard_targets(shard, device);
         let mut members = model.members.iter().map(|member| self.member_loss(member, &batch, &targets, shard));
         let first = members.next().unwrap_or_else(|| Tensor::zeros([1], device));

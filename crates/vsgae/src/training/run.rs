@@ -31,6 +31,8 @@ pub trait TrainingRun {
     fn kind(&self) -> ModelKind;
     /// One optimiser step ([`Session::step`]).
     fn step<'a>(&'a mut self, sink: &'a mut dyn EventSink) -> RunFuture<'a, StepOutcome>;
+    /// Reads back the losses of the steps not read yet ([`Session::read_losses`]).
+    fn read_losses<'a>(&'a mut self, sink: &'a mut dyn EventSink) -> RunFuture<'a, ()>;
     /// The run as an in-memory checkpoint ([`Session::snapshot`]).
     fn snapshot(&self) -> RunFuture<'_, Checkpoint>;
     /// Writes a checkpoint into `dir` (blocking; native code).
@@ -51,6 +53,10 @@ impl<T: TrainingTask> TrainingRun for Session<T> {
 
     fn step<'a>(&'a mut self, sink: &'a mut dyn EventSink) -> RunFuture<'a, StepOutcome> {
         Box::pin(Session::step(self, sink))
+    }
+
+    fn read_losses<'a>(&'a mut self, sink: &'a mut dyn EventSink) -> RunFuture<'a, ()> {
+        Box::pin(Session::read_losses(self, sink))
     }
 
     fn snapshot(&self) -> RunFuture<'_, Checkpoint> {

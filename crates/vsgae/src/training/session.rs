@@ -18,20 +18,24 @@ use burn::module::{ModuleMapper, Param};
 use burn::optim::GradientsAccumulator;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
-#[cfg(not(target_family = "wasm"))]
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
-use super::cursor::{EpochCursor, EpochPosition};
+use super::cursor::{EpochCursor, EpochPosition, StepTaken};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::task::{DataFingerprint, EpochClosing, ModelKind, Shard, StepPosition, TrainingTask};
 use super::{StepOutcome, TrainError};
-use crate::io::checkpoint::{AdamState, Checkpoint, CheckpointError};
+use crate::io::checkpoint::{AdamState, Checkpoint, CheckpointError, PARAMETER_LAYOUT};
 use crate::io::state_dict::StateDict;
 use crate::training::stable_ids::with_stable_ids;
 
 /// The most threads a session splits a batch over.
 const MAX_THREADS: usize = 16;
+
+/// Steps between readbacks of the loss on a GPU: a readback makes the host wait until the device
+/// has finished every step before it, so reading each step's loss would leave the device idle
+/// while the host prepares the next step.
+const GPU_LOG_EVERY: usize = 20;
 
 /// How far a run has come; written last into a checkpoint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,6 +43,10 @@ struct Progress<S> {
     /// Absent in checkpoints written before kinds were recorded.
     #[serde(default)]
     kind: Option<ModelKind>,
+    /// The parameter layout Adam's state follows ([`PARAMETER_LAYOUT`]); absent before it was
+    /// recorded.
+    #[serde(default)]
+    layout: Option<u32>,
     epochs_done: usize,
     /// Where the unfinished epoch stands (checkpoints taken between epochs have it empty).
     #[serde(default)]
@@ -77,6 +85,10 @@ pub struct Session<T: TrainingTask> {
     optimizer_restored: bool,
     /// The best epoch and its weights (`.safetensors`), for tasks that select one.
     best: Option<(BestEpoch, Vec<u8>)>,
+    /// Steps taken whose losses stay on the device until the next logging point.
+    pending: Vec<(StepTaken, Tensor<1>)>,
+    /// Steps between logging points, where the losses are read back.
+    log_every: usize,
 }
 
 impl<T: TrainingTask> std::fmt::Debug for Session<T> {
@@ -96,12 +108,23 @@ pub fn default_threads() -> usize {
 /// The threads worth splitting work over on `device`: every core for Burn's CPU backend, one
 /// for a GPU (whose kernels already use all of it).
 pub fn host_threads(device: &Device) -> usize {
+    if is_cpu(device) { default_threads() } else { 1 }
+}
+
+/// Steps between readbacks of the loss on `device`: every step on Burn's CPU backend, where a
+/// readback is a copy, every [`GPU_LOG_EVERY`] steps on a GPU.
+pub fn default_log_every(device: &Device) -> usize {
+    if is_cpu(device) { 1 } else { GPU_LOG_EVERY }
+}
+
+/// Whether `device` is Burn's CPU backend.
+fn is_cpu(device: &Device) -> bool {
     #[cfg(feature = "flex")]
     if device.clone().inner() == Device::flex() {
-        return default_threads();
+        return true;
     }
     let _ = device;
-    1
+    false
 }
 
 /// The reference's optimiser: Adam with β = (0.9, 0.999) and ε = 1e-8.
@@ -119,6 +142,7 @@ impl<T: TrainingTask> Session<T> {
 
     fn assemble(task: T, model: T::Model, device: Device) -> Self {
         let threads = host_threads(&device);
+        let log_every = default_log_every(&device);
         Self {
             state: task.initial_state(),
             task,
@@ -134,6 +158,8 @@ impl<T: TrainingTask> Session<T> {
             threads,
             optimizer_restored: true,
             best: None,
+            pending: Vec::new(),
+            log_every,
         }
     }
 
@@ -166,6 +192,14 @@ impl<T: TrainingTask> Session<T> {
     /// a browser always does).
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = if cfg!(target_family = "wasm") { 1 } else { threads.clamp(1, MAX_THREADS) };
+        self
+    }
+
+    /// Reads the losses back every `steps` steps (and at the end of each epoch and before each
+    /// checkpoint) instead of the device's default ([`default_log_every`]); `Step` events come
+    /// then, for every step since the last read.
+    pub fn with_log_every(mut self, steps: usize) -> Self {
+        self.log_every = steps.max(1);
         self
     }
 
@@ -326,23 +360,41 @@ impl<T: TrainingTask> Session<T> {
         let position = self.position();
         let learning_rate = self.task.learning_rate(&self.state, position);
         let batch = self.cursor.next_batch(self.task.training_items(), plan.seed, plan.batch_size);
-        let (loss, grads) = self.gradients(&batch, position).await?;
-        let epoch_done = self.cursor.record(loss, sink)?;
-        self.model = self.optimizer.step(learning_rate, self.model.clone(), grads);
-        if !epoch_done {
-            if let Some(dir) = self.checkpoint_dir.clone()
+        let (loss, grads) = self.gradients(&batch, position)?;
+        self.pending.push((self.cursor.advance(), loss));
+        {
+            let _phase = crate::device_counts::phase_on("optimizer", &self.device);
+            self.model = self.optimizer.step(learning_rate, self.model.clone(), grads);
+        }
+        if !self.cursor.epoch_done() {
+            let checkpoint_due = self.checkpoint_dir.is_some()
                 && self.checkpoint_every_steps > 0
-                && self.cursor.step_in_epoch().is_multiple_of(self.checkpoint_every_steps)
-            {
+                && self.cursor.step_in_epoch().is_multiple_of(self.checkpoint_every_steps);
+            if checkpoint_due || self.pending.len() >= self.log_every {
+                self.read_losses(sink).await?;
+            }
+            if let Some(dir) = self.checkpoint_dir.clone().filter(|_| checkpoint_due) {
                 self.write_checkpoint(&dir, sink).await?;
             }
             return Ok(StepOutcome::Stepped);
         }
+        self.read_losses(sink).await?;
         Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(learning_rate, sink).await?)))
     }
 
-    /// The batch's loss and gradients: in one piece on this thread, or one shard per thread.
-    async fn gradients(&self, batch: &[usize], position: StepPosition) -> Result<(f64, GradientsParams), TrainError> {
+    /// Reads back the losses of the steps taken since the last read, in one readback, and
+    /// records them (a `Step` event each).
+    pub async fn read_losses(&mut self, sink: &mut dyn EventSink) -> Result<(), TrainError> {
+        let values = pending_values(&self.pending).await?;
+        for ((taken, _), value) in std::mem::take(&mut self.pending).into_iter().zip(values) {
+            self.cursor.record_loss(taken, f64::from(value), sink)?;
+        }
+        Ok(())
+    }
+
+    /// The batch's loss (left on the device, without autodiff) and gradients: in one piece on
+    /// this thread, or one shard per thread.
+    fn gradients(&self, batch: &[usize], position: StepPosition) -> Result<(Tensor<1>, GradientsParams), TrainError> {
         #[cfg(not(target_family = "wasm"))]
         {
             let shards = shards(batch, self.threads, position);
@@ -351,26 +403,20 @@ impl<T: TrainingTask> Session<T> {
             }
         }
         let shard = Shard { items: batch, offset: 0, batch_len: batch.len(), position };
-        let loss = self.task.shard_loss(&self.model, &shard, &self.device);
-        let value = loss.clone().into_scalar_async::<f32>().await.map_err(TrainError::readback)?;
-        Ok((f64::from(value), GradientsParams::from_grads(loss.backward(), &self.model)))
+        Ok(shard_gradients(&self.task, &self.model, &shard, &self.device))
     }
 
     /// Each shard's forward and backward pass on its own thread, with its own copy of the
     /// parameters (separate autodiff graphs), then the gradients added.
     #[cfg(not(target_family = "wasm"))]
-    fn shard_gradients(&self, shards: &[Shard<'_>]) -> Result<(f64, GradientsParams), TrainError> {
+    fn shard_gradients(&self, shards: &[Shard<'_>]) -> Result<(Tensor<1>, GradientsParams), TrainError> {
         let (task, device) = (&self.task, &self.device);
-        let results: Vec<Result<(f32, GradientsParams), TrainError>> = std::thread::scope(|scope| {
+        let results: Vec<Result<(Tensor<1>, GradientsParams), TrainError>> = std::thread::scope(|scope| {
             let workers: Vec<_> = shards
                 .iter()
                 .map(|shard| {
                     let replica = self.model.clone().map(&mut FreshLeaves);
-                    scope.spawn(move || {
-                        let loss = task.shard_loss(&replica, shard, device);
-                        let value = loss.clone().into_scalar::<f32>();
-                        (value, GradientsParams::from_grads(loss.backward(), &replica))
-                    })
+                    scope.spawn(move || shard_gradients(task, &replica, shard, device))
                 })
                 .collect();
             workers
@@ -378,13 +424,17 @@ impl<T: TrainingTask> Session<T> {
                 .map(|worker| worker.join().map_err(|panic| TrainError::Worker(panic_message(panic.as_ref()))))
                 .collect()
         });
-        let mut total = 0.0;
+        let mut total: Option<Tensor<1>> = None;
         let mut accumulator = GradientsAccumulator::<T::Model>::new();
         for result in results {
-            let (value, grads) = result?;
-            total += f64::from(value);
+            let (loss, grads) = result?;
+            total = Some(match total {
+                Some(total) => total + loss,
+                None => loss,
+            });
             accumulator.accumulate(&self.model, grads);
         }
+        let total = total.ok_or_else(|| TrainError::NoData("a batch without shards".to_owned()))?;
         Ok((total, accumulator.grads()))
     }
 
@@ -438,10 +488,17 @@ impl<T: TrainingTask> Session<T> {
     /// The run as it stands, as an in-memory checkpoint: weights read back without blocking,
     /// and Adam's state where the device can be read synchronously (not WebGPU in a browser).
     pub async fn snapshot(&self) -> Result<Checkpoint, TrainError> {
+        // Steps whose losses are not read yet count in the epoch's running loss.
+        let mut within_epoch = self.cursor.within_epoch();
+        for ((taken, _), value) in self.pending.iter().zip(pending_values(&self.pending).await?) {
+            within_epoch.loss_sum += f64::from(value) * taken.size as f64;
+            within_epoch.loss_count += taken.size;
+        }
         let progress = Progress {
             kind: Some(T::KIND),
+            layout: Some(PARAMETER_LAYOUT),
             epochs_done: self.cursor.epochs_done,
-            within_epoch: self.cursor.within_epoch(),
+            within_epoch,
             fingerprint: self.task.fingerprint(),
             state: self.state.clone(),
             history: self.history.clone(),
@@ -460,6 +517,35 @@ impl<T: TrainingTask> Session<T> {
         while crate::readback::block_on(self.step(sink))? != StepOutcome::Finished {}
         Ok(())
     }
+}
+
+/// One shard's loss (left on the device, without autodiff) and gradients.
+fn shard_gradients<T: TrainingTask>(
+    task: &T,
+    model: &T::Model,
+    shard: &Shard<'_>,
+    device: &Device,
+) -> (Tensor<1>, GradientsParams) {
+    let loss = {
+        let _phase = crate::device_counts::phase_on("forward", device);
+        task.shard_loss(model, shard, device)
+    };
+    let _phase = crate::device_counts::phase_on("backward", device);
+    let value = loss.clone().inner();
+    (value, GradientsParams::from_grads(loss.backward(), model))
+}
+
+/// The values of the losses not read back yet, in one readback (none without any).
+async fn pending_values(pending: &[(StepTaken, Tensor<1>)]) -> Result<Vec<f32>, TrainError> {
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let losses = pending.iter().map(|(_, loss)| loss.clone()).collect();
+    let values = crate::readback::floats_async(Tensor::cat(losses, 0)).await?;
+    if values.len() != pending.len() {
+        return Err(TrainError::Readback(format!("{} losses came back for {} steps", values.len(), pending.len())));
+    }
+    Ok(values)
 }
 
 /// A model's weights as `.safetensors` bytes, read back without blocking.

@@ -12,7 +12,7 @@ use super::events::EpochRecord;
 use super::plateau::ReduceLrOnPlateau;
 use super::task::{DataFingerprint, EpochClosing, ModelKind, RunPlan, Shard, StepPosition, TrainingTask};
 use super::{TrainError, epoch_seed};
-use crate::config::{LearningRateSchedule, VsGaeTrainingConfig};
+use crate::config::{KlReduction, LearningRateSchedule, VsGaeTrainingConfig};
 use crate::io::state_dict::{ReferenceParams, StateDict};
 use crate::model::batch::GraphBatch;
 use crate::model::vae::{Latent, VsGae};
@@ -43,6 +43,8 @@ pub struct VaeState {
 pub struct VaeTask {
     config: VsGaeTrainingConfig,
     cells: Arc<Vec<Cell>>,
+    /// Vertices of the largest cell, which every batch is padded to (stable shapes on a GPU).
+    largest_cell: usize,
     train: Vec<usize>,
     test: Vec<usize>,
 }
@@ -59,16 +61,28 @@ impl VaeTask {
 
     /// The loss of `model` on `indices`: its share `indices.len() / batch_len` of a batch's
     /// reconstruction loss plus its whole KL term (summed over cells, as in the reference).
-    fn loss(&self, model: &VsGae, indices: &[usize], batch_len: usize, latent: Latent, device: &Device) -> Tensor<1> {
+    /// `beta` is the KL term's weight (the config's, or its warm-up's at this step).
+    fn loss(
+        &self,
+        model: &VsGae,
+        indices: &[usize],
+        batch_len: usize,
+        latent: Latent,
+        beta: f64,
+        device: &Device,
+    ) -> Tensor<1> {
         let cells: Vec<&Cell> = indices.iter().map(|&i| &self.cells[i]).collect();
-        let batch = GraphBatch::new(&cells, device);
+        let batch = GraphBatch::at_least(&cells, self.largest_cell, device);
         let targets = VsGae::targets(&cells, device);
         let loss = model.loss(&batch, &targets, latent, &self.config.model);
-        if indices.len() == batch_len {
-            loss.total
-        } else {
-            loss.recon.mul_scalar(indices.len() as f64 / batch_len as f64) + loss.kl.mul_scalar(self.config.model.beta)
-        }
+        let share = indices.len() as f64 / batch_len as f64;
+        let kl = match self.config.model.kl_reduction() {
+            // Summed over the batch: each shard's sum is its part.
+            KlReduction::Sum => loss.kl,
+            // The shard's mean, weighted by its share of the batch.
+            KlReduction::Mean => loss.kl.mul_scalar(share),
+        };
+        loss.recon.mul_scalar(share) + kl.mul_scalar(beta)
     }
 }
 
@@ -89,7 +103,8 @@ impl TrainingTask for VaeTask {
         if train.is_empty() {
             return Err(TrainError::NoData("no cells to train the VS-GAE on".to_owned()));
         }
-        Ok(Self { config, cells, train, test })
+        let largest_cell = cells.iter().map(Cell::n_vertices).max().unwrap_or(1);
+        Ok(Self { config, cells, largest_cell, train, test })
     }
 
     fn config(&self) -> &VsGaeTrainingConfig {
@@ -148,7 +163,8 @@ impl TrainingTask for VaeTask {
             .take(shard.items.len() * dim)
             .collect();
         let eps = Tensor::<2>::from_data(TensorData::new(eps, [shard.items.len(), dim]), device);
-        self.loss(model, shard.items, shard.batch_len, Latent::WithNoise(Box::new(eps)), device)
+        let beta = self.config.beta_at(position.global_step());
+        self.loss(model, shard.items, shard.batch_len, Latent::WithNoise(Box::new(eps)), beta, device)
     }
 
     async fn end_epoch(
@@ -160,13 +176,21 @@ impl TrainingTask for VaeTask {
     ) -> Result<EpochRecord, TrainError> {
         let mut validation_loss = None;
         if closing.evaluate && !self.test.is_empty() {
-            let mut total = 0.0;
+            // Summed on the device, weighted by each part's size, and read back once.
+            let mut total: Option<Tensor<1>> = None;
             for part in self.test.chunks(512) {
-                let loss = self.loss(model, part, part.len(), Latent::Mean, device);
-                let value = loss.into_scalar_async::<f32>().await.map_err(TrainError::readback)?;
-                total += f64::from(value) * part.len() as f64;
+                let loss = self
+                    .loss(model, part, part.len(), Latent::Mean, self.config.model.beta, device)
+                    .mul_scalar(part.len() as f64);
+                total = Some(match total {
+                    Some(total) => total + loss,
+                    None => loss,
+                });
             }
-            validation_loss = Some(total / self.test.len() as f64);
+            if let Some(total) = total {
+                let total = crate::readback::scalar_async(total).await?;
+                validation_loss = Some(f64::from(total) / self.test.len() as f64);
+            }
         }
         // The reference steps its schedule on the training loss.
         if self.config.schedule.unwrap_or_default() == LearningRateSchedule::Plateau {

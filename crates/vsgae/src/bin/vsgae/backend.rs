@@ -10,6 +10,8 @@ pub enum Backend {
     Cpu,
     /// Burn's wgpu backend (Vulkan/Metal/DX12).
     Wgpu,
+    /// Burn's CUDA backend (NVIDIA GPUs; needs the driver, and NVRTC at run time).
+    Cuda,
 }
 
 impl Backend {
@@ -21,6 +23,10 @@ impl Backend {
             Self::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
             #[cfg(not(feature = "wgpu"))]
             Self::Wgpu => anyhow::bail!("this build has no wgpu backend (build with --features wgpu)"),
+            #[cfg(feature = "cuda")]
+            Self::Cuda => Device::cuda(0usize),
+            #[cfg(not(feature = "cuda"))]
+            Self::Cuda => anyhow::bail!("this build has no CUDA backend (build with --features cuda)"),
         };
         Ok(if autodiff { device.autodiff() } else { device })
     }

@@ -11,6 +11,7 @@ use burn::tensor::{Distribution, Tensor};
 use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
 use serde_json::{Map, Value, json};
+use vsgae::device_counts::{Counting, DeviceCounts, PerStep};
 use vsgae::model::decoding::DecodeMode;
 use vsgae::model::flops;
 use vsgae::model::predictor::SecondRound;
@@ -46,16 +47,26 @@ pub struct BenchArgs {
     /// Timed repetitions of each measurement (after one warm-up).
     #[arg(long, default_value_t = 5)]
     repeats: usize,
+    /// Optimiser steps in each timed repetition of a training measurement, read back once at
+    /// its end (a GPU runs the steps back to back in between).
+    #[arg(long, default_value_t = 4)]
+    steps: usize,
     /// Bench on the first 4,096 cells of this file (any format `nasbench` reads) instead of the
     /// first 4,096 seven-vertex cells of the search space.
     #[arg(long)]
     cells: Option<PathBuf>,
-    /// Threads a training batch is split over (default: every core).
+    /// Threads a training batch is split over (default: every core on the CPU backend, one on a
+    /// GPU).
     #[arg(long)]
     threads: Option<usize>,
     /// Measure only these (all when absent); for profiling one of them.
     #[arg(long, value_enum, num_args = 1..)]
     only: Vec<Section>,
+    /// End each training phase (forward, backward, optimizer) by handing the device its queued
+    /// work, so that a fusing backend's launches are counted in the phase that made them (it
+    /// fuses a little less across phases; for finding where launches come from, not for timing).
+    #[arg(long)]
+    attribute_phases: bool,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -82,16 +93,14 @@ fn cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-/// One training step of a run that never evaluates (the bench times steps only).
-fn step<T: TrainingTask>(session: &mut Session<T>) {
-    if let Err(error) = vsgae::readback::block_on(session.step(&mut |_| {})) {
-        tracing::error!(%error, "a bench step failed");
-    }
-}
-
-/// The median of `repeats` timings of `work`, after one warm-up run.
-fn time(repeats: usize, mut work: impl FnMut()) -> Timing {
+/// The median of `repeats` timings of `work`, after one warm-up run, and what the device did
+/// over the timed runs.
+fn time(repeats: usize, mut work: impl FnMut()) -> (Timing, DeviceCounts) {
+    // Counted too, so that the kernels it compiles are not new to the timed runs' count.
+    let warm_up = Counting::start();
     work();
+    drop(warm_up.finish());
+    let counting = Counting::start();
     let (cpu_before, wall_before) = (cpu_seconds(), Instant::now());
     let mut times: Vec<f64> = (0..repeats.max(1))
         .map(|_| {
@@ -101,9 +110,24 @@ fn time(repeats: usize, mut work: impl FnMut()) -> Timing {
         })
         .collect();
     let wall = wall_before.elapsed().as_secs_f64();
+    let counts = counting.finish();
     let cpu_per_wall = cpu_seconds().zip(cpu_before).map(|(after, before)| (after - before) / wall);
     times.sort_by(f64::total_cmp);
-    Timing { seconds: times[times.len() / 2], cpu_per_wall }
+    (Timing { seconds: times[times.len() / 2], cpu_per_wall }, counts)
+}
+
+/// `steps` optimiser steps of a run that never evaluates, then the losses read back: the
+/// device runs the steps back to back and the readback waits for the last.
+fn steps<T: TrainingTask>(session: &mut Session<T>, steps: usize) {
+    let result = vsgae::readback::block_on(async {
+        for _ in 0..steps {
+            session.step(&mut |_| {}).await?;
+        }
+        session.read_losses(&mut |_| {}).await
+    });
+    if let Err(error) = result {
+        tracing::error!(%error, "a bench step failed");
+    }
 }
 
 fn bench_cells(file: Option<&PathBuf>) -> anyhow::Result<Vec<Cell>> {
@@ -131,7 +155,39 @@ struct Measured {
     /// FLOPs per graph, where counted.
     flops_per_graph: Option<f64>,
     timing: Timing,
+    /// What the device did per step (a training step, or one call of the measured work).
+    per_step: PerStep,
+    /// The kernels launched most per step: phase, kernel, launches.
+    top_kernels: Vec<(String, String, f64)>,
 }
+
+impl Measured {
+    /// `units` per timed run, counted over `runs` runs of `steps_per_run` steps each.
+    fn new(
+        rate_key: &'static str,
+        units: f64,
+        flops_per_graph: Option<f64>,
+        (timing, counts): (Timing, DeviceCounts),
+        steps: usize,
+    ) -> Self {
+        let top_kernels = counts
+            .top_kernels(TOP_KERNELS)
+            .into_iter()
+            .map(|(phase, kernel, count)| (phase, kernel, count as f64 / steps.max(1) as f64))
+            .collect();
+        Self {
+            rate_key,
+            rate: units / timing.seconds,
+            flops_per_graph,
+            per_step: counts.per_step(steps),
+            top_kernels,
+            timing,
+        }
+    }
+}
+
+/// Kernels listed per section in the report.
+const TOP_KERNELS: usize = 12;
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let all = args.only.is_empty();
@@ -145,27 +201,25 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let predictor_config = PredictorConfig::new(EncoderConfig::new());
     let vae_config = VsGaeConfig::new(EncoderConfig::new());
     let mut measured: Vec<Measured> = Vec::new();
-    let threads = args.threads.unwrap_or_else(vsgae::training::session::default_threads);
+    let threads = args.threads.unwrap_or_else(|| vsgae::training::session::host_threads(&device));
+    let repeats = args.repeats.max(1);
+    vsgae::device_counts::attribute_phases(args.attribute_phases);
+    let steps_per_repeat = args.steps.max(1);
 
     if wanted(Section::Matmul) {
         // One product per thread at once: the ceiling of work split over threads, as training is.
         let side = MATMUL_SIDE;
         let a = Tensor::<2>::random([side, side], Distribution::Default, &inference_device);
         let b = Tensor::<2>::random([side, side], Distribution::Default, &inference_device);
-        let timing = time(args.repeats, || {
+        let measured_run = time(repeats, || {
             std::thread::scope(|scope| {
                 for _ in 0..threads {
-                    scope.spawn(|| a.clone().matmul(b.clone()).into_data());
+                    scope.spawn(|| vsgae::readback::floats(a.clone().matmul(b.clone())));
                 }
             });
         });
         let flops = threads as f64 * 2.0 * (side as f64).powi(3);
-        measured.push(Measured {
-            rate_key: "matmul_per_s",
-            rate: 1.0 / timing.seconds,
-            flops_per_graph: Some(flops),
-            timing,
-        });
+        measured.push(Measured::new("matmul_per_s", 1.0, Some(flops), measured_run, repeats));
     }
 
     if wanted(Section::PredictorTrain) {
@@ -180,14 +234,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             .with_epochs(usize::MAX);
         let mut session =
             PredictorSession::new(config, data, device.clone())?.with_threads(threads).with_evaluate_every(usize::MAX);
-        let timing = time(args.repeats, || step(&mut session));
+        let run = time(repeats, || steps(&mut session, steps_per_repeat));
         let per_graph = mean_flops(&train_cells, |n| flops::training(flops::predictor_forward(&predictor_config, n)));
-        measured.push(Measured {
-            rate_key: "predictor_train_graphs_per_s",
-            rate: training_graphs / timing.seconds,
-            flops_per_graph: Some(per_graph),
-            timing,
-        });
+        let graphs = training_graphs * steps_per_repeat as f64;
+        let steps = repeats * steps_per_repeat;
+        measured.push(Measured::new("predictor_train_graphs_per_s", graphs, Some(per_graph), run, steps));
     }
 
     for (section, second_round, rate_key) in [
@@ -199,19 +250,15 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         let mut inference = predictor_config.init_seeded(&inference_device, 0)?;
         inference.second_round = second_round;
-        let timing = time(args.repeats, || {
+        let run = time(repeats, || {
             if let Err(error) = vsgae::training::predictor::predict(&inference, &cells, &inference_device) {
                 tracing::error!(%error, "a bench prediction failed");
             }
         });
         // The dense round's products; the round on signatures does a fraction of them.
         let per_graph = mean_flops(&all_cells, |n| flops::predictor_forward(&predictor_config, n));
-        measured.push(Measured {
-            rate_key,
-            rate: all_cells.len() as f64 / timing.seconds,
-            flops_per_graph: (second_round == SecondRound::Dense).then_some(per_graph),
-            timing,
-        });
+        let flops = (second_round == SecondRound::Dense).then_some(per_graph);
+        measured.push(Measured::new(rate_key, all_cells.len() as f64, flops, run, repeats));
     }
 
     if wanted(Section::VaeTrain) {
@@ -220,14 +267,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let mut session = VaeSession::new(config, Arc::new(cells.clone()), device.clone())?
             .with_threads(threads)
             .with_evaluate_every(usize::MAX);
-        let timing = time(args.repeats, || step(&mut session));
+        let run = time(repeats, || steps(&mut session, steps_per_repeat));
         let per_graph = mean_flops(&train_cells, |n| flops::training(flops::vae_forward(&vae_config, n)));
-        measured.push(Measured {
-            rate_key: "vae_train_graphs_per_s",
-            rate: training_graphs / timing.seconds,
-            flops_per_graph: Some(per_graph),
-            timing,
-        });
+        let graphs = training_graphs * steps_per_repeat as f64;
+        let steps = repeats * steps_per_repeat;
+        measured.push(Measured::new("vae_train_graphs_per_s", graphs, Some(per_graph), run, steps));
     }
 
     let decoding = wanted(Section::Decode1) || wanted(Section::DecodeBatch);
@@ -244,30 +288,20 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(model) = decoder_model.as_ref().filter(|_| wanted(Section::Decode1)) {
         let single = point(1);
         let singles = 16;
-        let timing = time(args.repeats, || {
+        let run = time(repeats, || {
             for _ in 0..singles {
                 let _ = model.decoder.decode(single.clone(), vae_config.max_nodes, DecodeMode::Sample, &mut rng);
             }
         });
-        measured.push(Measured {
-            rate_key: "decode_points_per_s_batch_1",
-            rate: singles as f64 / timing.seconds,
-            flops_per_graph: None,
-            timing,
-        });
+        measured.push(Measured::new("decode_points_per_s_batch_1", singles as f64, None, run, repeats));
     }
     if let Some(model) = decoder_model.as_ref().filter(|_| wanted(Section::DecodeBatch)) {
         let points = 1024;
         let many = point(points);
-        let timing = time(args.repeats, || {
+        let run = time(repeats, || {
             let _ = model.decoder.decode(many.clone(), vae_config.max_nodes, DecodeMode::Sample, &mut rng);
         });
-        measured.push(Measured {
-            rate_key: "decode_points_per_s_batch_1024",
-            rate: points as f64 / timing.seconds,
-            flops_per_graph: None,
-            timing,
-        });
+        measured.push(Measured::new("decode_points_per_s_batch_1024", points as f64, None, run, repeats));
     }
 
     report(&args, threads, &cells, &measured)
@@ -291,12 +325,20 @@ fn report(args: &BenchArgs, threads: usize, cells: &[Cell], measured: &[Measured
         json!(cells.iter().map(|c| c.n_vertices() as f64).sum::<f64>() / cells.len() as f64),
     );
     results.insert("threads".into(), json!(threads));
+    results.insert("steps_per_repeat".into(), json!(args.steps.max(1)));
     let mut flops_per_graph = Map::new();
     let mut gflops = Map::new();
     let mut cpu_per_wall = Map::new();
+    let (mut dispatches, mut readbacks, mut compilations) = (Map::new(), Map::new(), Map::new());
+    let (mut by_phase, mut top_kernels) = (Map::new(), Map::new());
     for m in measured {
         results.insert(m.rate_key.into(), json!(m.rate));
         let name = section_name(m.rate_key);
+        dispatches.insert(name.into(), json!(m.per_step.dispatches));
+        readbacks.insert(name.into(), json!(m.per_step.readbacks));
+        compilations.insert(name.into(), json!(m.per_step.compilations));
+        by_phase.insert(name.into(), json!(m.per_step.dispatches_by_phase));
+        top_kernels.insert(name.into(), json!(m.top_kernels));
         if let Some(flops) = m.flops_per_graph {
             flops_per_graph.insert(name.into(), json!(flops));
             gflops.insert(name.into(), json!(flops * m.rate / 1e9));
@@ -313,6 +355,11 @@ fn report(args: &BenchArgs, threads: usize, cells: &[Cell], measured: &[Measured
     results.insert("flops_per_graph".into(), Value::Object(flops_per_graph));
     results.insert("achieved_gflops".into(), Value::Object(gflops));
     results.insert("cpu_seconds_per_second".into(), Value::Object(cpu_per_wall));
+    results.insert("dispatches_per_step".into(), Value::Object(dispatches));
+    results.insert("readbacks_per_step".into(), Value::Object(readbacks));
+    results.insert("compilations_per_step".into(), Value::Object(compilations));
+    results.insert("dispatches_per_step_by_phase".into(), Value::Object(by_phase));
+    results.insert("top_kernels_per_step".into(), Value::Object(top_kernels));
     let results = Value::Object(results);
     if args.json {
         println!("{results}");
@@ -325,6 +372,11 @@ fn report(args: &BenchArgs, threads: usize, cells: &[Cell], measured: &[Measured
         let achieved = achieved.map_or(String::new(), |g| format!(", {g:.1} GFLOP/s"));
         let cpu = m.timing.cpu_per_wall.map_or(String::new(), |c| format!(", {c:.2} cores busy"));
         println!("{name:<22} {:>12.1} per s{achieved}{cpu}", m.rate);
+        let p = &m.per_step;
+        println!(
+            "{:<22} per step: {:.1} dispatches, {:.2} readbacks, {:.1} compilations",
+            "", p.dispatches, p.readbacks, p.compilations
+        );
     }
     if let Some(matmul) = results.get("matmul_gflops").and_then(Value::as_f64) {
         println!("one {MATMUL_SIDE}² matmul: {matmul:.1} GFLOP/s");

@@ -11,7 +11,7 @@ use nasbench::space::enumerate_space;
 use npyz::WriterBuilder as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use vsgae::config::{EdgeLoss, EdgePairing, LearningRateSchedule};
+use vsgae::config::{EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule};
 use vsgae::evaluation::abilities::{CurveProbe, encode_means, test_abilities};
 use vsgae::io::checkpoint::{read_json, write_atomically, write_json};
 use vsgae::latent::{Interpolation, interpolate};
@@ -103,14 +103,31 @@ pub struct Recipe {
     /// How a step's edge losses combine.
     #[arg(long, value_enum, default_value_t = EdgeLoss::Mean)]
     edge_loss: EdgeLoss,
+    /// The KL term's weight (default: the config's, the reference's 0.005).
+    #[arg(long)]
+    beta: Option<f64>,
+    /// How the KL term gathers over a batch (mean: β weighs each graph alike at every batch size).
+    #[arg(long, value_enum, default_value_t = KlReduction::Sum)]
+    kl_reduction: KlReduction,
+    /// β rises linearly from 0 over this many optimiser steps.
+    #[arg(long)]
+    beta_warmup_steps: Option<usize>,
     #[command(flatten)]
     schedule: crate::ScheduleOptions,
 }
 
 impl Recipe {
     fn apply(&self, config: VsGaeTrainingConfig) -> VsGaeTrainingConfig {
-        let mut config = config.with_schedule(Some(self.schedule.schedule(LearningRateSchedule::Plateau)));
-        config.model = config.model.with_edge_pairing(Some(self.edge_pairing)).with_edge_loss(Some(self.edge_loss));
+        let mut config = config
+            .with_schedule(Some(self.schedule.schedule(LearningRateSchedule::Plateau)))
+            .with_beta_warmup_steps(self.beta_warmup_steps);
+        let beta = self.beta.unwrap_or(config.model.beta);
+        config.model = config
+            .model
+            .with_edge_pairing(Some(self.edge_pairing))
+            .with_edge_loss(Some(self.edge_loss))
+            .with_kl_reduction(Some(self.kl_reduction))
+            .with_beta(beta);
         config
     }
 }
