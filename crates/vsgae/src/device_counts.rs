@@ -212,6 +212,19 @@ mod cubecl {
     use cubecl_runtime::launched::LaunchedKernels;
     use cubecl_runtime::logging::{LaunchObservation, LaunchObserver};
 
+    /// The kernel's name with its generic arguments' names (the operation of an element-wise
+    /// kernel), cut to [`KERNEL_NAME_CHARS`].
+    fn kernel_name(kernel: &str) -> String {
+        let name = type_name_format(kernel, TypeNameFormatLevel::Balanced);
+        match name.char_indices().nth(KERNEL_NAME_CHARS) {
+            Some((cut, _)) => format!("{}…", &name[..cut]),
+            None => name,
+        }
+    }
+
+    /// The longest kernel name kept.
+    const KERNEL_NAME_CHARS: usize = 72;
+
     /// Counts launches by the launching thread's phase and the kernel's name.
     #[derive(Default)]
     struct ByPhaseObserver(Mutex<BTreeMap<(&'static str, &'static str), u64>>);
@@ -248,7 +261,7 @@ mod cubecl {
             let compilations = count_new_kernels(kernels.finish());
             let mut by_phase = ByPhase::new();
             for ((phase, kernel), count) in std::mem::take(&mut *lock(&observer.0)) {
-                let name = type_name_format(kernel, TypeNameFormatLevel::Short);
+                let name = kernel_name(kernel);
                 *by_phase.entry(phase.to_owned()).or_default().entry(name).or_default() += count;
             }
             (by_phase, compilations)

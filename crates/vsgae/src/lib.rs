@@ -20,6 +20,7 @@ pub mod host_allocator;
 pub mod io;
 pub mod latent;
 pub mod model;
+pub mod parallel;
 pub mod readback;
 pub mod training;
 

@@ -19,12 +19,13 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
-use burn::tensor::activation::{log_softmax, relu};
+use burn::tensor::activation::{log_softmax, relu, sigmoid};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use nasbench::Cell;
 
 use crate::config::{EdgeLoss, EdgePairing, EncoderConfig, VsGaeConfig};
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
+use crate::model::gru::GateBiasSums;
 use crate::model::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
 use crate::model::readout::GatedSum;
 
@@ -136,20 +137,31 @@ impl Decoder {
         self.start_out.forward(relu(self.start_hidden.forward(Tensor::cat(vec![e, c], 1)))).unsqueeze_dim(1)
     }
 
-    /// Message passing over the partial graph and its two graph vectors.
+    /// Message passing over the partial graph and its two graph vectors; `sums` holds each
+    /// layer's GRU bias sums ([`Decoder::gate_bias_sums`]).
     ///
     /// # Shapes
     /// - `h`: `[batch, nodes, node_dim]`
     /// - `messages`: the partial graphs' operator, for `batch` graphs of `nodes` nodes
     /// - output: (`h` `[batch, nodes, node_dim]`, `h_G` and `h_G_init` `[batch, graph_dim]`)
-    pub fn propagate(&self, h: Tensor<3>, messages: &MessageOperator) -> (Tensor<3>, Tensor<2>, Tensor<2>) {
+    pub fn propagate(
+        &self,
+        h: Tensor<3>,
+        messages: &MessageOperator,
+        sums: &[GateBiasSums],
+    ) -> (Tensor<3>, Tensor<2>, Tensor<2>) {
         let nodes = h.dims()[1];
         if nodes == 1 {
             let single = h.clone().squeeze_dim(1);
             return (h, self.graph.value.forward(single.clone()), self.graph_init.value.forward(single));
         }
-        let h = self.layers.iter().fold(h, |h, layer| layer.forward(h, messages));
+        let h = self.layers.iter().zip(sums).fold(h, |h, (layer, sums)| layer.forward_with(h, messages, sums));
         (h.clone(), self.graph.forward_all(h.clone()), self.graph_init.forward_all(h))
+    }
+
+    /// Each message-passing layer's GRU bias sums, formed once for every step of a decoding.
+    pub fn gate_bias_sums(&self) -> Vec<GateBiasSums> {
+        self.layers.iter().map(|layer| layer.update.gate_bias_sums()).collect()
     }
 
     /// Node type logits.
@@ -220,18 +232,42 @@ impl Decoder {
                 edge_loss,
             };
         }
+        let sums = self.gate_bias_sums();
         let mut h = self.start(c.clone());
-        let (mut graph_vectors, mut new_nodes, mut candidates) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut first_graph_vector, mut new_nodes, mut candidates) = (None, Vec::new(), Vec::new());
         for (k, partial) in targets.partial.iter().enumerate() {
-            let (updated, h_g, h_g_init) = self.propagate(h, partial);
+            // The graph vector for the heads is read out below, over every step at once.
+            let (updated, h_g_init) = if k == 0 {
+                let (updated, h_g, h_g_init) = self.propagate(h, partial, &sums);
+                first_graph_vector = Some(h_g);
+                (updated, h_g_init)
+            } else {
+                let updated =
+                    self.layers.iter().zip(&sums).fold(h, |h, (layer, sums)| layer.forward_with(h, partial, sums));
+                let h_g_init = self.graph_init.forward_all(updated.clone());
+                candidates.push(updated.clone().reshape([batch * (k + 1), self.node_dim()]));
+                (updated, h_g_init)
+            };
             let types = targets.step_types.clone().narrow(0, k * batch, batch).squeeze_dim(1);
             let h_v = self.new_node(h_g_init, types, c.clone());
-            if k > 0 {
-                candidates.push(updated.clone().reshape([batch * (k + 1), self.node_dim()]));
-            }
-            graph_vectors.push(h_g);
             new_nodes.push(h_v.clone());
             h = Tensor::cat(vec![updated, h_v.unsqueeze_dim(1)], 1);
+        }
+        let candidates = (!candidates.is_empty()).then(|| Tensor::cat(candidates, 0));
+        // The graph vectors of steps k ≥ 1: every candidate row gated at once, then summed over
+        // each step's graphs (rows `b·(k + 1) + j` of step k's block).
+        let mut graph_vectors: Vec<Tensor<2>> = first_graph_vector.into_iter().collect();
+        if let Some(candidates) = &candidates {
+            let gated =
+                self.graph.value.forward(candidates.clone()) * sigmoid(self.graph.gate.forward(candidates.clone()));
+            let width = gated.dims()[1];
+            let mut start = 0;
+            for k in 1..steps {
+                let rows = batch * (k + 1);
+                let block = gated.clone().narrow(0, start, rows).reshape([batch, k + 1, width]);
+                graph_vectors.push(block.sum_dim(1).reshape([batch, width]));
+                start += rows;
+            }
         }
         // Node types: every step's rows `k·batch + b` at once.
         let graph_vectors = Tensor::cat(graph_vectors, 0);
@@ -241,13 +277,11 @@ impl Decoder {
         let type_weights = targets.type_weights(alpha, &device);
         let mut total = (type_losses.clone() * type_weights).sum();
         // Edges: every candidate of every step at once (step k ≥ 1 has k + 1 candidates).
-        let edge_losses = if candidates.is_empty() {
-            Tensor::zeros([0], &device)
-        } else {
+        let edge_losses = if let Some(candidates) = candidates {
             let rows = targets.edge_rows.of(config.edge_pairing(), &device);
             let features = Tensor::cat(
                 vec![
-                    Tensor::cat(candidates, 0),
+                    candidates,
                     Tensor::cat(new_nodes, 0).select(0, rows.new_node.clone()),
                     graph_vectors.select(0, rows.graph),
                     c.select(0, rows.latent),
@@ -258,6 +292,8 @@ impl Decoder {
             let losses = binary_cross_entropy_with_logits_1d(logits, targets.edge_labels.clone());
             total = total + (losses.clone() * targets.edge_weights(alpha, edge_loss, &device)).sum();
             losses
+        } else {
+            Tensor::zeros([0], &device)
         };
         ReconstructionLoss { total, type_losses, edge_losses, batch, alpha, edge_loss }
     }

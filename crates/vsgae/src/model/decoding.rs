@@ -87,7 +87,7 @@ impl Decoder {
         rng: &mut impl Rng,
     ) -> Result<Vec<DecodedGraph>, ReadbackError> {
         let rows = c.dims()[0];
-        let threads = crate::training::session::host_threads(&c.device()).min(rows / ROWS_PER_THREAD).max(1);
+        let threads = crate::parallel::host_threads(&c.device()).min(rows / ROWS_PER_THREAD).max(1);
         if threads == 1 {
             return block_on(self.decode_async(c, max_nodes, mode, rng));
         }
@@ -138,6 +138,7 @@ impl Decoder {
             (0..batch).map(|_| DecodedGraph { types: vec![1], edges: Vec::new(), finished: false }).collect();
         let mut adjacency = vec![false; batch * capacity * capacity];
         let mut c = c;
+        let sums = self.gate_bias_sums();
         let mut h = self.start(c.clone());
         // The graphs still growing, one row each; finished graphs leave the batch.
         let mut active: Vec<usize> = (0..batch).collect();
@@ -148,7 +149,7 @@ impl Decoder {
                 adjacency[active[row] * capacity * capacity + from * capacity + to]
             };
             let partial = MessageOperator::new(rows, nodes, edge, &device);
-            let (updated, h_g, h_g_init) = self.propagate(h, &partial);
+            let (updated, h_g, h_g_init) = self.propagate(h, &partial, &sums);
             let probabilities = floats_async(softmax(self.type_logits(h_g.clone(), c.clone()), 1)).await?;
             let types: Vec<u8> =
                 probabilities.chunks(probabilities.len() / rows).map(|p| mode.pick_type(p, rng)).collect();

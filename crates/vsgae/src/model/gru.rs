@@ -36,6 +36,14 @@ pub struct GruCell {
     pub hidden_bias: GateBiases,
 }
 
+/// The sums of a [`GruCell`]'s input and hidden biases of the reset and update gates, each of
+/// shape `[hidden]` ([`GruCell::gate_bias_sums`]).
+#[derive(Debug, Clone)]
+pub struct GateBiasSums {
+    pub reset: Tensor<1>,
+    pub update: Tensor<1>,
+}
+
 /// One bias vector per gate of a [`GruCell`], each of shape `[hidden]`.
 #[derive(Module, Debug)]
 pub struct GateBiases {
@@ -146,12 +154,28 @@ impl GruCell {
     /// - `h`: `[rows, hidden]`
     /// - output: `[rows, hidden]`
     pub fn forward(&self, x: Tensor<2>, h: Tensor<2>) -> Tensor<2> {
+        self.forward_with(x, h, &self.gate_bias_sums())
+    }
+
+    /// [`GruCell::forward`] with the gates' bias sums formed once for many steps (a decoder
+    /// runs its cells once per node).
+    ///
+    /// # Shapes
+    /// - `x`: `[rows, input]`
+    /// - `h`: `[rows, hidden]`
+    /// - output: `[rows, hidden]`
+    pub fn forward_with(&self, x: Tensor<2>, h: Tensor<2>, sums: &GateBiasSums) -> Tensor<2> {
         let xh = Tensor::cat(vec![x.clone(), h.clone()], 1);
-        let r = sigmoid(linear(xh.clone(), self.reset.val(), Some(self.reset_bias())));
-        let z = sigmoid(linear(xh, self.update.val(), Some(self.update_bias())));
+        let r = sigmoid(linear(xh.clone(), self.reset.val(), Some(sums.reset.clone())));
+        let z = sigmoid(linear(xh, self.update.val(), Some(sums.update.clone())));
         let from_input = linear(x, self.new_input.val(), Some(self.input_bias.new.val()));
         let from_hidden = linear(h.clone(), self.new_hidden.val(), Some(self.hidden_bias.new.val()));
         combine(r, z, from_input, from_hidden, h)
+    }
+
+    /// The reset and update gates' bias sums `b_ir + b_hr` and `b_iz + b_hz`.
+    pub fn gate_bias_sums(&self) -> GateBiasSums {
+        GateBiasSums { reset: self.reset_bias(), update: self.update_bias() }
     }
 
     /// `b_ir + b_hr`, shape `[hidden]`.

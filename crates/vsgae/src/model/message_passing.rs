@@ -19,7 +19,7 @@ use burn::tensor::module::linear;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict, lazy_dims, transposed};
-use crate::model::gru::{GruCell, GruCellConfig};
+use crate::model::gru::{GateBiasSums, GruCell, GruCellConfig};
 
 /// The reference's `GNNLayer`: every edge `j → i` sends `msg([h_j; h_i])` to `i`, and its
 /// reverse sends `msg_rev([h_i; h_j])` to `j`; the summed messages update a GRU cell.
@@ -211,11 +211,22 @@ impl MessagePassing {
     /// - `operator`: built for `batch` graphs of `nodes` nodes
     /// - output: `[batch, nodes, node_dim]`
     pub fn forward(&self, h: Tensor<3>, operator: &MessageOperator) -> Tensor<3> {
+        self.forward_with(h, operator, &self.update.gate_bias_sums())
+    }
+
+    /// [`MessagePassing::forward`] with the GRU's bias sums formed once for many rounds
+    /// ([`GruCell::gate_bias_sums`]).
+    ///
+    /// # Shapes
+    /// - `h`: `[batch, nodes, node_dim]`
+    /// - `operator`: built for `batch` graphs of `nodes` nodes
+    /// - output: `[batch, nodes, node_dim]`
+    pub fn forward_with(&self, h: Tensor<3>, operator: &MessageOperator, sums: &GateBiasSums) -> Tensor<3> {
         let [batch, nodes, d] = h.dims();
         let inputs = operator.gather.clone().matmul(h.clone()).reshape([batch * nodes, 4 * d]);
         let received =
             linear(inputs, self.messages.val(), None) + operator.degrees.clone().matmul(self.message_bias.val());
-        self.update.forward(received, h.reshape([batch * nodes, d])).reshape([batch, nodes, d])
+        self.update.forward_with(received, h.reshape([batch * nodes, d]), sums).reshape([batch, nodes, d])
     }
 }
 

@@ -145,7 +145,7 @@ pub fn predict_with_spread(
     device: &Device,
 ) -> Result<Vec<Prediction>, ReadbackError> {
     let chunks: Vec<&[Cell]> = cells.chunks(PREDICT_CHUNK).collect();
-    let threads = super::session::host_threads(device).min(chunks.len()).max(1);
+    let threads = crate::parallel::host_threads(device).min(chunks.len()).max(1);
     if threads == 1 {
         return crate::readback::block_on(predict_with_spread_async(model, cells, device));
     }

@@ -29,9 +29,6 @@ use crate::io::checkpoint::{AdamState, Checkpoint, CheckpointError, PARAMETER_LA
 use crate::io::state_dict::StateDict;
 use crate::training::stable_ids::with_stable_ids;
 
-/// The most threads a session splits a batch over.
-const MAX_THREADS: usize = 16;
-
 /// Steps between readbacks of the loss on a GPU: a readback makes the host wait until the device
 /// has finished every step before it, so reading each step's loss would leave the device idle
 /// while the host prepares the next step.
@@ -97,34 +94,12 @@ impl<T: TrainingTask> std::fmt::Debug for Session<T> {
     }
 }
 
-/// Every core natively (at most 16), one in a browser.
-pub fn default_threads() -> usize {
-    if cfg!(target_family = "wasm") {
-        return 1;
-    }
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
-}
-
-/// The threads worth splitting work over on `device`: every core for Burn's CPU backend, one
-/// for a GPU (whose kernels already use all of it).
-pub fn host_threads(device: &Device) -> usize {
-    if is_cpu(device) { default_threads() } else { 1 }
-}
+pub use crate::parallel::{default_threads, host_threads};
 
 /// Steps between readbacks of the loss on `device`: every step on Burn's CPU backend, where a
 /// readback is a copy, every [`GPU_LOG_EVERY`] steps on a GPU.
 pub fn default_log_every(device: &Device) -> usize {
-    if is_cpu(device) { 1 } else { GPU_LOG_EVERY }
-}
-
-/// Whether `device` is Burn's CPU backend.
-fn is_cpu(device: &Device) -> bool {
-    #[cfg(feature = "flex")]
-    if device.clone().inner() == Device::flex() {
-        return true;
-    }
-    let _ = device;
-    false
+    if crate::parallel::is_cpu(device) { 1 } else { GPU_LOG_EVERY }
 }
 
 /// The reference's optimiser: Adam with β = (0.9, 0.999) and ε = 1e-8.
@@ -191,7 +166,7 @@ impl<T: TrainingTask> Session<T> {
     /// Splits each batch over `threads` threads (1 computes it in one piece on this thread;
     /// a browser always does).
     pub fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = if cfg!(target_family = "wasm") { 1 } else { threads.clamp(1, MAX_THREADS) };
+        self.threads = if cfg!(target_family = "wasm") { 1 } else { threads.clamp(1, crate::parallel::MAX_THREADS) };
         self
     }
 
