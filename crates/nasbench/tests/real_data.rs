@@ -38,6 +38,24 @@ fn every_row_of_the_20k_csv_hashes_to_its_hash_column() {
     assert!((0.09..0.1).contains(&low) && (0.94..0.95).contains(&high), "{low}..{high}");
 }
 
+/// The real cells are the search space's own representatives: each is, vertex for vertex, the
+/// cell the enumeration keeps for its hash (so a model trained on the space has seen them in the
+/// same vertex order), and their vertex counts follow the space's.
+#[test]
+fn the_20k_csv_cells_are_the_spaces_representatives() {
+    let Some(bytes) = read_shared("data/nb101_val_20k.csv") else { return };
+    let (_, dataset) = formats::read_bytes(&bytes).unwrap();
+    let space: std::collections::HashMap<_, _> =
+        nasbench::space::enumerate_space().into_iter().map(|c| (c.hash, c.cell)).collect();
+    for record in dataset.records() {
+        assert_eq!(space.get(&record.hash), Some(&record.cell), "{}", record.hash);
+    }
+    let sevens = dataset.records().iter().filter(|r| r.cell.n_vertices() == 7).count();
+    let share = sevens as f64 / dataset.len() as f64;
+    let space_share = 359_082.0 / nasbench::space::UNIQUE_CELLS as f64;
+    assert!((share - space_share).abs() < 0.01, "{share} of the cells have 7 vertices, {space_share} of the space's");
+}
+
 /// Written back, the CSV has the same header and rows; numbers may differ in their last digit
 /// where two shortest decimals are equally close (Python rounds such ties to even, Rust up), so
 /// numeric fields are compared as the f64 they denote.
