@@ -43,6 +43,13 @@ pub struct Abilities {
     pub uniqueness_isomorphic: f64,
     pub novelty: f64,
     pub novelty_isomorphic: f64,
+    /// Distinct cells (by hash) among the valid NAS-Bench-101 cells that the prior's points
+    /// decode to, one decoding per point. The reference's uniqueness counts every one of a
+    /// point's 10 decodings, so a decoder that decodes a point the same way each time (as
+    /// faithful reconstruction needs) scores at most 1 in 10 there.
+    pub uniqueness_of_points: f64,
+    /// Where the prior's points came from.
+    pub prior: PriorKind,
     /// The mean β-VAE loss of the test cells at their latent means (deterministic).
     pub test_loss: f64,
     pub test_cells: usize,
@@ -159,30 +166,64 @@ pub fn mean_loss(model: &VsGae, cells: &[Cell], config: &VsGaeConfig, device: &D
     Ok(total / cells.len().max(1) as f64)
 }
 
-/// The reference's prior for validity: `N(mean, std)` of the training cells' latent means, per
-/// dimension.
+/// Where prior samples for validity, uniqueness and novelty come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum PriorKind {
+    /// The reference's: `N(mean, std)` of the training cells' latent means, per dimension.
+    #[default]
+    Fitted,
+    /// The VAE's own prior, `N(0, I)`.
+    StandardNormal,
+    /// The aggregate posterior: a training cell drawn at random, then a point from its posterior
+    /// `N(μ, σ²)` (a mixture with one component per training cell).
+    AggregatePosterior,
+}
+
+/// A distribution of latent points to decode ([`PriorKind`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatentPrior {
+    pub kind: PriorKind,
+    /// Per dimension: the fitted mean (zeros for the standard normal).
     pub mean: Vec<f64>,
+    /// Per dimension: the fitted standard deviation (ones for the standard normal).
     pub std: Vec<f64>,
+    /// For the aggregate posterior: every training cell's posterior mean and standard deviation,
+    /// row by row.
+    posteriors: Option<(Vec<f32>, Vec<f32>)>,
 }
 
 impl LatentPrior {
-    /// The prior of the latent means of `cells`.
+    /// The reference's prior of the latent means of `cells` ([`PriorKind::Fitted`]).
     pub fn of(model: &VsGae, cells: &[Cell], device: &Device) -> Result<Self, ReadbackError> {
-        let means = encode_means(model, cells, device, 2048);
-        let [count, dim] = means.dims();
+        Self::of_kind(PriorKind::Fitted, model, cells, device)
+    }
+
+    /// The prior `kind`, fitted to the posteriors of `cells` where it is fitted.
+    pub fn of_kind(kind: PriorKind, model: &VsGae, cells: &[Cell], device: &Device) -> Result<Self, ReadbackError> {
+        let dim = model.latent_dim();
+        if kind == PriorKind::StandardNormal {
+            return Ok(Self { kind, mean: vec![0.0; dim], std: vec![1.0; dim], posteriors: None });
+        }
+        let (means, log_vars) = encode_posteriors(model, cells, device, 2048);
         let values = crate::readback::floats(means)?;
+        let count = (values.len() / dim.max(1)).max(1) as f64;
         let mut mean = vec![0f64; dim];
         let mut variance = vec![0f64; dim];
-        let count = count.max(1) as f64;
         for row in values.chunks(dim) {
             row.iter().enumerate().for_each(|(d, &v)| mean[d] += f64::from(v) / count);
         }
         for row in values.chunks(dim) {
             row.iter().enumerate().for_each(|(d, &v)| variance[d] += (f64::from(v) - mean[d]).powi(2) / count);
         }
-        Ok(Self { mean, std: variance.into_iter().map(f64::sqrt).collect() })
+        let posteriors = if kind == PriorKind::AggregatePosterior {
+            let stds = crate::readback::floats(log_vars.mul_scalar(0.5).exp())?;
+            Some((values, stds))
+        } else {
+            None
+        };
+        Ok(Self { kind, mean, std: variance.into_iter().map(f64::sqrt).collect(), posteriors })
     }
 
     /// `points` draws, each repeated `repeats` times in a row.
@@ -191,19 +232,41 @@ impl LatentPrior {
     /// - output: `[points · repeats, dim]`
     pub fn sample(&self, points: usize, repeats: usize, device: &Device, rng: &mut impl Rng) -> Tensor<2> {
         let dim = self.mean.len();
+        let normal = |rng: &mut _| f64::from(crate::model::initialization::standard_normal(rng));
         let values: Vec<f32> = (0..points)
             .flat_map(|_| {
-                let z: Vec<f32> = (0..dim)
-                    .map(|d| {
-                        (f64::from(crate::model::initialization::standard_normal(rng)) * self.std[d] + self.mean[d])
-                            as f32
-                    })
-                    .collect();
+                let z: Vec<f32> = match &self.posteriors {
+                    Some((means, stds)) if !means.is_empty() => {
+                        let cell = rng.random_range(0..means.len() / dim.max(1));
+                        let row = cell * dim..(cell + 1) * dim;
+                        means[row.clone()]
+                            .iter()
+                            .zip(&stds[row])
+                            .map(|(&m, &s)| (f64::from(m) + normal(rng) * f64::from(s)) as f32)
+                            .collect()
+                    }
+                    _ => (0..dim).map(|d| (normal(rng) * self.std[d] + self.mean[d]) as f32).collect(),
+                };
                 std::iter::repeat_n(z, repeats).flatten()
             })
             .collect();
         Tensor::<2>::from_data(TensorData::new(values, [points * repeats, dim]), device)
     }
+}
+
+/// The encoder's means and log-variances of many cells, in batches.
+///
+/// # Shapes
+/// - output: (`mean`, `log_var`), each `[cells, graph_dim]`
+pub fn encode_posteriors(model: &VsGae, cells: &[Cell], device: &Device, chunk: usize) -> (Tensor<2>, Tensor<2>) {
+    let (means, log_vars): (Vec<Tensor<2>>, Vec<Tensor<2>>) = cells
+        .chunks(chunk.max(1))
+        .map(|part| {
+            let refs: Vec<&Cell> = part.iter().collect();
+            model.encoder.forward(&GraphBatch::new(&refs, device))
+        })
+        .unzip();
+    (Tensor::cat(means, 0), Tensor::cat(log_vars, 0))
 }
 
 /// The shares of valid decodings: by the reference's rule, and as NAS-Bench-101 cells.
@@ -301,6 +364,21 @@ pub fn test_abilities(
     device: &Device,
     rng: &mut impl Rng,
 ) -> Result<Abilities, ReadbackError> {
+    test_abilities_with(model, train, test, prior_points, PriorKind::Fitted, config, device, rng)
+}
+
+/// [`test_abilities`] with the prior points drawn from `prior`.
+#[allow(clippy::too_many_arguments, reason = "the tests' inputs, each needed")]
+pub fn test_abilities_with(
+    model: &VsGae,
+    train: &[Cell],
+    test: &[Cell],
+    prior_points: usize,
+    prior: PriorKind,
+    config: &VsGaeConfig,
+    device: &Device,
+    rng: &mut impl Rng,
+) -> Result<Abilities, ReadbackError> {
     let max_nodes = config.max_nodes;
     let test_loss = mean_loss(model, test, config, device)?;
     let (reconstruction, reconstruction_isomorphic) =
@@ -316,12 +394,16 @@ pub fn test_abilities(
             uniqueness_isomorphic: 0.0,
             novelty: 0.0,
             novelty_isomorphic: 0.0,
+            uniqueness_of_points: 0.0,
+            prior,
             test_cells: test.len(),
             prior_points,
         });
     }
-    let z = LatentPrior::of(model, train, device)?.sample(prior_points, DECODINGS, device, rng);
+    let z = LatentPrior::of_kind(prior, model, train, device)?.sample(prior_points, DECODINGS, device, rng);
     let decoded = model.decoder.decode(z, max_nodes, DecodeMode::Sample, rng)?;
+    let first_cells: Vec<Cell> = decoded.iter().step_by(DECODINGS).filter_map(DecodedGraph::to_cell).collect();
+    let distinct_points: HashSet<ModuleHash> = first_cells.iter().map(Cell::hash).collect();
 
     let train_keys: HashSet<GraphKey> = train.iter().map(|c| (c.node_atts(), c.edges().collect::<Vec<_>>())).collect();
     let train_hashes: HashSet<ModuleHash> = train.iter().map(Cell::hash).collect();
@@ -340,6 +422,8 @@ pub fn test_abilities(
         uniqueness_isomorphic: share(unique_hashes.len(), cells.len()),
         novelty: 1.0 - share(valid.iter().filter(|g| train_keys.contains(&g.key())).count(), valid.len()),
         novelty_isomorphic: 1.0 - share(cells.iter().filter(|c| train_hashes.contains(&c.hash())).count(), cells.len()),
+        uniqueness_of_points: share(distinct_points.len(), first_cells.len()),
+        prior,
         test_loss,
         test_cells: test.len(),
         prior_points,

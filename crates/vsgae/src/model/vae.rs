@@ -59,6 +59,11 @@ impl VsGaeConfig {
 }
 
 impl VsGae {
+    /// Width of the latent space (the encoder's graph vector).
+    pub fn latent_dim(&self) -> usize {
+        self.encoder.mean.value.weight.dims()[1]
+    }
+
     /// The teacher-forcing targets of cells: padded to 7 nodes with the reference's padding type.
     pub fn targets(cells: &[&Cell], device: &Device) -> DecoderTargets {
         DecoderTargets::new(cells, MAX_VERTICES, INPUT_TYPE, device)

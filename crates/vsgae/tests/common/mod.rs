@@ -70,14 +70,19 @@ pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
     vsgae::readback::floats(tensor).unwrap()
 }
 
-/// The device the tests run on: Burn's CPU backend, or wgpu where `VSGAE_TEST_BACKEND=wgpu`
-/// and the crate was built with the `wgpu` feature.
+/// The device the tests run on: Burn's CPU backend, or the GPU backend `VSGAE_TEST_BACKEND`
+/// names (`wgpu` or `cuda`) where the crate was built with that feature.
 pub fn device() -> burn::tensor::Device {
     match std::env::var("VSGAE_TEST_BACKEND").as_deref() {
         #[cfg(feature = "wgpu")]
         Ok("wgpu") => burn::tensor::Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
         #[cfg(not(feature = "wgpu"))]
         Ok("wgpu") => panic!("VSGAE_TEST_BACKEND=wgpu needs the wgpu feature"),
+        #[cfg(feature = "cuda")]
+        Ok("cuda") => burn::tensor::Device::cuda(0usize),
+        #[cfg(not(feature = "cuda"))]
+        Ok("cuda") => panic!("VSGAE_TEST_BACKEND=cuda needs the cuda feature"),
+        Ok(other) if !other.is_empty() && other != "cpu" => panic!("VSGAE_TEST_BACKEND={other}: cpu, wgpu or cuda"),
         _ => burn::tensor::Device::flex(),
     }
 }

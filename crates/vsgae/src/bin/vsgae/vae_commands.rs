@@ -12,7 +12,7 @@ use npyz::WriterBuilder as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use vsgae::config::{EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule};
-use vsgae::evaluation::abilities::{CurveProbe, encode_means, test_abilities};
+use vsgae::evaluation::abilities::{CurveProbe, PriorKind, encode_means, test_abilities_with};
 use vsgae::io::checkpoint::{read_json, write_atomically, write_json};
 use vsgae::latent::{Interpolation, interpolate};
 use vsgae::model::decoding::{DecodeMode, DecodedGraph};
@@ -259,8 +259,16 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
     if args.test {
-        let abilities =
-            run_abilities(&session.model(), &cells, &train, &test, args.prior_points, session.config(), args.seed)?;
+        let abilities = run_abilities(
+            &session.model(),
+            &cells,
+            &train,
+            &test,
+            args.prior_points,
+            PriorKind::Fitted,
+            session.config(),
+            args.seed,
+        )?;
         results["abilities"] = serde_json::to_value(abilities)?;
     }
     write_json(&out.join("results.json"), &results)?;
@@ -274,6 +282,7 @@ fn run_abilities(
     train: &[usize],
     test: &[usize],
     prior_points: usize,
+    prior: PriorKind,
     config: &VsGaeTrainingConfig,
     seed: u64,
 ) -> anyhow::Result<vsgae::evaluation::abilities::Abilities> {
@@ -281,7 +290,7 @@ fn run_abilities(
     let train: Vec<Cell> = train.iter().map(|&i| cells[i]).collect();
     let test: Vec<Cell> = test.iter().map(|&i| cells[i]).collect();
     let mut rng = nasbench::split::rng(seed.wrapping_add(17));
-    Ok(test_abilities(model, &train, &test, prior_points, &config.model, &device, &mut rng)?)
+    Ok(test_abilities_with(model, &train, &test, prior_points, prior, &config.model, &device, &mut rng)?)
 }
 
 fn model_device(model: &VsGae) -> Device {
@@ -299,6 +308,9 @@ pub struct TestVaeArgs {
     model: PathBuf,
     #[arg(long, default_value_t = 1000)]
     prior_points: usize,
+    /// Where the prior's points come from.
+    #[arg(long, value_enum, default_value_t = PriorKind::Fitted)]
+    prior: PriorKind,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Reconstruct only the first this many held-out cells (each is decoded 100 times, so the
@@ -329,7 +341,7 @@ pub fn test(args: TestVaeArgs) -> anyhow::Result<()> {
     if let Some(limit) = args.limit {
         test.truncate(limit);
     }
-    let abilities = run_abilities(&model, &cells, &train, &test, args.prior_points, &config, args.seed)?;
+    let abilities = run_abilities(&model, &cells, &train, &test, args.prior_points, args.prior, &config, args.seed)?;
     if args.json {
         println!("{}", serde_json::to_string(&abilities)?);
     } else {
@@ -340,6 +352,7 @@ pub fn test(args: TestVaeArgs) -> anyhow::Result<()> {
             abilities.validity, abilities.validity_nasbench
         );
         println!("uniqueness      {:.4}   {:.4}", abilities.uniqueness, abilities.uniqueness_isomorphic);
+        println!("uniqueness of the points (one decoding each, by hash): {:.4}", abilities.uniqueness_of_points);
         println!("novelty         {:.4}   {:.4}", abilities.novelty, abilities.novelty_isomorphic);
     }
     Ok(())
