@@ -114,9 +114,10 @@ fn each_prior_draws_where_it_says() {
     let points = common::values(aggregate.sample(50, 1, &device, &mut rng));
     for point in points.chunks(8) {
         // Within 6 posterior deviations, in every dimension, of some training cell's mean.
-        let near = means.chunks(8).zip(stds.chunks(8)).any(|(m, s)| {
-            point.iter().zip(m).zip(s).all(|((p, m), s)| (p - m).abs() <= 6.0 * s + 1e-6)
-        });
+        let near = means
+            .chunks(8)
+            .zip(stds.chunks(8))
+            .any(|(m, s)| point.iter().zip(m).zip(s).all(|((p, m), s)| (p - m).abs() <= 6.0 * s + 1e-6));
         assert!(near, "{point:?} is far from every training posterior");
     }
 }

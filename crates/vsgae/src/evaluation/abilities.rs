@@ -364,21 +364,28 @@ pub fn test_abilities(
     device: &Device,
     rng: &mut impl Rng,
 ) -> Result<Abilities, ReadbackError> {
-    test_abilities_with(model, train, test, prior_points, PriorKind::Fitted, config, device, rng)
+    let draws = PriorDraws { points: prior_points, kind: PriorKind::Fitted };
+    test_abilities_with(model, train, test, draws, config, device, rng)
 }
 
-/// [`test_abilities`] with the prior points drawn from `prior`.
-#[allow(clippy::too_many_arguments, reason = "the tests' inputs, each needed")]
+/// How many prior points the tests decode, and from where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriorDraws {
+    pub points: usize,
+    pub kind: PriorKind,
+}
+
+/// [`test_abilities`] with the prior points `draws` says.
 pub fn test_abilities_with(
     model: &VsGae,
     train: &[Cell],
     test: &[Cell],
-    prior_points: usize,
-    prior: PriorKind,
+    draws: PriorDraws,
     config: &VsGaeConfig,
     device: &Device,
     rng: &mut impl Rng,
 ) -> Result<Abilities, ReadbackError> {
+    let PriorDraws { points: prior_points, kind: prior } = draws;
     let max_nodes = config.max_nodes;
     let test_loss = mean_loss(model, test, config, device)?;
     let (reconstruction, reconstruction_isomorphic) =

@@ -12,7 +12,7 @@ use npyz::WriterBuilder as _;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use vsgae::config::{EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule};
-use vsgae::evaluation::abilities::{CurveProbe, PriorKind, encode_means, test_abilities_with};
+use vsgae::evaluation::abilities::{CurveProbe, PriorDraws, PriorKind, encode_means, test_abilities_with};
 use vsgae::io::checkpoint::{read_json, write_atomically, write_json};
 use vsgae::latent::{Interpolation, interpolate};
 use vsgae::model::decoding::{DecodeMode, DecodedGraph};
@@ -264,8 +264,7 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
             &cells,
             &train,
             &test,
-            args.prior_points,
-            PriorKind::Fitted,
+            PriorDraws { points: args.prior_points, kind: PriorKind::Fitted },
             session.config(),
             args.seed,
         )?;
@@ -281,8 +280,7 @@ fn run_abilities(
     cells: &[Cell],
     train: &[usize],
     test: &[usize],
-    prior_points: usize,
-    prior: PriorKind,
+    draws: PriorDraws,
     config: &VsGaeTrainingConfig,
     seed: u64,
 ) -> anyhow::Result<vsgae::evaluation::abilities::Abilities> {
@@ -290,7 +288,7 @@ fn run_abilities(
     let train: Vec<Cell> = train.iter().map(|&i| cells[i]).collect();
     let test: Vec<Cell> = test.iter().map(|&i| cells[i]).collect();
     let mut rng = nasbench::split::rng(seed.wrapping_add(17));
-    Ok(test_abilities_with(model, &train, &test, prior_points, prior, &config.model, &device, &mut rng)?)
+    Ok(test_abilities_with(model, &train, &test, draws, &config.model, &device, &mut rng)?)
 }
 
 fn model_device(model: &VsGae) -> Device {
@@ -341,7 +339,15 @@ pub fn test(args: TestVaeArgs) -> anyhow::Result<()> {
     if let Some(limit) = args.limit {
         test.truncate(limit);
     }
-    let abilities = run_abilities(&model, &cells, &train, &test, args.prior_points, args.prior, &config, args.seed)?;
+    let abilities = run_abilities(
+        &model,
+        &cells,
+        &train,
+        &test,
+        PriorDraws { points: args.prior_points, kind: args.prior },
+        &config,
+        args.seed,
+    )?;
     if args.json {
         println!("{}", serde_json::to_string(&abilities)?);
     } else {
