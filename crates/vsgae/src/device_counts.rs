@@ -16,6 +16,9 @@
 //!   warm-up too (and drop its counts), so that its kernels are not new to what follows.
 //! - Readbacks are counted in [`crate::readback`], which every readback of this crate goes
 //!   through (Burn's own ops read nothing back).
+//! - The time of each phase is summed over the threads that run it (training: `forward` and
+//!   `backward` on each shard's thread, then `reduce` and `optimizer`; `shards` is the wall time
+//!   of all shards' forward and backward passes together).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -43,7 +46,7 @@ pub fn attribute_phases(on: bool) {
 
 /// Launches on this thread are attributed to `name` until the guard drops.
 pub fn phase(name: &'static str) -> PhaseGuard {
-    PhaseGuard { previous: PHASE.with(|phase| phase.replace(name)), device: None }
+    PhaseGuard { previous: PHASE.with(|phase| phase.replace(name)), device: None, started: web_time::Instant::now() }
 }
 
 /// The phase of the last [`phase_on`] where [`attribute_phases`] is on: a fusing backend launches
@@ -61,7 +64,7 @@ pub fn phase_on(name: &'static str, device: &Device) -> PhaseGuard {
         *lock(&PROCESS_PHASE) = name;
     }
     let device = flushing.then(|| device.clone());
-    PhaseGuard { previous: PHASE.with(|phase| phase.replace(name)), device }
+    PhaseGuard { previous: PHASE.with(|phase| phase.replace(name)), device, started: web_time::Instant::now() }
 }
 
 /// The phase a launch on this thread belongs to.
@@ -73,13 +76,15 @@ fn current_phase() -> &'static str {
     }
 }
 
-/// Restores the phase before [`phase`] when dropped.
+/// Restores the phase before [`phase`] when dropped, adding the time spent in it to the phase's
+/// time while something counts ([`Counting`]).
 #[derive(Debug)]
 #[must_use = "the phase ends as soon as the guard drops"]
 pub struct PhaseGuard {
     previous: &'static str,
     /// The device to flush at the end of the phase.
     device: Option<Device>,
+    started: web_time::Instant,
 }
 
 impl Drop for PhaseGuard {
@@ -91,9 +96,18 @@ impl Drop for PhaseGuard {
             }
             *lock(&PROCESS_PHASE) = self.previous;
         }
-        PHASE.with(|phase| phase.set(self.previous));
+        let name = PHASE.with(|phase| phase.replace(self.previous));
+        if TIMING.load(Ordering::Relaxed) {
+            *lock(&PHASE_SECONDS).entry(name).or_default() += self.started.elapsed().as_secs_f64();
+        }
     }
 }
+
+/// Whether phases add up their time ([`Counting`] is on).
+static TIMING: AtomicBool = AtomicBool::new(false);
+
+/// Seconds spent in each phase since counting started, summed over threads.
+static PHASE_SECONDS: Mutex<BTreeMap<&'static str, f64>> = Mutex::new(BTreeMap::new());
 
 /// What a device did over a counted stretch of work.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -106,6 +120,9 @@ pub struct DeviceCounts {
     pub compilations: u64,
     /// Launches by phase, then by kernel (the kernel's short name).
     pub dispatches_by_phase: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Seconds spent in each phase, summed over the threads that ran it (on a GPU, the host's
+    /// time to issue the phase's work, unless [`attribute_phases`] waits for it).
+    pub seconds_by_phase: BTreeMap<String, f64>,
 }
 
 impl DeviceCounts {
@@ -123,6 +140,7 @@ impl DeviceCounts {
             readbacks: self.readbacks as f64 / steps,
             compilations: self.compilations as f64 / steps,
             dispatches_by_phase: by_phase,
+            seconds_by_phase: self.seconds_by_phase.iter().map(|(phase, &s)| (phase.clone(), s / steps)).collect(),
         }
     }
 
@@ -147,6 +165,8 @@ pub struct PerStep {
     pub compilations: f64,
     /// Launches per step by phase.
     pub dispatches_by_phase: BTreeMap<String, f64>,
+    /// Seconds per step by phase, summed over threads.
+    pub seconds_by_phase: BTreeMap<String, f64>,
 }
 
 /// Counts what the device does from [`Counting::start`] to [`Counting::finish`], on every
@@ -162,6 +182,8 @@ pub struct Counting {
 impl Counting {
     /// Starts counting.
     pub fn start() -> Self {
+        lock(&PHASE_SECONDS).clear();
+        TIMING.store(true, Ordering::Relaxed);
         Self {
             readbacks_before: crate::readback::readbacks(),
             #[cfg(feature = "cubecl")]
@@ -172,14 +194,17 @@ impl Counting {
     /// Stops counting and returns the counts.
     pub fn finish(self) -> DeviceCounts {
         let readbacks = crate::readback::readbacks().saturating_sub(self.readbacks_before);
+        TIMING.store(false, Ordering::Relaxed);
+        let seconds_by_phase =
+            std::mem::take(&mut *lock(&PHASE_SECONDS)).into_iter().map(|(p, s)| (p.to_owned(), s)).collect();
         #[cfg(feature = "cubecl")]
         {
             let (dispatches_by_phase, compilations) = self.launches.finish();
             let dispatches = dispatches_by_phase.values().flat_map(|kernels| kernels.values()).sum();
-            DeviceCounts { dispatches, readbacks, compilations, dispatches_by_phase }
+            DeviceCounts { dispatches, readbacks, compilations, dispatches_by_phase, seconds_by_phase }
         }
         #[cfg(not(feature = "cubecl"))]
-        DeviceCounts { readbacks, ..DeviceCounts::default() }
+        DeviceCounts { readbacks, seconds_by_phase, ..DeviceCounts::default() }
     }
 }
 

@@ -386,6 +386,7 @@ impl<T: TrainingTask> Session<T> {
     #[cfg(not(target_family = "wasm"))]
     fn shard_gradients(&self, shards: &[Shard<'_>]) -> Result<(Tensor<1>, GradientsParams), TrainError> {
         let (task, device) = (&self.task, &self.device);
+        let shards_phase = crate::device_counts::phase("shards");
         let results: Vec<Result<(Tensor<1>, GradientsParams), TrainError>> = std::thread::scope(|scope| {
             let workers: Vec<_> = shards
                 .iter()
@@ -399,6 +400,8 @@ impl<T: TrainingTask> Session<T> {
                 .map(|worker| worker.join().map_err(|panic| TrainError::Worker(panic_message(panic.as_ref()))))
                 .collect()
         });
+        drop(shards_phase);
+        let _phase = crate::device_counts::phase("reduce");
         let mut total: Option<Tensor<1>> = None;
         let mut accumulator = GradientsAccumulator::<T::Model>::new();
         for result in results {

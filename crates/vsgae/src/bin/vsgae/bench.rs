@@ -360,7 +360,7 @@ fn report(args: &BenchArgs, threads: usize, cells: &[Cell], measured: &[Measured
     let mut gflops = Map::new();
     let mut cpu_per_wall = Map::new();
     let (mut dispatches, mut readbacks, mut compilations) = (Map::new(), Map::new(), Map::new());
-    let (mut by_phase, mut top_kernels) = (Map::new(), Map::new());
+    let (mut by_phase, mut top_kernels, mut seconds) = (Map::new(), Map::new(), Map::new());
     for m in measured {
         results.insert(m.rate_key.into(), json!(m.rate));
         let name = section_name(m.rate_key);
@@ -368,6 +368,7 @@ fn report(args: &BenchArgs, threads: usize, cells: &[Cell], measured: &[Measured
         readbacks.insert(name.into(), json!(m.per_step.readbacks));
         compilations.insert(name.into(), json!(m.per_step.compilations));
         by_phase.insert(name.into(), json!(m.per_step.dispatches_by_phase));
+        seconds.insert(name.into(), json!(m.per_step.seconds_by_phase));
         top_kernels.insert(name.into(), json!(m.top_kernels));
         if let Some(flops) = m.flops_per_graph {
             flops_per_graph.insert(name.into(), json!(flops));
@@ -390,6 +391,7 @@ fn report(args: &BenchArgs, threads: usize, cells: &[Cell], measured: &[Measured
     results.insert("compilations_per_step".into(), Value::Object(compilations));
     results.insert("dispatches_per_step_by_phase".into(), Value::Object(by_phase));
     results.insert("top_kernels_per_step".into(), Value::Object(top_kernels));
+    results.insert("seconds_per_step_by_phase".into(), Value::Object(seconds));
     let results = Value::Object(results);
     if args.json {
         println!("{results}");
