@@ -46,6 +46,11 @@ pub enum Command {
     LatentMap {
         max_cells: usize,
     },
+    /// Draw `count` points from the VS-GAE's prior (fitted to the current dataset's latents, or
+    /// the search space's) and decode each to its most likely cell.
+    SamplePrior {
+        count: usize,
+    },
     StartTraining(Box<TrainRequest>),
     /// Pause (`true`) or continue (`false`) the training run.
     PauseTraining(bool),
@@ -102,9 +107,9 @@ pub struct DatasetInfo {
     pub labelled: bool,
 }
 
-/// One decoded point of an interpolation.
+/// One decoded latent point (of an interpolation, or drawn from the prior).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct InterpolationPoint {
+pub struct DecodedPoint {
     pub graph: DecodedGraph,
     /// The decoding as a NAS-Bench-101 cell, where it is one.
     pub cell: Option<Cell>,
@@ -176,8 +181,10 @@ pub enum Event {
         #[serde(with = "shared_value")]
         ascending: Arc<Vec<f64>>,
     },
-    Interpolation(Vec<InterpolationPoint>),
+    Interpolation(Vec<DecodedPoint>),
     LatentMap(Vec<LatentPoint>),
+    /// Points drawn from the prior, decoded.
+    PriorSamples(Vec<DecodedPoint>),
     /// A run started or resumed; `history` holds the epochs a resumed run already has.
     TrainingBegan {
         history: Vec<vsgae::training::EpochRecord>,
@@ -216,6 +223,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::RankSpace { .. } => "RankSpace",
         Command::Interpolate { .. } => "Interpolate",
         Command::LatentMap { .. } => "LatentMap",
+        Command::SamplePrior { .. } => "SamplePrior",
         Command::StartTraining(_) => "StartTraining",
         Command::PauseTraining(_) => "PauseTraining",
         Command::StopTraining => "StopTraining",

@@ -9,6 +9,7 @@ use std::sync::mpsc::Receiver;
 use burn::tensor::{Device, Tensor, TensorData};
 use nasbench::{Cell, Dataset, MetricKey, Record};
 use rand_chacha::ChaCha8Rng;
+use vsgae::evaluation::abilities::LatentPrior;
 use vsgae::io::model_files::{ModelFileError, ModelFiles};
 use vsgae::latent::{interpolate, principal_plane};
 use vsgae::model::decoding::DecodeMode;
@@ -16,7 +17,7 @@ use vsgae::{Predictor, VsGae};
 use web_time::Instant;
 
 use super::backend::{BackendChoice, ComputeDevices};
-use super::commands::{Command, DatasetInfo, Event, InterpolationPoint, LatentPoint};
+use super::commands::{Command, DatasetInfo, DecodedPoint, Event, LatentPoint};
 use super::handle::{ComputeOptions, EventSender};
 use super::platform::pause;
 use super::training::TrainingRun;
@@ -261,6 +262,7 @@ impl Engine {
             Command::RankSpace { top, screening } => self.rank_space(top, screening).await,
             Command::Interpolate { from, to, steps, how } => self.interpolate(from, to, steps, how).await,
             Command::LatentMap { max_cells } => self.latent_map(max_cells).await,
+            Command::SamplePrior { count } => self.sample_prior(count).await,
             Command::StartTraining(request) => self.start_training(*request),
             Command::PauseTraining(paused) => self.pause_training(paused),
             Command::StopTraining => self.stop_training(),
@@ -387,15 +389,54 @@ impl Engine {
         }
         let points = interpolate(&latents[..dim], &latents[dim..], steps.clamp(2, 64), how);
         let rows = points.len();
-        let Some(loaded) = &self.vsgae else { return };
         let flat: Vec<f32> = points.into_iter().flatten().collect();
+        if let Some(points) = self.decode_points(flat, rows, dim).await {
+            self.events.send(Event::Interpolation(points));
+        }
+    }
+
+    /// `count` points drawn from the reference's prior (a Gaussian fitted to the latent means of
+    /// up to 2,000 cells spread evenly over the loaded dataset), each decoded to its most likely
+    /// cell.
+    async fn sample_prior(&mut self, count: usize) {
+        const FITTED_CELLS: usize = 2_000;
+        self.cancel.store(false, Ordering::Relaxed);
+        if self.ensure_vsgae().await.is_none() {
+            return;
+        }
+        let Some(info) = self.dataset.clone() else {
+            self.notice("load a dataset first: the prior is fitted to its cells' latents");
+            return;
+        };
+        let records = info.dataset.records();
+        let fitted = FITTED_CELLS.min(records.len());
+        let cells: Vec<Cell> = (0..fitted).map(|k| records[k * records.len() / fitted].cell).collect();
+        // `ensure_vsgae` or `encode` has said why where this gives nothing.
+        let Some((latents, dim)) = self.encode(&cells).await else { return };
+        let Some(loaded) = &self.vsgae else { return };
+        let prior = LatentPrior::fitted(&latents, dim);
+        let count = count.clamp(1, 64);
+        let z = prior.sample(count, 1, &loaded.device, &mut self.rng);
+        let Ok(flat) = vsgae::readback::floats_async(z).await else {
+            self.notice("sampling the prior failed");
+            return;
+        };
+        if let Some(points) = self.decode_points(flat, count, dim).await {
+            self.events.send(Event::PriorSamples(points));
+        }
+    }
+
+    /// `rows` latent points of `dim` values each, decoded greedily, with the predicted accuracy of
+    /// each decoding that is a NAS-Bench-101 cell; `None` (with a notice) where decoding fails.
+    async fn decode_points(&mut self, flat: Vec<f32>, rows: usize, dim: usize) -> Option<Vec<DecodedPoint>> {
+        let loaded = self.vsgae.as_ref()?;
         let z = Tensor::<2>::from_data(TensorData::new(flat, [rows, dim]), &loaded.device);
         let graphs =
             match loaded.model.decoder.decode_async(z, loaded.max_nodes, DecodeMode::Greedy, &mut self.rng).await {
                 Ok(graphs) => graphs,
                 Err(error) => {
                     self.notice(format!("decoding failed: {error}"));
-                    return;
+                    return None;
                 }
             };
         let cells: Vec<Cell> = graphs.iter().filter_map(|g| g.to_cell()).collect();
@@ -405,10 +446,10 @@ impl Engine {
             .map(|graph| {
                 let cell = graph.to_cell();
                 let predicted = cell.and_then(|_| predicted.next()).map(|p| p.mean);
-                InterpolationPoint { graph, cell, predicted }
+                DecodedPoint { graph, cell, predicted }
             })
             .collect();
-        self.events.send(Event::Interpolation(points));
+        Some(points)
     }
 
     async fn latent_map(&mut self, max_cells: usize) {

@@ -22,7 +22,7 @@ pub mod worker;
 
 pub use backend::{BackendChoice, ComputeDevices};
 pub use commands::{
-    Command, DatasetInfo, Event, InterpolationPoint, LatentPoint, PredictionRequest, TrainRequest, TrainingState,
+    Command, DatasetInfo, DecodedPoint, Event, LatentPoint, PredictionRequest, TrainRequest, TrainingState,
 };
 pub use handle::{ComputeHandle, ComputeOptions};
 pub use platform::in_worker;

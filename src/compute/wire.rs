@@ -75,7 +75,9 @@ mod tests {
     use vsgae::training::{EpochRecord, TrainingEvent};
 
     use super::*;
-    use crate::compute::{BackendChoice, DatasetInfo, Event, PredictionRequest, TrainRequest, TrainingState};
+    use crate::compute::{
+        BackendChoice, DatasetInfo, DecodedPoint, Event, PredictionRequest, TrainRequest, TrainingState,
+    };
     use crate::panels::train::ModelKind;
 
     fn cell(line: &str) -> Cell {
@@ -101,6 +103,7 @@ mod tests {
             Command::RankSpace { top: 100, screening: Some(vsgae::training::Screening::default()) },
             Command::Interpolate { from: a, to: b, steps: 8, how: vsgae::latent::Interpolation::Spherical },
             Command::LatentMap { max_cells: 500 },
+            Command::SamplePrior { count: 8 },
             Command::StartTraining(Box::new(crate::panels::train::TrainForm::default().request(ModelKind::Predictor))),
             Command::StartTraining(Box::new(TrainRequest::VsGae {
                 config: crate::panels::train::TrainForm::default().vsgae,
@@ -174,6 +177,19 @@ mod tests {
         let Event::Ranking { top, ascending, .. } = round_trip(&ranking) else { panic!("not a ranking") };
         assert_eq!(top, vec![(a, prediction)], "predictions keep every bit");
         assert_eq!(*ascending, vec![0.1, 0.9312345678901234]);
+
+        let decoded = vsgae::model::decoding::DecodedGraph {
+            types: vec![0, 3, 4, 1],
+            edges: vec![(0, 1), (0, 2), (1, 3), (2, 3)],
+            finished: true,
+        };
+        let point = DecodedPoint { graph: decoded, cell: Some(a), predicted: Some(0.9312345678901234) };
+        let Event::PriorSamples(back) = round_trip(&Event::PriorSamples(vec![point.clone()])) else {
+            panic!("not PriorSamples")
+        };
+        assert_eq!(back.len(), 1);
+        assert_eq!((back[0].graph.types.clone(), back[0].graph.edges.clone()), (point.graph.types, point.graph.edges));
+        assert_eq!((back[0].cell, back[0].predicted), (Some(a), Some(0.9312345678901234)));
 
         for event in [
             Event::Progress { job: "ranking".to_owned(), done: 1, total: 2 },

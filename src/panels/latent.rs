@@ -1,5 +1,6 @@
 //! The latent panel: interpolate between two cells' VS-GAE latents and show the decoded strip,
-//! and map the dataset's latents to 2-D (PCA) coloured by accuracy; click a point to open it.
+//! draw cells from the prior, and map the dataset's latents to 2-D (PCA) coloured by accuracy;
+//! click a cell or a point to open it.
 
 use egui::Color32;
 use egui_plot::{Plot, PlotPoints, Points};
@@ -7,7 +8,7 @@ use nasbench::{Cell, ModuleHash, Op};
 use serde::{Deserialize, Serialize};
 use vsgae::latent::Interpolation;
 
-use crate::compute::{Command, ComputeHandle, Event, InterpolationPoint, LatentPoint};
+use crate::compute::{Command, ComputeHandle, DecodedPoint, Event, LatentPoint};
 use crate::panels::{Panel, PanelContext, percent};
 use crate::settings::Tab;
 use crate::shared::Shared;
@@ -22,17 +23,27 @@ pub struct LatentSettings {
     pub steps: usize,
     pub how: Interpolation,
     pub map_cells: usize,
+    /// How many points "Sample from the prior" draws.
+    pub prior_samples: usize,
 }
 
 impl Default for LatentSettings {
     fn default() -> Self {
-        Self { from_hash: String::new(), to_hash: String::new(), steps: 8, how: Interpolation::Linear, map_cells: 2000 }
+        Self {
+            from_hash: String::new(),
+            to_hash: String::new(),
+            steps: 8,
+            how: Interpolation::Linear,
+            map_cells: 2000,
+            prior_samples: 8,
+        }
     }
 }
 
 #[derive(Debug, Default)]
 pub struct LatentPanel {
-    pub strip: Vec<InterpolationPoint>,
+    pub strip: Vec<DecodedPoint>,
+    pub samples: Vec<DecodedPoint>,
     pub map: Vec<LatentPoint>,
     message: Option<String>,
 }
@@ -53,6 +64,7 @@ impl Panel for LatentPanel {
         match event {
             Event::Interpolation(points) => self.strip = points.clone(),
             Event::LatentMap(points) => self.map = points.clone(),
+            Event::PriorSamples(points) => self.samples = points.clone(),
             _ => {}
         }
     }
@@ -94,49 +106,77 @@ impl Panel for LatentPanel {
         if let Some(message) = &self.message {
             ui.colored_label(ui.visuals().error_fg_color, message);
         }
-        self.strip_ui(ui, shared);
+        if self.strip.len() > 2 {
+            // The two ends decode the chosen cells; the inner points say whether the space
+            // between them holds cells.
+            let inner = &self.strip[1..self.strip.len() - 1];
+            ui.label(format!("Valid cells among the inner points: {}", valid_share(inner)));
+        }
+        decoded_row(ui, &self.strip, "strip", shared);
+        ui.separator();
+        ui.horizontal(|ui| {
+            let button = ui.button("Sample from the prior");
+            shared.anchor("Sample from the prior", &button);
+            ui.add(egui::DragValue::new(&mut settings.prior_samples).range(1..=64));
+            ui.label("points, from a Gaussian fitted to the latents of the current dataset's cells");
+            if button.clicked() {
+                compute.send(Command::SamplePrior { count: settings.prior_samples });
+            }
+        });
+        if !self.samples.is_empty() {
+            ui.label(format!("Valid cells among the samples: {}", valid_share(&self.samples)));
+        }
+        decoded_row(ui, &self.samples, "samples", shared);
         ui.separator();
         self.map_ui(ui, settings, shared, compute);
     }
 }
 
-impl LatentPanel {
-    fn strip_ui(&self, ui: &mut egui::Ui, shared: &mut Shared) {
-        if self.strip.is_empty() {
-            return;
-        }
-        egui::ScrollArea::horizontal().id_salt("strip").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                for (k, point) in self.strip.iter().enumerate() {
-                    ui.vertical(|ui| {
-                        let ops: Vec<_> = point
-                            .graph
-                            .types
-                            .iter()
-                            .map(|&t| Op::from_node_att(i64::from(t)).unwrap_or(Op::Output))
-                            .collect();
-                        let (response, _) =
-                            cell_graph_ui(ui, &ops, &point.graph.edges, egui::vec2(120.0, 150.0), None, None);
-                        let validity = match (&point.cell, point.graph.is_valid()) {
-                            (Some(_), _) => "valid cell",
-                            (None, true) => "valid DAG, not a cell",
-                            (None, false) => "invalid",
-                        };
-                        ui.label(format!("{k}: {validity}"));
-                        if let Some(p) = point.predicted {
-                            ui.label(format!("predicted {}", percent(p)));
-                        }
-                        if let Some(cell) = point.cell
-                            && response.on_hover_text("Open in the cell panel").clicked()
-                        {
-                            shared.open_cell = Some(cell);
-                        }
-                    });
-                }
-            });
-        });
-    }
+/// "k of n (p %)": the decodings among `points` that are NAS-Bench-101 cells.
+fn valid_share(points: &[DecodedPoint]) -> String {
+    let valid = points.iter().filter(|p| p.cell.is_some()).count();
+    format!("{valid} of {} ({})", points.len(), percent(valid as f64 / points.len().max(1) as f64))
+}
 
+/// A scrollable row of decoded cells, each with its validity and predicted accuracy; a click on
+/// a valid cell opens it in the cell panel.
+fn decoded_row(ui: &mut egui::Ui, points: &[DecodedPoint], id: &str, shared: &mut Shared) {
+    if points.is_empty() {
+        return;
+    }
+    egui::ScrollArea::horizontal().id_salt(id).show(ui, |ui| {
+        ui.horizontal(|ui| {
+            for (k, point) in points.iter().enumerate() {
+                ui.vertical(|ui| {
+                    let ops: Vec<_> = point
+                        .graph
+                        .types
+                        .iter()
+                        .map(|&t| Op::from_node_att(i64::from(t)).unwrap_or(Op::Output))
+                        .collect();
+                    let (response, _) =
+                        cell_graph_ui(ui, &ops, &point.graph.edges, egui::vec2(120.0, 150.0), None, None);
+                    let validity = match (&point.cell, point.graph.is_valid()) {
+                        (Some(_), _) => "valid cell",
+                        (None, true) => "valid DAG, not a cell",
+                        (None, false) => "invalid",
+                    };
+                    ui.label(format!("{k}: {validity}"));
+                    if let Some(p) = point.predicted {
+                        ui.label(format!("predicted {}", percent(p)));
+                    }
+                    if let Some(cell) = point.cell
+                        && response.on_hover_text("Open in the cell panel").clicked()
+                    {
+                        shared.open_cell = Some(cell);
+                    }
+                });
+            }
+        });
+    });
+}
+
+impl LatentPanel {
     fn map_ui(
         &mut self,
         ui: &mut egui::Ui,

@@ -208,22 +208,27 @@ impl LatentPrior {
         }
         let (means, log_vars) = encode_posteriors(model, cells, device, 2048);
         let values = crate::readback::floats(means)?;
-        let count = (values.len() / dim.max(1)).max(1) as f64;
+        let fitted = Self::fitted(&values, dim);
+        if kind == PriorKind::AggregatePosterior {
+            let stds = crate::readback::floats(log_vars.mul_scalar(0.5).exp())?;
+            return Ok(Self { kind, posteriors: Some((values, stds)), ..fitted });
+        }
+        Ok(fitted)
+    }
+
+    /// The reference's prior ([`PriorKind::Fitted`]) of latent means read back already, as rows
+    /// of `dim` values.
+    pub fn fitted(means: &[f32], dim: usize) -> Self {
+        let count = (means.len() / dim.max(1)).max(1) as f64;
         let mut mean = vec![0f64; dim];
         let mut variance = vec![0f64; dim];
-        for row in values.chunks(dim) {
+        for row in means.chunks(dim.max(1)) {
             row.iter().enumerate().for_each(|(d, &v)| mean[d] += f64::from(v) / count);
         }
-        for row in values.chunks(dim) {
+        for row in means.chunks(dim.max(1)) {
             row.iter().enumerate().for_each(|(d, &v)| variance[d] += (f64::from(v) - mean[d]).powi(2) / count);
         }
-        let posteriors = if kind == PriorKind::AggregatePosterior {
-            let stds = crate::readback::floats(log_vars.mul_scalar(0.5).exp())?;
-            Some((values, stds))
-        } else {
-            None
-        };
-        Ok(Self { kind, mean, std: variance.into_iter().map(f64::sqrt).collect(), posteriors })
+        Self { kind: PriorKind::Fitted, mean, std: variance.into_iter().map(f64::sqrt).collect(), posteriors: None }
     }
 
     /// `points` draws, each repeated `repeats` times in a row.
