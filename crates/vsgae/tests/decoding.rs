@@ -97,27 +97,30 @@ fn each_prior_draws_where_it_says() {
     let cells: Vec<Cell> = (2..=5).flat_map(enumerate_vertices).map(|c| c.cell).take(300).collect();
     let mut rng = nasbench::split::rng(9);
 
-    let normal = LatentPrior::of_kind(PriorKind::StandardNormal, &model, &cells, &device).unwrap();
+    let normal = LatentPrior::of_kind(PriorKind::StandardNormal, &model, &cells, 1.0, &device).unwrap();
     let z = common::values(normal.sample(2000, 1, &device, &mut rng));
     let mean = z.iter().sum::<f32>() / z.len() as f32;
     let std = (z.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / z.len() as f32).sqrt();
     assert!(mean.abs() < 0.05 && (std - 1.0).abs() < 0.05, "N(0, 1) drew mean {mean}, std {std}");
 
-    let fitted = LatentPrior::of_kind(PriorKind::Fitted, &model, &cells, &device).unwrap();
+    let fitted = LatentPrior::of_kind(PriorKind::Fitted, &model, &cells, 1.0, &device).unwrap();
     let repeated = common::values(fitted.sample(3, 2, &device, &mut rng));
     assert_eq!(repeated.len(), 3 * 2 * 8);
     assert_eq!(repeated[..8], repeated[8..16], "each point repeated in a row");
 
     let (means, log_vars) = encode_posteriors(&model, &cells, &device, 128);
     let (means, stds) = (common::values(means), common::values(log_vars.mul_scalar(0.5).exp()));
-    let aggregate = LatentPrior::of_kind(PriorKind::AggregatePosterior, &model, &cells, &device).unwrap();
+    // With the training's noise scale: within 6 scaled deviations of a training cell's mean, so
+    // points from the unscaled posterior (a full σ away) fail the check.
+    let noise_scale = config.noise_scale as f32;
+    let aggregate =
+        LatentPrior::of_kind(PriorKind::AggregatePosterior, &model, &cells, config.noise_scale, &device).unwrap();
     let points = common::values(aggregate.sample(50, 1, &device, &mut rng));
     for point in points.chunks(8) {
-        // Within 6 posterior deviations, in every dimension, of some training cell's mean.
         let near = means
             .chunks(8)
             .zip(stds.chunks(8))
-            .any(|(m, s)| point.iter().zip(m).zip(s).all(|((p, m), s)| (p - m).abs() <= 6.0 * s + 1e-6));
+            .any(|(m, s)| point.iter().zip(m).zip(s).all(|((p, m), s)| (p - m).abs() <= 6.0 * noise_scale * s + 1e-6));
         assert!(near, "{point:?} is far from every training posterior");
     }
 }

@@ -177,7 +177,9 @@ pub enum PriorKind {
     /// The VAE's own prior, `N(0, I)`.
     StandardNormal,
     /// The aggregate posterior: a training cell drawn at random, then a point from its posterior
-    /// `N(μ, σ²)` (a mixture with one component per training cell).
+    /// as training samples it, `N(μ, (noise_scale · σ)²)` (a mixture with one component per
+    /// training cell; the reference scales the reparameterisation's noise by `noise_scale`, 0.01,
+    /// so the decoder never sees points a full `σ` away).
     AggregatePosterior,
 }
 
@@ -197,11 +199,19 @@ pub struct LatentPrior {
 impl LatentPrior {
     /// The reference's prior of the latent means of `cells` ([`PriorKind::Fitted`]).
     pub fn of(model: &VsGae, cells: &[Cell], device: &Device) -> Result<Self, ReadbackError> {
-        Self::of_kind(PriorKind::Fitted, model, cells, device)
+        Self::of_kind(PriorKind::Fitted, model, cells, 1.0, device)
     }
 
-    /// The prior `kind`, fitted to the posteriors of `cells` where it is fitted.
-    pub fn of_kind(kind: PriorKind, model: &VsGae, cells: &[Cell], device: &Device) -> Result<Self, ReadbackError> {
+    /// The prior `kind`, fitted to the posteriors of `cells` where it is fitted; `noise_scale`
+    /// (the model's [`VsGaeConfig::noise_scale`]) scales the posteriors' deviations of
+    /// [`PriorKind::AggregatePosterior`].
+    pub fn of_kind(
+        kind: PriorKind,
+        model: &VsGae,
+        cells: &[Cell],
+        noise_scale: f64,
+        device: &Device,
+    ) -> Result<Self, ReadbackError> {
         let dim = model.latent_dim();
         if kind == PriorKind::StandardNormal {
             return Ok(Self { kind, mean: vec![0.0; dim], std: vec![1.0; dim], posteriors: None });
@@ -210,7 +220,7 @@ impl LatentPrior {
         let values = crate::readback::floats(means)?;
         let fitted = Self::fitted(&values, dim);
         if kind == PriorKind::AggregatePosterior {
-            let stds = crate::readback::floats(log_vars.mul_scalar(0.5).exp())?;
+            let stds = crate::readback::floats(log_vars.mul_scalar(0.5).exp().mul_scalar(noise_scale))?;
             return Ok(Self { kind, posteriors: Some((values, stds)), ..fitted });
         }
         Ok(fitted)
@@ -412,7 +422,12 @@ pub fn test_abilities_with(
             prior_points,
         });
     }
-    let z = LatentPrior::of_kind(prior, model, train, device)?.sample(prior_points, DECODINGS, device, rng);
+    let z = LatentPrior::of_kind(prior, model, train, config.noise_scale, device)?.sample(
+        prior_points,
+        DECODINGS,
+        device,
+        rng,
+    );
     let decoded = model.decoder.decode(z, max_nodes, DecodeMode::Sample, rng)?;
     let first_cells: Vec<Cell> = decoded.iter().step_by(DECODINGS).filter_map(DecodedGraph::to_cell).collect();
     let distinct_points: HashSet<ModuleHash> = first_cells.iter().map(Cell::hash).collect();
