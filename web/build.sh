@@ -17,7 +17,8 @@ if ! command -v trunk >/dev/null || ! trunk --version | grep -q '0.21.14'; then
     cargo install trunk --version 0.21.14 --locked
 fi
 if ! command -v wasm-bindgen >/dev/null || ! wasm-bindgen --version | grep -q "$wasm_bindgen_version"; then
-    # `--locked` fails on one of its locked dependencies (DESIGN.md §5).
+    # Without `--locked`: the install fails with it at this version, so its dependencies resolve
+    # afresh.
     cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
 fi
 if ! command -v brotli >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -28,7 +29,7 @@ fi
 trunk build --release --offline "$@"
 
 # The models live beside the page, not in the wasm: the predictor in row-scaled int8 (a quarter
-# of its bytes), the VS-GAE, which downloads only when a latent feature needs it, in f16 (README.md
+# of its bytes), the VS-GAE, which downloads only when a latent feature needs it, in f16 (docs/web.md
 # gives the measured change in predictions), with a manifest of sizes and digests that the page
 # reads to download them and to version its cache.
 for model_precision in predictor:int8 vsgae:f16; do

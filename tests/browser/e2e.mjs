@@ -326,7 +326,7 @@ async function checkpointRoundTrip(page, label, optimizer, stepSeconds) {
 }
 
 /// Checks the page's prediction of the known cell against the native CLI's; the difference.
-/// The README promises the native CLI's prediction (with the same model folder) within 1e-6 on
+/// docs/web.md promises the native CLI's prediction (with the same model folder) within 1e-6 on
 /// both backends: WebGPU's kernels and the wasm build of Burn's CPU kernels (no AVX) sum in other
 /// orders than the native CPU build, so the f32 results differ in the last bits.
 function checkNativeBound(label, predicted) {

@@ -1,5 +1,5 @@
 //! The models the app ships (`data/predictor`, `data/predictor-reference`, `data/vsgae`) load into the current architecture
-//! and give the figures `data/*/test_subset.json` records (and the README quotes) on a fixed
+//! and give the figures `data/*/test_subset.json` records (and docs/results.md quotes) on a fixed
 //! subset of `nb101_val_20k.csv`: the predictor on the first test cells of its own split (the
 //! JSON of `vsgae eval-predictor --part test --limit N --json`), the VS-GAE reconstructing the
 //! first cells of the file (`vsgae test-vae --cells … --limit N --prior-points 0 --json`: its
@@ -58,7 +58,7 @@ fn check_predictor(folder: &str) {
 #[test]
 fn the_shipped_predictor_gives_its_recorded_test_figures() {
     check_predictor("predictor");
-    // The figures the shipped predictor is held to (the whole test part's are in the README).
+    // The figures the shipped predictor is held to (the whole test part's are in docs/results.md).
     let expected = recorded("predictor");
     assert!(expected["kendall_tau"].as_f64().unwrap() >= 0.85, "{expected}");
     assert!(expected["top_10pct_precision"].as_f64().unwrap() >= 0.75, "{expected}");

@@ -1,7 +1,7 @@
 //! Ranking many cells with an ensemble for about the price of one network: the first member
 //! predicts every cell (the screen), then the whole ensemble re-predicts the best share of them.
 //! The best cells get the ensemble's predictions (with their spread); the others keep the
-//! screen's. What it costs against predicting every cell with every member is in README.md.
+//! screen's. What it costs against predicting every cell with every member is in docs/speed.md.
 
 use burn::tensor::Device;
 use nasbench::Cell;
