@@ -42,5 +42,7 @@ arm b128 128 --lr 1e-3 --warmup-steps 300
 arm b1024-sqrt 1024 --lr 2.83e-3 --warmup-steps 38
 arm b1024-sqrt-klmean 1024 --lr 2.83e-3 --warmup-steps 38 --kl-reduction mean --beta 0.64
 arm b1024-linear-klmean 1024 --lr 8e-3 --warmup-steps 38 --kl-reduction mean --beta 0.64
+# The KL term's weight ramped from 0 over the warm-up, at batch 128 (a prior study's arm).
+arm b128-betawarm 128 --lr 1e-3 --warmup-steps 300 --beta-warmup-steps 300
 arm b1024-sqrt-klmean-betawarm 1024 --lr 2.83e-3 --warmup-steps 38 --kl-reduction mean --beta 0.64 \
     --beta-warmup-steps 38

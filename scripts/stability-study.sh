@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The paper's stability experiment: the plain predictor (GNN encoder and head trained end to end)
-# against the accuracy head on frozen VS-GAE latents, by training size and sampling method, over
-# several seeds. Each run writes OUT/<model>-<size>pct-<sampling>-seed<seed>/results.json; runs
+# against the accuracy head on frozen VS-GAE latents and against the predictor whose encoder starts
+# from the VS-GAE's and is fine-tuned, by training size and sampling method, over several seeds. Each run writes OUT/<model>-<size>pct-<sampling>-seed<seed>/results.json; runs
 # with a results.json are skipped, so a killed study continues where it stopped. At 100 % every
 # sampling method gives the whole split, so only `random` runs there. The summary (mean ± std of
 # the test RMSE and Kendall τ) goes to OUT/summary.md.
 #
 # Environment (defaults in brackets): VSGAE [target/release/vsgae], DATA
 # [../shared/data/nb101_val_20k.csv], VAE [data/vsgae], OUT [target/stability], SIZES [1 10 100],
-# SAMPLINGS [random even edit], SEEDS [0 1 2 3 4], MODELS [plain latent], LR [0.001],
+# SAMPLINGS [random even edit], SEEDS [0 1 2 3 4], MODELS [plain latent finetuned], LR [0.001],
 # BATCH [128], EPOCHS_1 [100], EPOCHS_10 [30], EPOCHS_100 [10], LATENT_EPOCHS_FACTOR [10]: the
 # head on frozen latents starts far from the targets and costs almost nothing per epoch, so it
 # trains this many times as many epochs as the end-to-end predictor.
@@ -28,7 +28,7 @@ for size in ${SIZES:-1 10 100}; do
     [ "$size" = 100 ] && samplings=random
     for sampling in $samplings; do
         for seed in ${SEEDS:-0 1 2 3 4}; do
-            for model in ${MODELS:-plain latent}; do
+            for model in ${MODELS:-plain latent finetuned}; do
                 run="$OUT/$model-${size}pct-$sampling-seed$seed"
                 [ -f "$run/results.json" ] && continue
                 common=(--data "$DATA" --training-size "$size" --sampling "$sampling" --seed "$seed"
@@ -37,6 +37,9 @@ for size in ${SIZES:-1 10 100}; do
                 if [ "$model" = plain ]; then
                     "$VSGAE" train-predictor "${common[@]}" --epochs "$epochs" --evaluate-every "$epochs" \
                         --checkpoint-every 0 > "$run.log" 2>&1
+                elif [ "$model" = finetuned ]; then
+                    "$VSGAE" train-predictor --encoder-from "$VAE" "${common[@]}" --epochs "$epochs" \
+                        --evaluate-every "$epochs" --checkpoint-every 0 > "$run.log" 2>&1
                 else
                     "$VSGAE" train-latent-predictor --vae "$VAE" "${common[@]}" \
                         --epochs $((epochs * ${LATENT_EPOCHS_FACTOR:-10})) > "$run.log" 2>&1

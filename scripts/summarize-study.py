@@ -19,7 +19,11 @@ def main(out: Path) -> None:
         groups[(model, int(r["training_size"]), r["sampling"])].append(r)
     print("| model | training size | sampling | seeds | epochs | test RMSE | test Kendall τ | wall time per run |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    names = {"plain": "GNN predictor (end to end)", "latent": "head on VS-GAE latents"}
+    names = {
+        "plain": "GNN predictor (end to end)",
+        "latent": "head on frozen VS-GAE latents",
+        "finetuned": "VS-GAE encoder, fine-tuned",
+    }
     for (model, size, sampling), runs in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][2], kv[0][0])):
         def spread(key):
             values = [r["test"][key] for r in runs]
