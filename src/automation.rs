@@ -45,8 +45,9 @@ impl AutomationRun {
         if self.plan.train && !self.trained && ready && app.shared.dataset.as_ref().is_some_and(|d| d.labelled) {
             self.trained = true;
             app.settings.tab = Tab::Train;
-            let request = app.settings.train.request(crate::panels::train::ModelKind::Predictor);
-            app.compute().send(Command::StartTraining(Box::new(request)));
+            if let Some(request) = app.settings.train.request(vsgae::training::ModelKind::Predictor) {
+                app.compute().send(Command::StartTraining(Box::new(request)));
+            }
         }
         if self.plan.rank && !self.ranked && ready {
             self.ranked = true;

@@ -230,7 +230,7 @@ impl Engine {
                             "the built-in VS-GAE ({}-dimensional latent space), downloaded",
                             config.model.encoder.graph_dim
                         );
-                        self.events.send(Event::ModelReplaced { kind: vsgae::training::ModelKind::Vsgae, what });
+                        self.events.send(Event::ModelReplaced { kind: vsgae::training::ModelKind::VsGae, what });
                     }
                 }
                 Err(error) => {

@@ -109,7 +109,7 @@ impl Engine {
                 let data = self.training_data(&config)?;
                 Box::new(PredictorSession::resume_from(checkpoint, data, device, adam).map_err(|e| e.to_string())?)
             }
-            ModelKind::Vsgae => {
+            ModelKind::VsGae => {
                 let cells = self.training_cells()?;
                 Box::new(VaeSession::resume_from(checkpoint, cells, device, adam).map_err(|e| e.to_string())?)
             }
@@ -191,7 +191,7 @@ impl Engine {
             TrainedModel::VsGae { model, config } => {
                 self.vsgae = Some(Loaded { model: *model, device, max_nodes: config.max_nodes });
                 self.events
-                    .send(Event::ModelReplaced { kind: ModelKind::Vsgae, what: "the trained VS-GAE".to_owned() });
+                    .send(Event::ModelReplaced { kind: ModelKind::VsGae, what: "the trained VS-GAE".to_owned() });
             }
             TrainedModel::LatentPredictor(_) => self.notice("a latent predictor is not used by the app"),
         }

@@ -78,7 +78,7 @@ mod tests {
     use crate::compute::{
         BackendChoice, DatasetInfo, DecodedPoint, Event, PredictionRequest, TrainRequest, TrainingState,
     };
-    use crate::panels::train::ModelKind;
+    use vsgae::training::ModelKind;
 
     fn cell(line: &str) -> Cell {
         nasbench::parse_line(line).unwrap()
@@ -104,7 +104,9 @@ mod tests {
             Command::Interpolate { from: a, to: b, steps: 8, how: vsgae::latent::Interpolation::Spherical },
             Command::LatentMap { max_cells: 500 },
             Command::SamplePrior { count: 8 },
-            Command::StartTraining(Box::new(crate::panels::train::TrainForm::default().request(ModelKind::Predictor))),
+            Command::StartTraining(Box::new(
+                crate::panels::train::TrainForm::default().request(ModelKind::Predictor).unwrap(),
+            )),
             Command::StartTraining(Box::new(TrainRequest::VsGae {
                 config: crate::panels::train::TrainForm::default().vsgae,
                 backend: BackendChoice::Cpu,
@@ -194,7 +196,7 @@ mod tests {
         for event in [
             Event::Progress { job: "ranking".to_owned(), done: 1, total: 2 },
             Event::TrainingState(TrainingState::Failed("no data".to_owned())),
-            Event::ModelReplaced { kind: vsgae::training::ModelKind::Vsgae, what: "the VS-GAE".to_owned() },
+            Event::ModelReplaced { kind: vsgae::training::ModelKind::VsGae, what: "the VS-GAE".to_owned() },
             Event::Ready { backend: "CPU".to_owned(), models: Err("missing".to_owned()), gpu_error: None },
         ] {
             assert_eq!(format!("{:?}", round_trip(&event)), format!("{event:?}"));

@@ -5,7 +5,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use nasbench::sampling::Sampling;
 use nasbench::split::Task;
 use serde::{Deserialize, Serialize};
-use vsgae::training::{EpochRecord, TrainingEvent};
+use vsgae::training::{EpochRecord, ModelKind, TrainingEvent};
 use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGaeConfig, VsGaeTrainingConfig};
 use web_time::Instant;
 
@@ -14,14 +14,6 @@ use crate::files::{FileInbox, FileKind};
 use crate::panels::{Panel, PanelContext};
 use crate::settings::Tab;
 use crate::shared::Shared;
-
-/// Which model the form trains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub enum ModelKind {
-    #[default]
-    Predictor,
-    VsGae,
-}
 
 /// The form; persisted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,11 +39,15 @@ impl Default for TrainForm {
 }
 
 impl TrainForm {
-    /// The form's request to train `kind`.
-    pub fn request(&self, kind: ModelKind) -> TrainRequest {
+    /// The form's request to train `kind`; `None` for a model the app does not train (the
+    /// latent predictor, which `vsgae train-latent-predictor` trains).
+    pub fn request(&self, kind: ModelKind) -> Option<TrainRequest> {
         match kind {
-            ModelKind::Predictor => TrainRequest::Predictor { config: self.predictor.clone(), backend: self.backend },
-            ModelKind::VsGae => TrainRequest::VsGae { config: self.vsgae.clone(), backend: self.backend },
+            ModelKind::Predictor => {
+                Some(TrainRequest::Predictor { config: self.predictor.clone(), backend: self.backend })
+            }
+            ModelKind::VsGae => Some(TrainRequest::VsGae { config: self.vsgae.clone(), backend: self.backend }),
+            ModelKind::LatentPredictor => None,
         }
     }
 }
@@ -175,9 +171,11 @@ impl TrainPanel {
         ui.horizontal(|ui| {
             let start = ui.add_enabled(!self.running(), egui::Button::new("Start"));
             shared.anchor("Start", &start);
-            if start.clicked() {
+            if start.clicked()
+                && let Some(request) = form.request(form.kind)
+            {
                 self.clear_run();
-                compute.send(Command::StartTraining(Box::new(form.request(form.kind))));
+                compute.send(Command::StartTraining(Box::new(request)));
             }
             let paused = self.state == Some(TrainingState::Paused);
             let label = if paused { "Continue" } else { "Pause" };
@@ -337,6 +335,11 @@ impl TrainPanel {
 
 /// The form's fields.
 fn form_ui(ui: &mut egui::Ui, form: &mut TrainForm) {
+    // The form trains the two models it offers; any other kind (from an edited settings file)
+    // shows the predictor's form.
+    if form.request(form.kind).is_none() {
+        form.kind = ModelKind::Predictor;
+    }
     ui.horizontal(|ui| {
         ui.selectable_value(&mut form.kind, ModelKind::Predictor, "Predictor");
         ui.selectable_value(&mut form.kind, ModelKind::VsGae, "VS-GAE");
@@ -348,7 +351,7 @@ fn form_ui(ui: &mut egui::Ui, form: &mut TrainForm) {
         }
     });
     egui::Grid::new("train_form_grid").num_columns(2).show(ui, |ui| match form.kind {
-        ModelKind::Predictor => {
+        ModelKind::Predictor | ModelKind::LatentPredictor => {
             let c = &mut form.predictor;
             ui.label("Task");
             egui::ComboBox::from_id_salt("task").selected_text(c.task.name()).show_ui(ui, |ui| {

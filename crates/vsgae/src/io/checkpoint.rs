@@ -15,7 +15,7 @@ pub enum ModelKind {
     /// The performance predictor.
     Predictor,
     /// The VS-GAE.
-    Vsgae,
+    VsGae,
     /// The accuracy head on frozen VS-GAE latents.
     #[serde(rename = "latent_predictor")]
     LatentPredictor,
@@ -26,7 +26,7 @@ impl ModelKind {
     pub fn name(self) -> &'static str {
         match self {
             Self::Predictor => "predictor",
-            Self::Vsgae => "vsgae",
+            Self::VsGae => "vsgae",
             Self::LatentPredictor => "latent-predictor",
         }
     }
@@ -290,7 +290,7 @@ impl Checkpoint {
             return Ok(kind);
         }
         let config: serde_json::Value = self.config()?;
-        Ok(if config.get("target").is_some() { ModelKind::Predictor } else { ModelKind::Vsgae })
+        Ok(if config.get("target").is_some() { ModelKind::Predictor } else { ModelKind::VsGae })
     }
 
     /// Whether the optimizer state follows the current parameter layout

@@ -91,7 +91,7 @@ impl TrainingTask for VaeTask {
     type Config = VsGaeTrainingConfig;
     type State = VaeState;
     type Data = Arc<Vec<Cell>>;
-    const KIND: ModelKind = ModelKind::Vsgae;
+    const KIND: ModelKind = ModelKind::VsGae;
 
     fn validate(config: &VsGaeTrainingConfig) -> Result<(), crate::config::ConfigError> {
         config.validate()
