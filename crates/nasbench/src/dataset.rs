@@ -211,6 +211,22 @@ impl Dataset {
     }
 }
 
+/// Records merged by hash: measurements of the same cell become repeats.
+///
+/// ```
+/// use nasbench::{Dataset, MetricKey, Record};
+///
+/// let cell = nasbench::parse_line("011,001,000 | input,conv3x3-bn-relu,output").unwrap();
+/// let measured = |accuracy| {
+///     let mut record = Record::new(cell);
+///     record.push_metric(MetricKey::VAL_ACC_108, accuracy);
+///     record
+/// };
+/// let dataset: Dataset = [measured(0.90), measured(0.92)].into_iter().collect();
+/// assert_eq!(dataset.summary().cells, 1);
+/// let mean = dataset.get(&cell.hash()).and_then(|r| r.mean(MetricKey::VAL_ACC_108)).unwrap();
+/// assert!((mean - 0.91).abs() < 1e-12);
+/// ```
 impl FromIterator<Record> for Dataset {
     fn from_iter<T: IntoIterator<Item = Record>>(iter: T) -> Self {
         let mut dataset = Self::new();

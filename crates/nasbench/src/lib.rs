@@ -6,6 +6,15 @@
 //! - [`formats`]: readers for our CSV, the official tfrecord, the reference's `.pth` files and zips.
 //! - [`Dataset`]: records merged by hash, with every metric kept.
 //! - [`split`] and [`sampling`]: the reference's splits and training-set sampling methods.
+//!
+//! A cell from its adjacency rows and ops, and its official hash:
+//!
+//! ```
+//! let cell = nasbench::parse_line("011,001,000 | input,conv3x3-bn-relu,output")?;
+//! assert_eq!(cell.ops().len(), 3);
+//! assert_eq!(cell.hash().to_string(), "d32d0b26d534203b48d866facd98cc3e");
+//! # Ok::<(), nasbench::draft::LineError>(())
+//! ```
 
 pub mod cell;
 pub mod dataset;

@@ -11,6 +11,39 @@
 //! - [`latent`]: interpolation and maps of the latent space.
 //!
 //! Defaults match the reference's `gnn_config.json` ([`config`]).
+//!
+//! Predict a cell's accuracy (here with an untrained predictor; `io::model_files` loads trained
+//! ones):
+//!
+//! ```
+//! use burn::tensor::Device;
+//! use vsgae::{EncoderConfig, PredictorConfig};
+//!
+//! let device = Device::flex();
+//! let model = PredictorConfig::new(EncoderConfig::new()).init(&device);
+//! let cell = nasbench::parse_line("011,001,000 | input,conv3x3-bn-relu,output").unwrap();
+//! let accuracy = vsgae::training::predictor::predict(&model, &[cell], &device)?;
+//! assert!(accuracy.len() == 1 && accuracy[0].is_finite());
+//! # Ok::<(), vsgae::readback::ReadbackError>(())
+//! ```
+//!
+//! Encode cells to the VS-GAE's latent means and decode them back, node by node:
+//!
+//! ```
+//! use burn::tensor::Device;
+//! use vsgae::model::decoding::DecodeMode;
+//! use vsgae::{EncoderConfig, VsGaeConfig};
+//!
+//! let device = Device::flex();
+//! let model = VsGaeConfig::new(EncoderConfig::new()).init(&device);
+//! let cell = nasbench::parse_line("011,001,000 | input,conv3x3-bn-relu,output").unwrap();
+//! let means = vsgae::evaluation::abilities::encode_means(&model, &[cell], &device, 512);
+//! assert_eq!(means.dims(), [1, model.latent_dim()]);
+//! let mut rng = nasbench::split::rng(0);
+//! let decoded = model.decoder.decode(means, nasbench::MAX_VERTICES, DecodeMode::Greedy, &mut rng)?;
+//! assert!(decoded.len() == 1 && decoded[0].types.len() <= nasbench::MAX_VERTICES);
+//! # Ok::<(), vsgae::readback::ReadbackError>(())
+//! ```
 
 pub mod config;
 pub mod device_counts;

@@ -115,6 +115,17 @@ pub fn detect(bytes: &[u8]) -> Result<Format, FormatError> {
 }
 
 /// Reads a dataset from bytes in any supported format.
+///
+/// ```
+/// use nasbench::MetricKey;
+///
+/// let csv = "adjacency_rows,operations,val_acc_108\n\"011,001,000\",input|conv3x3-bn-relu|output,0.91\n";
+/// let (format, dataset) = nasbench::formats::read_bytes(csv.as_bytes())?;
+/// assert_eq!(format.name(), "csv");
+/// let cell = nasbench::parse_line("011,001,000 | input,conv3x3-bn-relu,output").unwrap();
+/// assert_eq!(dataset.get(&cell.hash()).and_then(|r| r.mean(MetricKey::VAL_ACC_108)), Some(0.91));
+/// # Ok::<(), nasbench::FormatError>(())
+/// ```
 pub fn read_bytes(bytes: &[u8]) -> Result<(Format, Dataset), FormatError> {
     let format = detect(bytes)?;
     let dataset = match format {
