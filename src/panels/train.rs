@@ -5,6 +5,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoints};
 use nasbench::sampling::Sampling;
 use nasbench::split::Task;
 use serde::{Deserialize, Serialize};
+use vsgae::config::{MAX_BATCH_SIZE, MAX_BETA, MAX_GRAPH_DIM, MAX_LEARNING_RATE, MAX_NODE_DIM};
 use vsgae::training::{EpochRecord, ModelKind, TrainingEvent};
 use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGaeConfig, VsGaeTrainingConfig};
 use web_time::Instant;
@@ -371,25 +372,15 @@ fn form_ui(ui: &mut egui::Ui, form: &mut TrainForm) {
             });
             ui.end_row();
             common_fields(ui, &mut c.epochs, &mut c.learning_rate, &mut c.batch_size, &mut c.seed);
-            ui.label("Node / graph width");
-            ui.horizontal(|ui| {
-                ui.add(egui::DragValue::new(&mut c.model.encoder.node_dim).range(2..=1024));
-                ui.add(egui::DragValue::new(&mut c.model.encoder.graph_dim).range(2..=512));
-            });
-            ui.end_row();
+            width_fields(ui, &mut c.model.encoder);
         }
         ModelKind::VsGae => {
             let c = &mut form.vsgae;
             common_fields(ui, &mut c.epochs, &mut c.learning_rate, &mut c.batch_size, &mut c.seed);
             ui.label("β (KL weight)");
-            ui.add(egui::DragValue::new(&mut c.model.beta).speed(0.001).range(0.0..=1.0));
+            ui.add(egui::DragValue::new(&mut c.model.beta).speed(0.001).range(0.0..=MAX_BETA));
             ui.end_row();
-            ui.label("Node / graph width");
-            ui.horizontal(|ui| {
-                ui.add(egui::DragValue::new(&mut c.model.encoder.node_dim).range(2..=1024));
-                ui.add(egui::DragValue::new(&mut c.model.encoder.graph_dim).range(2..=512));
-            });
-            ui.end_row();
+            width_fields(ui, &mut c.model.encoder);
         }
     });
     if form.kind == ModelKind::VsGae {
@@ -399,16 +390,26 @@ fn form_ui(ui: &mut egui::Ui, form: &mut TrainForm) {
 
 fn common_fields(ui: &mut egui::Ui, epochs: &mut usize, lr: &mut f64, batch: &mut usize, seed: &mut u64) {
     ui.label("Epochs");
-    ui.add(egui::DragValue::new(epochs).range(1..=10_000));
+    ui.add(egui::DragValue::new(epochs).range(1..=usize::MAX));
     ui.end_row();
     ui.label("Learning rate");
-    ui.add(egui::DragValue::new(lr).speed(1e-5).range(1e-7..=1.0).max_decimals(7));
+    ui.add(egui::DragValue::new(lr).speed(1e-5).range(f64::MIN_POSITIVE..=MAX_LEARNING_RATE).max_decimals(7));
     ui.end_row();
     ui.label("Batch size");
-    ui.add(egui::DragValue::new(batch).range(1..=4096));
+    ui.add(egui::DragValue::new(batch).range(1..=MAX_BATCH_SIZE));
     ui.end_row();
     ui.label("Seed");
     ui.add(egui::DragValue::new(seed));
+    ui.end_row();
+}
+
+/// The encoder's widths, within the limits the config accepts.
+fn width_fields(ui: &mut egui::Ui, encoder: &mut EncoderConfig) {
+    ui.label("Node / graph width");
+    ui.horizontal(|ui| {
+        ui.add(egui::DragValue::new(&mut encoder.node_dim).range(1..=MAX_NODE_DIM));
+        ui.add(egui::DragValue::new(&mut encoder.graph_dim).range(1..=MAX_GRAPH_DIM));
+    });
     ui.end_row();
 }
 

@@ -275,6 +275,10 @@ pub const MAX_ENSEMBLE_SIZE: usize = 16;
 pub const MAX_AUXILIARY_OUTPUTS: usize = 16;
 /// The largest training batch.
 pub const MAX_BATCH_SIZE: usize = 1 << 16;
+/// The largest β (KL weight) a VS-GAE config accepts.
+pub const MAX_BETA: f64 = 1e6;
+/// The largest learning rate a training config accepts.
+pub const MAX_LEARNING_RATE: f64 = 10.0;
 
 /// Checks of one config, each naming its field under `prefix`.
 struct Checks<'a> {
@@ -361,7 +365,7 @@ impl VsGaeConfig {
     fn validate_at(&self, prefix: &str) -> Result<(), ConfigError> {
         let check = Checks { prefix };
         self.encoder.validate_at(&check.nested("encoder"))?;
-        check.real("beta", self.beta, 0.0, 1e6)?;
+        check.real("beta", self.beta, 0.0, MAX_BETA)?;
         check.real("alpha", self.alpha, 0.0, 1.0)?;
         check.real("noise_scale", self.noise_scale, 0.0, 1e3)?;
         check.count("max_nodes", self.max_nodes, 2, MAX_GENERATED_NODES)
@@ -375,7 +379,7 @@ impl PredictorTrainingConfig {
         self.model.validate_at("model")?;
         check.count("epochs", self.epochs, 1, usize::MAX)?;
         check.count("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)?;
-        check.real("learning_rate", self.learning_rate, f64::MIN_POSITIVE, 10.0)?;
+        check.real("learning_rate", self.learning_rate, f64::MIN_POSITIVE, MAX_LEARNING_RATE)?;
         check.count("training_size", usize::from(self.training_size), 1, 100)?;
         if let Some(count) = self.training_cells {
             check.count("training_cells", count, 1, usize::MAX)?;
@@ -450,7 +454,7 @@ impl VsGaeTrainingConfig {
         self.model.validate_at("model")?;
         check.count("epochs", self.epochs, 1, usize::MAX)?;
         check.count("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)?;
-        check.real("learning_rate", self.learning_rate, f64::MIN_POSITIVE, 10.0)?;
+        check.real("learning_rate", self.learning_rate, f64::MIN_POSITIVE, MAX_LEARNING_RATE)?;
         check.real("plateau_factor", self.plateau_factor, f64::MIN_POSITIVE, 1.0)?;
         if let Some(LearningRateSchedule::WarmupCosine { final_factor, .. }) = self.schedule {
             check.real("schedule.final_factor", final_factor, 0.0, 1.0)?;
