@@ -6,7 +6,6 @@ use nasbench::{CellDraft, MAX_VERTICES, Op};
 
 use crate::compute::ComputeHandle;
 use crate::panels::{Panel, PanelContext, percent, space_rank_words, with_spread};
-use crate::settings::Tab;
 use crate::shared::Shared;
 use crate::widgets::accessible_name;
 use crate::widgets::cell_graph::{GraphView, cell_graph_ui, legend_ui};
@@ -18,10 +17,6 @@ pub struct CellPanel {
 }
 
 impl Panel for CellPanel {
-    fn tab(&self) -> Tab {
-        Tab::Cell
-    }
-
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut PanelContext<'_>) {
         let (draft, shared, compute) = (&mut ctx.settings.cell, &mut *ctx.shared, ctx.compute);
         if let Some(cell) = shared.open_cell.take() {

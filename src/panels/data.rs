@@ -8,7 +8,6 @@ use nasbench::{MetricKey, Record};
 use crate::compute::{Command, DatasetInfo};
 use crate::files::FileInbox;
 use crate::panels::{Panel, PanelContext, percent};
-use crate::settings::Tab;
 use crate::shared::Shared;
 use crate::widgets::histogram::{XTicks, bin, histogram_ui};
 
@@ -64,10 +63,6 @@ fn accuracy(record: &Record) -> Option<f64> {
 }
 
 impl Panel for DataPanel {
-    fn tab(&self) -> Tab {
-        Tab::Data
-    }
-
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut PanelContext<'_>) {
         let (shared, compute) = (&mut *ctx.shared, ctx.compute);
         ui.horizontal(|ui| {

@@ -10,7 +10,6 @@ use vsgae::latent::Interpolation;
 
 use crate::compute::{Command, ComputeHandle, DecodedPoint, Event, LatentPoint};
 use crate::panels::{Panel, PanelContext, percent};
-use crate::settings::Tab;
 use crate::shared::Shared;
 use crate::widgets::cell_graph::cell_graph_ui;
 
@@ -56,10 +55,6 @@ fn accuracy_color(accuracy: Option<f64>, low: f64, high: f64) -> Color32 {
 }
 
 impl Panel for LatentPanel {
-    fn tab(&self) -> Tab {
-        Tab::Latent
-    }
-
     fn on_event(&mut self, event: &Event, _: &mut PanelContext<'_>) {
         match event {
             Event::Interpolation(points) => self.strip = points.clone(),

@@ -27,9 +27,6 @@ pub struct PanelContext<'a> {
 
 /// A panel of the app.
 pub trait Panel {
-    /// The tab the panel sits under.
-    fn tab(&self) -> Tab;
-
     /// Draws the panel.
     fn ui(&mut self, ui: &mut egui::Ui, ctx: &mut PanelContext<'_>);
 

@@ -10,7 +10,6 @@ use crate::compute::{Command, Event, PredictionRequest};
 use vsgae::training::predictor::Prediction;
 
 use crate::panels::{Panel, PanelContext, percent, with_spread};
-use crate::settings::Tab;
 use crate::shared::Shared;
 
 /// The form; persisted.
@@ -76,10 +75,6 @@ pub struct PredictPanel {
 }
 
 impl Panel for PredictPanel {
-    fn tab(&self) -> Tab {
-        Tab::Predict
-    }
-
     /// Takes the predictions of this panel's tables and the search space's ranking.
     fn on_event(&mut self, event: &Event, _: &mut PanelContext<'_>) {
         match event {

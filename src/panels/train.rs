@@ -13,7 +13,6 @@ use web_time::Instant;
 use crate::compute::{BackendChoice, Command, ComputeHandle, Event, TrainRequest, TrainingState};
 use crate::files::{FileInbox, FileKind};
 use crate::panels::{Panel, PanelContext};
-use crate::settings::Tab;
 use crate::shared::Shared;
 
 /// The form; persisted.
@@ -133,10 +132,6 @@ impl TrainPanel {
 }
 
 impl Panel for TrainPanel {
-    fn tab(&self) -> Tab {
-        Tab::Train
-    }
-
     fn on_event(&mut self, event: &Event, ctx: &mut PanelContext<'_>) {
         match event {
             Event::TrainingBegan { history } => self.on_begin(history),
