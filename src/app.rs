@@ -8,7 +8,7 @@ use vsgae::training::ModelKind;
 use crate::compute::{ComputeHandle, ComputeOptions, Event, PredictionRequest};
 use crate::frame_stats::FrameStats;
 use crate::panels::{PanelContext, Panels};
-use crate::settings::{Settings, Tab};
+use crate::panels::{Settings, Tab};
 use crate::shared::{Progress, Shared};
 
 /// How the app starts.

@@ -8,7 +8,7 @@ use web_time::Instant;
 
 use crate::StudioApp;
 use crate::compute::Command;
-use crate::settings::Tab;
+use crate::panels::Tab;
 use crate::status::StatusClock;
 
 /// What to do without a person at the app.

@@ -16,7 +16,6 @@ mod frame_stats;
 #[cfg(target_arch = "wasm32")]
 mod model_download;
 pub mod panels;
-mod settings;
 mod shared;
 #[cfg(feature = "probe")]
 pub mod status;
@@ -25,5 +24,5 @@ mod web_page;
 pub mod widgets;
 
 pub use app::{AppOptions, StudioApp};
-pub use settings::{Settings, Tab};
+pub use panels::{Settings, Tab};
 pub use shared::Shared;

@@ -8,9 +8,51 @@ pub mod latent;
 pub mod predict;
 pub mod train;
 
+use nasbench::CellDraft;
+use serde::{Deserialize, Serialize};
+
 use crate::compute::{ComputeHandle, Event};
-use crate::settings::{Settings, Tab};
 use crate::shared::Shared;
+use latent::LatentSettings;
+use predict::PredictSettings;
+use train::TrainForm;
+
+/// The panels, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Tab {
+    Data,
+    Train,
+    #[default]
+    Cell,
+    Latent,
+    Predict,
+}
+
+impl Tab {
+    pub const ALL: [Self; 5] = [Self::Data, Self::Train, Self::Cell, Self::Latent, Self::Predict];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Data => "Data",
+            Self::Train => "Train",
+            Self::Cell => "Cell",
+            Self::Latent => "Latent",
+            Self::Predict => "Predict",
+        }
+    }
+}
+
+/// Everything the app remembers between runs (eframe storage): the open panel and each panel's
+/// form. Runtime state (datasets, results, curves) lives in [`Shared`] and the panels.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub tab: Tab,
+    pub train: TrainForm,
+    pub cell: CellDraft,
+    pub latent: LatentSettings,
+    pub predict: PredictSettings,
+}
 
 /// What a panel may use besides its own state.
 #[derive(Debug)]
