@@ -400,17 +400,8 @@ impl Engine {
     /// cell.
     async fn sample_prior(&mut self, count: usize) {
         const FITTED_CELLS: usize = 2_000;
-        self.cancel.store(false, Ordering::Relaxed);
-        if self.ensure_vsgae().await.is_none() {
-            return;
-        }
-        let Some(info) = self.dataset.clone() else {
-            self.notice("load a dataset first: the prior is fitted to its cells' latents");
-            return;
-        };
-        let records = info.dataset.records();
-        let fitted = FITTED_CELLS.min(records.len());
-        let cells: Vec<Cell> = (0..fitted).map(|k| records[k * records.len() / fitted].cell).collect();
+        let Some(info) = self.vsgae_and_dataset("the prior is fitted to its cells' latents").await else { return };
+        let cells: Vec<Cell> = spread_evenly(info.dataset.records(), FITTED_CELLS).iter().map(|r| r.cell).collect();
         // `ensure_vsgae` or `encode` has said why where this gives nothing.
         let Some((latents, dim)) = self.encode(&cells).await else { return };
         let Some(loaded) = &self.vsgae else { return };
@@ -452,19 +443,22 @@ impl Engine {
         Some(points)
     }
 
-    async fn latent_map(&mut self, max_cells: usize) {
+    /// Starts a VS-GAE job on the loaded dataset: the dataset, once the VS-GAE is loaded; `None`
+    /// (with a notice that says why, `why` naming what needs the dataset) otherwise.
+    async fn vsgae_and_dataset(&mut self, why: &str) -> Option<Arc<DatasetInfo>> {
         self.cancel.store(false, Ordering::Relaxed);
-        if self.ensure_vsgae().await.is_none() {
-            return;
+        // `ensure_vsgae` has said why where it gives nothing.
+        self.ensure_vsgae().await?;
+        let info = self.dataset.clone();
+        if info.is_none() {
+            self.notice(format!("load a dataset first: {why}"));
         }
-        let Some(info) = self.dataset.clone() else {
-            self.notice("load a dataset first");
-            return;
-        };
-        let records = info.dataset.records();
-        // `max_cells` cells spread evenly over the dataset (all of them where it is smaller).
-        let count = max_cells.min(records.len());
-        let chosen: Vec<&Record> = (0..count).map(|k| &records[k * records.len() / count]).collect();
+        info
+    }
+
+    async fn latent_map(&mut self, max_cells: usize) {
+        let Some(info) = self.vsgae_and_dataset("the map shows its cells").await else { return };
+        let chosen = spread_evenly(info.dataset.records(), max_cells);
         let cells: Vec<Cell> = chosen.iter().map(|r| r.cell).collect();
         // `ensure_vsgae` or `encode` has said why where this gives nothing.
         let Some((latents, dim)) = self.encode(&cells).await else { return };
@@ -510,6 +504,12 @@ impl Engine {
     }
 }
 
+/// Up to `count` records spread evenly over `records` (all of them where there are fewer).
+fn spread_evenly(records: &[Record], count: usize) -> Vec<&Record> {
+    let count = count.min(records.len());
+    (0..count).map(|k| &records[k * records.len() / count]).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::future::Future;
@@ -534,6 +534,19 @@ mod tests {
             context.waker().wake_by_ref();
             Poll::Pending
         }
+    }
+
+    #[test]
+    fn cells_spread_evenly_over_the_dataset() {
+        let records: Vec<Record> =
+            (2..=4).flat_map(nasbench::space::enumerate_vertices).take(10).map(|c| Record::new(c.cell)).collect();
+        assert_eq!(records.len(), 10);
+        let position = |chosen: Vec<&Record>| -> Vec<usize> {
+            chosen.iter().map(|r| records.iter().position(|s| s.cell == r.cell).unwrap_or(usize::MAX)).collect()
+        };
+        assert_eq!(position(spread_evenly(&records, 3)), vec![0, 3, 6]);
+        assert_eq!(position(spread_evenly(&records, 20)), (0..10).collect::<Vec<_>>());
+        assert!(spread_evenly(&records, 0).is_empty());
     }
 
     #[test]
