@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use nasbench::{Cell, MetricKey};
-use vsgae::training::predictor::Prediction;
+use vsgae::inference::Prediction;
 
 use crate::compute::{Command, ComputeHandle, DatasetInfo, PredictionRequest};
 

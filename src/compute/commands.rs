@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use nasbench::{Cell, Dataset, DatasetSummary};
 use serde::{Deserialize, Serialize};
+use vsgae::inference::Prediction;
 use vsgae::latent::Interpolation;
 use vsgae::model::decoding::DecodedGraph;
-use vsgae::training::predictor::Prediction;
 use vsgae::training::{ModelKind, TrainingEvent};
 use vsgae::{PredictorTrainingConfig, VsGaeTrainingConfig};
 
@@ -31,9 +31,9 @@ pub enum Command {
     /// Predict every cell of the search space and report the best `top`.
     RankSpace {
         top: usize,
-        /// Screen with an ensemble's first member (see [`vsgae::training::Screening`]); `None`
+        /// Screen with an ensemble's first member (see [`vsgae::inference::Screening`]); `None`
         /// predicts every cell with every member.
-        screening: Option<vsgae::training::Screening>,
+        screening: Option<vsgae::inference::Screening>,
     },
     /// Decode `steps` points between the latents of `from` and `to`.
     Interpolate {

@@ -317,7 +317,7 @@ impl Engine {
 
     /// Predictions of the loaded predictor: natively on every core (the same chunks and
     /// values as `vsgae predict`), in a page with asynchronous readback.
-    pub async fn predict(&self, cells: &[Cell]) -> Option<Vec<vsgae::training::predictor::Prediction>> {
+    pub async fn predict(&self, cells: &[Cell]) -> Option<Vec<vsgae::inference::Prediction>> {
         let Some(loaded) = &self.predictor else {
             self.notice("no predictor is loaded");
             return None;
@@ -326,16 +326,12 @@ impl Engine {
     }
 
     /// [`Engine::predict`] with `model` (the loaded predictor or part of it).
-    pub async fn predict_with(
-        &self,
-        model: &Predictor,
-        cells: &[Cell],
-    ) -> Option<Vec<vsgae::training::predictor::Prediction>> {
+    pub async fn predict_with(&self, model: &Predictor, cells: &[Cell]) -> Option<Vec<vsgae::inference::Prediction>> {
         let device = &self.predictor.as_ref()?.device;
         let predicted = if cfg!(target_arch = "wasm32") {
-            vsgae::training::predictor::predict_with_spread_async(model, cells, device).await
+            vsgae::inference::predict_with_spread_async(model, cells, device).await
         } else {
-            vsgae::training::predictor::predict_with_spread(model, cells, device)
+            vsgae::inference::predict_with_spread(model, cells, device)
         };
         match predicted {
             Ok(values) => Some(values),
@@ -574,12 +570,9 @@ mod tests {
         };
         assert_eq!((*request, cells.as_slice(), values.len()), (PredictionRequest::Cache, &[first][..], 1));
         assert_eq!(device, super::super::backend::CPU_DESCRIPTION);
-        let expected = vsgae::training::predictor::predict_with_spread(
-            &engine.predictor.as_ref().unwrap().model,
-            &[first],
-            &Device::flex(),
-        )
-        .unwrap();
+        let expected =
+            vsgae::inference::predict_with_spread(&engine.predictor.as_ref().unwrap().model, &[first], &Device::flex())
+                .unwrap();
         assert_eq!(values, &expected);
         // The command after the first held one waits too, so that commands keep their order.
         assert!(matches!(

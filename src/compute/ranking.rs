@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use nasbench::Cell;
 use vsgae::Predictor;
-use vsgae::training::predictor::Prediction;
-use vsgae::training::{Phase, Screening};
+use vsgae::inference::Prediction;
+use vsgae::inference::{Phase, Screening};
 use web_time::Instant;
 
 use super::commands::Event;
@@ -17,8 +17,7 @@ use super::platform::pause;
 /// Cells per ranking chunk: small in the browser, where each chunk is one turn of the event
 /// loop and a software WebGPU adapter predicts only tens of cells a second. Natively a multiple
 /// of the prediction chunk, so the ranking's predictions equal `vsgae predict`'s bit for bit.
-const RANK_CHUNK: usize =
-    if cfg!(target_arch = "wasm32") { 512 } else { 16 * vsgae::training::predictor::PREDICT_CHUNK };
+const RANK_CHUNK: usize = if cfg!(target_arch = "wasm32") { 512 } else { 16 * vsgae::inference::PREDICT_CHUNK };
 
 impl Engine {
     /// Predicts every cell of the space in chunks (yielding between them) and reports the best

@@ -71,7 +71,7 @@ mod tests {
     use std::sync::Arc;
 
     use nasbench::{Cell, Dataset, MetricKey, Record};
-    use vsgae::training::predictor::Prediction;
+    use vsgae::inference::Prediction;
     use vsgae::training::{EpochRecord, TrainingEvent};
 
     use super::*;
@@ -100,7 +100,7 @@ mod tests {
             Command::LoadFile { name: "cells.csv".to_owned(), bytes: (0..=255).collect() },
             Command::LoadSpace,
             Command::Predict { request: PredictionRequest::Table(7), cells: vec![a, b] },
-            Command::RankSpace { top: 100, screening: Some(vsgae::training::Screening::default()) },
+            Command::RankSpace { top: 100, screening: Some(vsgae::inference::Screening::default()) },
             Command::Interpolate { from: a, to: b, steps: 8, how: vsgae::latent::Interpolation::Spherical },
             Command::LatentMap { max_cells: 500 },
             Command::SamplePrior { count: 8 },

@@ -112,7 +112,7 @@ pub fn percent(value: f64) -> String {
 }
 
 /// A prediction in percent, with its spread over an ensemble's members where it has one.
-pub fn with_spread(prediction: vsgae::training::predictor::Prediction) -> String {
+pub fn with_spread(prediction: vsgae::inference::Prediction) -> String {
     if prediction.spread > 0.0 {
         format!("{} ± {:.2}", percent(prediction.mean), prediction.spread * 100.0)
     } else {

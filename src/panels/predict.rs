@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use vsgae::evaluation::metrics::RegressionMetrics;
 
 use crate::compute::{Command, Event, PredictionRequest};
-use vsgae::training::predictor::Prediction;
+use vsgae::inference::Prediction;
 
 use crate::panels::{Panel, PanelContext, percent, with_spread};
 use crate::shared::Shared;
@@ -26,8 +26,8 @@ pub struct PredictSettings {
 
 impl PredictSettings {
     /// How the ranking spends its predictions.
-    pub fn screening(&self) -> Option<vsgae::training::Screening> {
-        self.screen.then(vsgae::training::Screening::default)
+    pub fn screening(&self) -> Option<vsgae::inference::Screening> {
+        self.screen.then(vsgae::inference::Screening::default)
     }
 }
 

@@ -6,6 +6,7 @@
 //!   on dense batches ([`model::batch::GraphBatch`]).
 //! - [`io`]: the reference's weights in and out (`.safetensors`, `.pt`), model folders and
 //!   checkpoints.
+//! - [`inference`]: predictions of many cells with their uncertainty, and screened ranking.
 //! - [`training`]: one resumable session for every model.
 //! - [`evaluation`]: regression metrics and the VS-GAE's ability tests.
 //! - [`latent`]: interpolation and maps of the latent space.
@@ -22,7 +23,7 @@
 //! let device = Device::flex();
 //! let model = PredictorConfig::new(EncoderConfig::new()).init(&device);
 //! let cell = nasbench::parse_line("011,001,000 | input,conv3x3-bn-relu,output").unwrap();
-//! let accuracy = vsgae::training::predictor::predict(&model, &[cell], &device)?;
+//! let accuracy = vsgae::inference::predict(&model, &[cell], &device)?;
 //! assert!(accuracy.len() == 1 && accuracy[0].is_finite());
 //! # Ok::<(), vsgae::readback::ReadbackError>(())
 //! ```
@@ -50,6 +51,7 @@ pub mod device_counts;
 pub mod evaluation;
 #[cfg(feature = "host-allocator")]
 pub mod host_allocator;
+pub mod inference;
 pub mod io;
 pub mod latent;
 pub mod model;

@@ -10,9 +10,9 @@ use burn::tensor::Device;
 use nasbench::Op;
 use nasbench::sampling::Sampling;
 use nasbench::space::enumerate_vertices;
+use vsgae::inference::{PREDICT_CHUNK, predict, predict_async};
 use vsgae::io::checkpoint::AdamState;
 use vsgae::readback::block_on;
-use vsgae::training::predictor::{PREDICT_CHUNK, predict, predict_async};
 use vsgae::training::task::{Shard, StepPosition};
 use vsgae::training::{
     PredictorData, PredictorSession, PredictorTask, StepOutcome, TrainError, TrainingEvent, TrainingTask,
@@ -498,8 +498,8 @@ fn a_predictor_started_from_a_vsgae_has_its_encoder_and_refuses_other_files() {
 
 #[test]
 fn a_screened_ranking_screens_every_cell_then_the_ensemble_predicts_the_best() {
-    use vsgae::training::predictor::predict_with_spread;
-    use vsgae::training::{Phase, Screening};
+    use vsgae::inference::predict_with_spread;
+    use vsgae::inference::{Phase, Screening};
     let device = Device::flex();
     let encoder = EncoderConfig::new().with_node_dim(16).with_graph_dim(16);
     let ensemble = PredictorConfig::new(encoder).with_ensemble_size(Some(3)).init_seeded(&device, 2).unwrap();
@@ -546,7 +546,7 @@ fn an_ensemble_predicts_its_members_mean_with_their_spread() {
     let encoder = EncoderConfig::new().with_node_dim(16).with_graph_dim(16);
     let ensemble = PredictorConfig::new(encoder.clone()).with_ensemble_size(Some(3)).init_seeded(&device, 1).unwrap();
     let cells: Vec<nasbench::Cell> = small_space().cells[..40].to_vec();
-    let predictions = vsgae::training::predictor::predict_with_spread(&ensemble, &cells, &device).unwrap();
+    let predictions = vsgae::inference::predict_with_spread(&ensemble, &cells, &device).unwrap();
     let members: Vec<Vec<f64>> = (0..ensemble.members.len())
         .map(|k| predict(&ensemble.subset(&[k]).unwrap(), &cells, &device).unwrap())
         .collect();

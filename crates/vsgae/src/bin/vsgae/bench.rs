@@ -13,12 +13,12 @@ use nasbench::space::enumerate_vertices;
 use serde_json::{Map, Value, json};
 use vsgae::Predictor;
 use vsgae::device_counts::{Counting, DeviceCounts, PerStep};
+use vsgae::inference::PREDICT_CHUNK;
 use vsgae::model::batch::GraphBatch;
 use vsgae::model::decoding::DecodeMode;
 use vsgae::model::flops;
 use vsgae::model::predictor::SecondRound;
 use vsgae::parallel::host_threads;
-use vsgae::training::predictor::PREDICT_CHUNK;
 use vsgae::training::{PredictorData, PredictorSession, Session, TrainingTask, VaeSession};
 use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGae, VsGaeConfig, VsGaeTrainingConfig};
 

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use serde_json::json;
 use vsgae::evaluation::calibration::{fit, is_constant};
 use vsgae::evaluation::metrics::RegressionMetrics;
+use vsgae::inference::{Prediction, predict};
 use vsgae::io::checkpoint::{write_atomically, write_json};
 use vsgae::training::PredictorSplit;
-use vsgae::training::predictor::{Prediction, predict};
 use vsgae::{Predictor, ReferenceParams, StateDict};
 
 use crate::backend::Backend;

@@ -7,8 +7,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 use serde_json::json;
 use vsgae::evaluation::metrics::RegressionMetrics;
+use vsgae::inference::{Prediction, predict as predict_cells, predict_with_spread};
 use vsgae::io::checkpoint::write_json;
-use vsgae::training::predictor::{Prediction, predict as predict_cells, predict_with_spread};
 use vsgae::training::{CheckpointFiles, PredictorSession, PredictorSplit, TrainingEvent};
 use vsgae::{EncoderConfig, Predictor, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
 
@@ -367,7 +367,7 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let predicted = match args.screen {
         Some(share) => {
-            let screening = vsgae::training::Screening { share };
+            let screening = vsgae::inference::Screening { share };
             let (predicted, rescored) = screening.predict(&model, &cells, args.top.unwrap_or(0), &device)?;
             tracing::info!(rescored, "the ensemble re-predicted the best cells of the screen");
             predicted

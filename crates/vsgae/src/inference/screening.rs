@@ -7,7 +7,7 @@ use burn::tensor::Device;
 use nasbench::Cell;
 use serde::{Deserialize, Serialize};
 
-use super::predictor::{Prediction, predict_with_spread};
+use super::prediction::{Prediction, predict_with_spread};
 use crate::model::predictor::Predictor;
 use crate::readback::ReadbackError;
 
