@@ -30,3 +30,49 @@ pub fn is_cpu(device: &Device) -> bool {
     let _ = device;
     false
 }
+
+/// Runs each job on a scoped thread of its own and gives the results in the jobs' order; a job
+/// whose thread panics gives `panicked` of the panic's message.
+pub fn on_threads<J: Send, T: Send, E: Send>(
+    jobs: Vec<J>,
+    run: impl Fn(J) -> Result<T, E> + Sync,
+    panicked: impl Fn(String) -> E,
+) -> Vec<Result<T, E>> {
+    std::thread::scope(|scope| {
+        let run = &run;
+        let workers: Vec<_> = jobs.into_iter().map(|job| scope.spawn(move || run(job))).collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().unwrap_or_else(|panic| Err(panicked(panic_message(&panic)))))
+            .collect()
+    })
+}
+
+/// What a thread panicked with, where it is text.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a thread panicked".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::on_threads;
+
+    #[test]
+    fn jobs_come_back_in_their_order_and_a_panic_is_an_error() {
+        let results = on_threads(
+            vec![3, 1, 2, 0],
+            |k: u32| {
+                if k == 0 {
+                    panic!("job zero");
+                }
+                Ok::<u32, String>(k * 10)
+            },
+            |message| format!("panicked: {message}"),
+        );
+        assert_eq!(results, vec![Ok(30), Ok(10), Ok(20), Err("panicked: job zero".to_owned())]);
+    }
+}

@@ -65,27 +65,18 @@ pub fn predict_with_spread(
         return crate::readback::block_on(predict_with_spread_async(model, cells, device));
     }
     let per_thread = chunks.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<Prediction>, ReadbackError>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = chunks
-            .chunks(per_thread)
-            .map(|group| {
-                let model = model.clone();
-                scope.spawn(move || -> Result<Vec<Prediction>, ReadbackError> {
-                    let mut out = Vec::new();
-                    for part in group {
-                        out.extend(crate::readback::block_on(predict_with_spread_async(&model, part, device))?);
-                    }
-                    Ok(out)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker.join().unwrap_or_else(|_| Err(ReadbackError("a prediction thread panicked".to_owned())))
-            })
-            .collect()
-    });
+    let jobs: Vec<_> = chunks.chunks(per_thread).map(|group| (model.clone(), group)).collect();
+    let parts = crate::parallel::on_threads(
+        jobs,
+        |(model, group)| -> Result<Vec<Prediction>, ReadbackError> {
+            let mut out = Vec::new();
+            for part in group {
+                out.extend(crate::readback::block_on(predict_with_spread_async(&model, part, device))?);
+            }
+            Ok(out)
+        },
+        |panic| ReadbackError(format!("a prediction thread panicked: {panic}")),
+    );
     let mut out = Vec::with_capacity(cells.len());
     for part in parts {
         out.extend(part?);

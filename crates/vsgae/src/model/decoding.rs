@@ -93,26 +93,21 @@ impl Decoder {
         }
         let per_thread = rows.div_ceil(threads);
         let seeds: Vec<u64> = (0..threads).map(|_| rng.random()).collect();
-        let parts: Vec<Result<Vec<DecodedGraph>, ReadbackError>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = seeds
-                .iter()
-                .enumerate()
-                .map(|(k, &seed)| {
-                    let start = k * per_thread;
-                    let part = c.clone().narrow(0, start, per_thread.min(rows - start));
-                    let decoder = self.clone();
-                    scope.spawn(move || {
-                        block_on(decoder.decode_async(part, max_nodes, mode, &mut nasbench::split::rng(seed)))
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| {
-                    worker.join().unwrap_or_else(|_| Err(ReadbackError("a decoding thread panicked".to_owned())))
-                })
-                .collect()
-        });
+        let jobs: Vec<_> = seeds
+            .iter()
+            .enumerate()
+            .map(|(k, &seed)| {
+                let start = k * per_thread;
+                (c.clone().narrow(0, start, per_thread.min(rows - start)), self.clone(), seed)
+            })
+            .collect();
+        let parts = crate::parallel::on_threads(
+            jobs,
+            |(part, decoder, seed)| {
+                block_on(decoder.decode_async(part, max_nodes, mode, &mut nasbench::split::rng(seed)))
+            },
+            |panic| ReadbackError(format!("a decoding thread panicked: {panic}")),
+        );
         let mut graphs = Vec::with_capacity(rows);
         for part in parts {
             graphs.extend(part?);

@@ -387,19 +387,12 @@ impl<T: TrainingTask> Session<T> {
     fn shard_gradients(&self, shards: &[Shard<'_>]) -> Result<(Tensor<1>, GradientsParams), TrainError> {
         let (task, device) = (&self.task, &self.device);
         let shards_phase = crate::device_counts::phase("shards");
-        let results: Vec<Result<(Tensor<1>, GradientsParams), TrainError>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = shards
-                .iter()
-                .map(|shard| {
-                    let replica = self.model.clone().map(&mut FreshLeaves);
-                    scope.spawn(move || shard_gradients(task, &replica, shard, device))
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|worker| worker.join().map_err(|panic| TrainError::Worker(panic_message(panic.as_ref()))))
-                .collect()
-        });
+        let jobs: Vec<_> = shards.iter().map(|shard| (self.model.clone().map(&mut FreshLeaves), shard)).collect();
+        let results = crate::parallel::on_threads(
+            jobs,
+            |(replica, shard)| Ok(shard_gradients(task, &replica, shard, device)),
+            TrainError::Worker,
+        );
         drop(shards_phase);
         let _phase = crate::device_counts::phase("reduce");
         let mut total: Option<Tensor<1>> = None;
@@ -572,13 +565,4 @@ impl ModuleMapper for FreshLeaves {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         param.map(|tensor| tensor.detach().require_grad())
     }
-}
-
-#[cfg(not(target_family = "wasm"))]
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a training thread panicked".to_owned())
 }
