@@ -17,32 +17,17 @@ vsgae=${2:-vsgae}
 budget=${BUDGET:-192000}
 mkdir -p "$runs"
 
-arm() {
-    local name=$1 batch=$2
-    shift 2
-    local dir="$runs/$name"
-    local every=$((19200 / batch))
-    if [ -f "$dir/results.json" ]; then
-        echo "$name: done"
-        return
-    fi
-    local common=(--max-graphs "$budget" --evaluate-every "$every" --checkpoint-steps "$every" --out "$dir")
-    if [ -f "$dir/progress.json" ]; then
-        echo "$name: resuming"
-        nice "$vsgae" train-vae --resume "$dir" "${common[@]}"
-    else
-        echo "$name: starting"
-        nice "$vsgae" train-vae --space --batch-size "$batch" --epochs 1 --seed 0 --edge-pairing per-graph \
-            --edge-loss sum --schedule warmup-cosine --final-lr-factor 0.01 "${common[@]}" "$@"
-    fi
-}
+source "$(dirname "$0")/study-arm.sh"
+
+# The shipped recipe, over one planned epoch, in every arm.
+recipe=(--epochs 1 --seed 0 --edge-pairing per-graph --edge-loss sum --schedule warmup-cosine --final-lr-factor 0.01)
 
 # Warm-up over the first 38,400 graphs in every arm.
-arm b128 128 --lr 1e-3 --warmup-steps 300
-arm b1024-sqrt 1024 --lr 2.83e-3 --warmup-steps 38
-arm b1024-sqrt-klmean 1024 --lr 2.83e-3 --warmup-steps 38 --kl-reduction mean --beta 0.64
-arm b1024-linear-klmean 1024 --lr 8e-3 --warmup-steps 38 --kl-reduction mean --beta 0.64
+arm b128 128 "${recipe[@]}" --lr 1e-3 --warmup-steps 300
+arm b1024-sqrt 1024 "${recipe[@]}" --lr 2.83e-3 --warmup-steps 38
+arm b1024-sqrt-klmean 1024 "${recipe[@]}" --lr 2.83e-3 --warmup-steps 38 --kl-reduction mean --beta 0.64
+arm b1024-linear-klmean 1024 "${recipe[@]}" --lr 8e-3 --warmup-steps 38 --kl-reduction mean --beta 0.64
 # The KL term's weight ramped from 0 over the warm-up, at batch 128 (a prior study's arm).
-arm b128-betawarm 128 --lr 1e-3 --warmup-steps 300 --beta-warmup-steps 300
-arm b1024-sqrt-klmean-betawarm 1024 --lr 2.83e-3 --warmup-steps 38 --kl-reduction mean --beta 0.64 \
+arm b128-betawarm 128 "${recipe[@]}" --lr 1e-3 --warmup-steps 300 --beta-warmup-steps 300
+arm b1024-sqrt-klmean-betawarm 1024 "${recipe[@]}" --lr 2.83e-3 --warmup-steps 38 --kl-reduction mean --beta 0.64 \
     --beta-warmup-steps 38

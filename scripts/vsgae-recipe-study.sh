@@ -11,24 +11,7 @@ vsgae=${2:-vsgae}
 budget=381262
 mkdir -p "$runs"
 
-arm() {
-    local name=$1 batch=$2
-    shift 2
-    local dir="$runs/$name"
-    local every=$((19200 / batch))
-    if [ -f "$dir/results.json" ]; then
-        echo "$name: done"
-        return
-    fi
-    local common=(--max-graphs "$budget" --evaluate-every "$every" --checkpoint-steps "$every" --out "$dir")
-    if [ -f "$dir/progress.json" ]; then
-        echo "$name: resuming"
-        nice "$vsgae" train-vae --resume "$dir" "${common[@]}"
-    else
-        echo "$name: starting"
-        nice "$vsgae" train-vae --space --batch-size "$batch" "${common[@]}" "$@"
-    fi
-}
+source "$(dirname "$0")/study-arm.sh"
 
 # Each arm changes one thing of the one before it.
 arm 1-reference 128 --lr 1e-4
