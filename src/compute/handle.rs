@@ -46,16 +46,6 @@ impl EventSender {
     }
 }
 
-/// The message of a panic, where it has one.
-#[cfg(not(target_arch = "wasm32"))]
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "an unknown error".to_owned())
-}
-
 /// How commands reach the engine.
 #[derive(Debug)]
 enum CommandRoute {
@@ -154,7 +144,7 @@ fn spawn_local_engine(
             });
             // A panic ends the engine; the GUI shows why instead of looking alive.
             if let Err(panic) = std::panic::catch_unwind(run) {
-                reporter.send(Event::EngineStopped(panic_message(panic.as_ref())));
+                reporter.send(Event::EngineStopped(vsgae::parallel::panic_message(panic.as_ref())));
             }
         });
         if let Err(error) = started {

@@ -43,13 +43,13 @@ pub fn on_threads<J: Send, T: Send, E: Send>(
         let workers: Vec<_> = jobs.into_iter().map(|job| scope.spawn(move || run(job))).collect();
         workers
             .into_iter()
-            .map(|worker| worker.join().unwrap_or_else(|panic| Err(panicked(panic_message(&panic)))))
+            .map(|worker| worker.join().unwrap_or_else(|panic| Err(panicked(panic_message(panic.as_ref())))))
             .collect()
     })
 }
 
-/// What a thread panicked with, where it is text.
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+/// What a thread panicked with, where it is text; "a thread panicked" otherwise.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
