@@ -159,7 +159,7 @@ mod tests {
             learning_rate: 1e-3,
             validation: None,
             test: None,
-            validation_loss: Some(0.5),
+            held_out_loss: Some(0.5),
         };
         let Event::Training(TrainingEvent::Epoch(record)) =
             round_trip(&Event::Training(TrainingEvent::Epoch(epoch.clone())))

@@ -278,17 +278,19 @@ impl TrainPanel {
         let step_curve: Vec<[f64; 2]> =
             smooth(&self.steps).into_iter().map(|[s, l]| [s / steps_per_epoch, l]).collect();
         let train = per_epoch(&|r| Some(r.train_loss));
-        let validation = per_epoch(&|r| r.validation.as_ref().map(|m| m.mse).or(r.validation_loss));
+        let validation = per_epoch(&|r| r.validation.as_ref().map(|m| m.mse));
+        let held_out = per_epoch(&|r| r.held_out_loss);
         let test = per_epoch(&|r| r.test.as_ref().map(|m| m.mse));
         let tau = per_epoch(&|r| r.validation.as_ref().map(|m| m.kendall_tau));
         let rate = per_epoch(&|r| Some(r.learning_rate));
         let height = (ui.available_height() * 0.3).max(120.0);
-        ui.label("Loss (train per step, smoothed; per epoch: train, validation, test)");
+        ui.label("Loss (train per step, smoothed; per epoch: train, validation, test, or the VS-GAE's held-out part)");
         Plot::new("loss_curves").height(height).legend(Legend::default()).x_axis_label("epoch").show(ui, |plot| {
             plot.line(Line::new("train (steps)", PlotPoints::from(step_curve)));
             plot.line(Line::new("train", PlotPoints::from(train)));
             plot.line(Line::new("validation", PlotPoints::from(validation)));
             plot.line(Line::new("test", PlotPoints::from(test)));
+            plot.line(Line::new("held-out", PlotPoints::from(held_out)));
         });
         ui.columns(2, |columns| {
             columns[0].label("Kendall τ (validation)");
@@ -320,7 +322,7 @@ impl TrainPanel {
                 }
                 ui.end_row();
             }
-            if let Some(loss) = last.validation_loss {
+            if let Some(loss) = last.held_out_loss {
                 ui.label("held-out loss");
                 ui.label(format!("{loss:.4}"));
                 ui.end_row();

@@ -28,8 +28,10 @@ pub struct EpochRecord {
     pub learning_rate: f64,
     pub validation: Option<RegressionMetrics>,
     pub test: Option<RegressionMetrics>,
-    /// Loss parts for the VS-GAE (reconstruction, KL), on the validation cells.
-    pub validation_loss: Option<f64>,
+    /// The VS-GAE's loss (reconstruction and KL) on its held-out part, the 10 % of its 90/10
+    /// split (which has no validation part); read as `validation_loss` from older runs.
+    #[serde(alias = "validation_loss")]
+    pub held_out_loss: Option<f64>,
 }
 
 /// Receives training events.
@@ -40,5 +42,19 @@ pub trait EventSink {
 impl<F: FnMut(TrainingEvent)> EventSink for F {
     fn event(&mut self, event: TrainingEvent) {
         self(event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EpochRecord;
+
+    #[test]
+    fn older_runs_held_out_loss_is_read_from_its_old_name() {
+        let old = r#"{"epoch":2,"train_loss":1.5,"learning_rate":0.001,"validation":null,"test":null,"validation_loss":1.75}"#;
+        let record: EpochRecord = serde_json::from_str(old).unwrap();
+        assert_eq!(record.held_out_loss, Some(1.75));
+        let written = serde_json::to_string(&record).unwrap();
+        assert!(written.contains(r#""held_out_loss":1.75"#), "{written}");
     }
 }

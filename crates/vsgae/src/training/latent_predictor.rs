@@ -143,7 +143,7 @@ impl TrainingTask for LatentPredictorTask {
             learning_rate: closing.learning_rate,
             validation: self.evaluate(model, &self.split.validation, device).await?,
             test: self.evaluate(model, &self.split.test, device).await?,
-            validation_loss: None,
+            held_out_loss: None,
         })
     }
 }

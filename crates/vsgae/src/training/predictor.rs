@@ -399,7 +399,7 @@ impl TrainingTask for PredictorTask {
             learning_rate: closing.learning_rate,
             validation,
             test,
-            validation_loss: None,
+            held_out_loss: None,
         })
     }
 }

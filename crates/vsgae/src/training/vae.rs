@@ -174,7 +174,7 @@ impl TrainingTask for VaeTask {
         state: &mut VaeState,
         device: &Device,
     ) -> Result<EpochRecord, TrainError> {
-        let mut validation_loss = None;
+        let mut held_out_loss = None;
         if closing.evaluate && !self.test.is_empty() {
             // Summed on the device, weighted by each part's size, and read back once.
             let mut total: Option<Tensor<1>> = None;
@@ -189,7 +189,7 @@ impl TrainingTask for VaeTask {
             }
             if let Some(total) = total {
                 let total = crate::readback::scalar_async(total).await?;
-                validation_loss = Some(f64::from(total) / self.test.len() as f64);
+                held_out_loss = Some(f64::from(total) / self.test.len() as f64);
             }
         }
         // The reference steps its schedule on the training loss.
@@ -202,7 +202,7 @@ impl TrainingTask for VaeTask {
             learning_rate: closing.learning_rate,
             validation: None,
             test: None,
-            validation_loss,
+            held_out_loss,
         })
     }
 }
