@@ -5,6 +5,7 @@ mod bench;
 mod calibrate;
 mod convert;
 mod data;
+mod defaults;
 mod plot;
 mod predictor_commands;
 mod progress;
@@ -69,11 +70,11 @@ pub struct CommonTraining {
     #[arg(long, default_value = "interpolation", value_parser = parse_task)]
     pub task: Task,
     /// Percent of the training split to train on.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u8).range(1..=100))]
+    #[arg(long, default_value_t = defaults::predictor().training_size, value_parser = clap::value_parser!(u8).range(1..=100))]
     pub training_size: u8,
     #[arg(long, default_value = "random", value_parser = parse_sampling)]
     pub sampling: Sampling,
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = defaults::predictor().seed)]
     pub seed: u64,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     pub backend: Backend,
@@ -87,14 +88,14 @@ pub struct PredictorRun {
     pub data: Vec<PathBuf>,
     #[command(flatten)]
     pub common: CommonTraining,
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = defaults::predictor().epochs)]
     pub epochs: usize,
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = defaults::predictor().batch_size)]
     pub batch_size: usize,
-    #[arg(long, default_value_t = 1e-5)]
+    #[arg(long, default_value_t = defaults::predictor().learning_rate)]
     pub lr: f64,
     /// The metric to predict.
-    #[arg(long, default_value = "val_acc_108")]
+    #[arg(long, default_value_t = defaults::predictor().target)]
     pub target: String,
     /// Validate and test every this many epochs (and after the last).
     #[arg(long, default_value_t = 1)]
@@ -168,10 +169,10 @@ impl ScheduleOptions {
 #[derive(Debug, Clone, clap::Args)]
 pub struct ModelSize {
     /// Width of the node states.
-    #[arg(long, default_value_t = 250)]
+    #[arg(long, default_value_t = defaults::encoder().node_dim)]
     pub node_dim: usize,
     /// Width of the graph vector (the latent space of the VS-GAE).
-    #[arg(long, default_value_t = 56)]
+    #[arg(long, default_value_t = defaults::encoder().graph_dim)]
     pub graph_dim: usize,
 }
 

@@ -53,13 +53,13 @@ pub struct TrainVaeArgs {
     source: CellSource,
     #[command(flatten)]
     size: crate::ModelSize,
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = crate::defaults::vsgae().epochs)]
     epochs: usize,
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = crate::defaults::vsgae().batch_size)]
     batch_size: usize,
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = crate::defaults::vsgae().learning_rate)]
     lr: f64,
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = crate::defaults::vsgae().seed)]
     seed: u64,
     #[command(flatten)]
     recipe: Recipe,
@@ -68,7 +68,7 @@ pub struct TrainVaeArgs {
     /// Threads a batch is split over (default: every core on the CPU backend, one on a GPU).
     #[arg(long)]
     threads: Option<usize>,
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = crate::defaults::vsgae().checkpoint_every)]
     checkpoint_every: usize,
     /// Also checkpoint every this many steps inside an epoch (0: only between epochs), so a
     /// killed run on the whole search space loses at most that many steps.
