@@ -6,10 +6,13 @@ mod calibrate;
 mod convert;
 mod data;
 mod defaults;
+mod latent_predictor_command;
 mod plot;
 mod predictor_commands;
 mod progress;
-mod vae_commands;
+mod vae_curves;
+mod vae_latent;
+mod vae_train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,21 +50,21 @@ enum Command {
     /// Predict the accuracy of every cell of a file.
     Predict(predictor_commands::PredictArgs),
     /// Train the VS-GAE (the reference's train_gae.py).
-    TrainVae(vae_commands::TrainVaeArgs),
+    TrainVae(vae_train::TrainVaeArgs),
     /// Run the VS-GAE ability tests on a trained model.
-    TestVae(vae_commands::TestVaeArgs),
+    TestVae(vae_latent::TestVaeArgs),
     /// Encode cells into VS-GAE latent means (.npy or .csv).
-    Encode(vae_commands::EncodeArgs),
+    Encode(vae_latent::EncodeArgs),
     /// Decode latent points into cells.
-    Decode(vae_commands::DecodeArgs),
+    Decode(vae_latent::DecodeArgs),
     /// Decode points between the latents of two cells.
-    Interpolate(vae_commands::InterpolateArgs),
+    Interpolate(vae_latent::InterpolateArgs),
     /// Train the accuracy head on frozen VS-GAE latents (the paper's stability experiment).
-    TrainLatentPredictor(vae_commands::TrainLatentPredictorArgs),
+    TrainLatentPredictor(latent_predictor_command::TrainLatentPredictorArgs),
     /// Measure training and inference throughput (graphs/s).
     Bench(bench::BenchArgs),
     /// Draw the learning curves of train-vae runs on one figure and table them.
-    PlotCurves(vae_commands::PlotCurvesArgs),
+    PlotCurves(vae_curves::PlotCurvesArgs),
 }
 
 /// Options shared by the commands that train.
@@ -205,14 +208,14 @@ fn main() -> ExitCode {
         Command::CalibratePredictor(args) => calibrate::calibrate(args),
         Command::ConvertWeights(args) => convert::convert(args),
         Command::Predict(args) => predictor_commands::predict(args),
-        Command::TrainVae(args) => vae_commands::train(args),
-        Command::TestVae(args) => vae_commands::test(args),
-        Command::Encode(args) => vae_commands::encode(args),
-        Command::Decode(args) => vae_commands::decode(args),
-        Command::Interpolate(args) => vae_commands::interpolate_cells(args),
-        Command::TrainLatentPredictor(args) => vae_commands::train_latent_predictor(args),
+        Command::TrainVae(args) => vae_train::train(args),
+        Command::TestVae(args) => vae_latent::test(args),
+        Command::Encode(args) => vae_latent::encode(args),
+        Command::Decode(args) => vae_latent::decode(args),
+        Command::Interpolate(args) => vae_latent::interpolate_cells(args),
+        Command::TrainLatentPredictor(args) => latent_predictor_command::train_latent_predictor(args),
         Command::Bench(args) => bench::run(args),
-        Command::PlotCurves(args) => vae_commands::plot_curves(args),
+        Command::PlotCurves(args) => vae_curves::plot_curves(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

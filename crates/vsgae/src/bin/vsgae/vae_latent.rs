@@ -1,0 +1,245 @@
+//! `test-vae`, `encode`, `decode` and `interpolate`: a trained VS-GAE's abilities and latent space.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use burn::tensor::{Tensor, TensorData};
+use nasbench::Cell;
+use nasbench::space::enumerate_space;
+use npyz::WriterBuilder as _;
+use serde_json::json;
+use vsgae::evaluation::abilities::{PriorDraws, PriorKind, encode_means};
+use vsgae::io::checkpoint::{read_json, write_atomically};
+use vsgae::latent::{Interpolation, interpolate};
+use vsgae::model::decoding::{DecodeMode, DecodedGraph};
+use vsgae::training::vae::vae_split;
+
+use crate::backend::Backend;
+use crate::data::read_dataset;
+use crate::vae_train::{CellSource, load_vae, run_abilities};
+
+#[derive(Debug, clap::Args)]
+pub struct TestVaeArgs {
+    /// A directory written by train-vae.
+    #[arg(long)]
+    model: PathBuf,
+    #[arg(long, default_value_t = 1000)]
+    prior_points: usize,
+    /// Where the prior's points come from.
+    #[arg(long, value_enum, default_value_t = PriorKind::Fitted)]
+    prior: PriorKind,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Reconstruct only the first this many held-out cells (each is decoded 100 times, so the
+    /// 42,362 of the search space take over an hour on two CPU cores).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Reconstruct these cells (any format) instead of the held-out ones.
+    #[arg(long)]
+    cells: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn test(args: TestVaeArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (config, model) = load_vae(&args.model, &device)?;
+    let source: CellSource = read_json(&args.model.join("data.json"))?;
+    let mut cells = source.cells()?;
+    let (train, mut test) = vae_split(cells.len(), config.seed);
+    if let Some(file) = &args.cells {
+        // The given cells go after the training cells, as the test part.
+        let given = read_dataset(std::slice::from_ref(file))?;
+        test = (cells.len()..cells.len() + given.records().len()).collect();
+        cells.extend(given.records().iter().map(|r| r.cell));
+    }
+    if let Some(limit) = args.limit {
+        test.truncate(limit);
+    }
+    let abilities = run_abilities(
+        &model,
+        &cells,
+        &train,
+        &test,
+        PriorDraws { points: args.prior_points, kind: args.prior },
+        &config,
+        args.seed,
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string(&abilities)?);
+    } else {
+        println!("                 exact   by hash");
+        println!("reconstruction  {:.4}   {:.4}", abilities.reconstruction, abilities.reconstruction_isomorphic);
+        println!(
+            "validity        {:.4}   {:.4} (as NAS-Bench-101 cells)",
+            abilities.validity, abilities.validity_nasbench
+        );
+        println!("uniqueness      {:.4}   {:.4}", abilities.uniqueness, abilities.uniqueness_isomorphic);
+        println!("uniqueness of the points (one decoding each, by hash): {:.4}", abilities.uniqueness_of_points);
+        println!("novelty         {:.4}   {:.4}", abilities.novelty, abilities.novelty_isomorphic);
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EncodeArgs {
+    #[arg(long)]
+    model: PathBuf,
+    /// The cells (any format).
+    #[arg(long)]
+    cells: PathBuf,
+    /// `.npy` (float32, cells × 56) or `.csv` (hash, then the coordinates).
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+pub fn encode(args: EncodeArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (_, model) = load_vae(&args.model, &device)?;
+    let dataset = read_dataset(std::slice::from_ref(&args.cells))?;
+    let cells: Vec<Cell> = dataset.records().iter().map(|r| r.cell).collect();
+    let means = encode_means(&model, &cells, &device, 2048);
+    let [rows, dim] = means.dims();
+    let values = vsgae::readback::floats(means)?;
+    let bytes = if args.out.extension().is_some_and(|e| e == "csv") {
+        let mut text = String::from("hash");
+        (0..dim).for_each(|d| text.push_str(&format!(",z{d}")));
+        text.push('\n');
+        for (record, row) in dataset.records().iter().zip(values.chunks(dim)) {
+            text.push_str(&record.hash.to_string());
+            row.iter().for_each(|v| text.push_str(&format!(",{v}")));
+            text.push('\n');
+        }
+        text.into_bytes()
+    } else {
+        let mut out = Vec::new();
+        let mut writer = npyz::WriteOptions::<f32>::new()
+            .default_dtype()
+            .shape(&[rows as u64, dim as u64])
+            .writer(&mut out)
+            .begin_nd()?;
+        writer.extend(values.iter().copied())?;
+        writer.finish()?;
+        out
+    };
+    write_atomically(&args.out, &bytes)?;
+    eprintln!("encoded {rows} cells into {}", args.out.display());
+    Ok(())
+}
+
+fn graph_json(graph: &DecodedGraph) -> serde_json::Value {
+    let cell = graph.to_cell();
+    json!({
+        "node_atts": graph.types,
+        "edges": graph.edges,
+        "valid": graph.is_valid(),
+        "nasbench_cell": cell.is_some(),
+        "hash": cell.map(|c| c.hash().to_string()),
+    })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DecodeArgs {
+    #[arg(long)]
+    model: PathBuf,
+    /// Latent points, a `.npy` of float32 (points × 56); without it, --random points from N(0, 1).
+    #[arg(long)]
+    latent: Option<PathBuf>,
+    #[arg(long, default_value_t = 10)]
+    random: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The most likely graph of each point instead of a sample.
+    #[arg(long)]
+    greedy: bool,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+fn decode_mode(greedy: bool) -> DecodeMode {
+    if greedy { DecodeMode::Greedy } else { DecodeMode::Sample }
+}
+
+pub fn decode(args: DecodeArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (config, model) = load_vae(&args.model, &device)?;
+    let dim = config.model.encoder.graph_dim;
+    let mut rng = nasbench::split::rng(args.seed);
+    let values: Vec<f32> = match &args.latent {
+        Some(file) => {
+            let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
+            let npy = npyz::NpyFile::new(&bytes[..]).with_context(|| file.display().to_string())?;
+            let shape = npy.shape().to_vec();
+            anyhow::ensure!(
+                shape.len() == 2 && shape[1] as usize == dim,
+                "{}: expected points × {dim}, found {shape:?}",
+                file.display()
+            );
+            npy.into_vec::<f32>().with_context(|| file.display().to_string())?
+        }
+        None => (0..args.random * dim).map(|_| vsgae::model::initialization::standard_normal(&mut rng)).collect(),
+    };
+    let points = values.len() / dim;
+    let c = Tensor::<2>::from_data(TensorData::new(values, [points, dim]), &device);
+    for graph in model.decoder.decode(c, config.model.max_nodes, decode_mode(args.greedy), &mut rng)? {
+        println!("{}", graph_json(&graph));
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InterpolateArgs {
+    #[arg(long)]
+    model: PathBuf,
+    /// The hash of the first cell.
+    #[arg(long)]
+    from: nasbench::ModuleHash,
+    /// The hash of the last cell.
+    #[arg(long)]
+    to: nasbench::ModuleHash,
+    #[arg(long, default_value_t = 8)]
+    steps: usize,
+    #[arg(long)]
+    spherical: bool,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// The most likely graph of each point instead of a sample.
+    #[arg(long)]
+    greedy: bool,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+pub fn interpolate_cells(args: InterpolateArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (config, model) = load_vae(&args.model, &device)?;
+    // The two cells, found in the search space by hash.
+    let space = enumerate_space();
+    let find = |hash: nasbench::ModuleHash| {
+        space
+            .iter()
+            .find(|c| c.hash == hash)
+            .map(|c| c.cell)
+            .with_context(|| format!("no cell of the search space has hash {hash}"))
+    };
+    let ends = [find(args.from)?, find(args.to)?];
+    let means = encode_means(&model, &ends, &device, 2);
+    let dim = config.model.encoder.graph_dim;
+    let values = vsgae::readback::floats(means)?;
+    let how = if args.spherical { Interpolation::Spherical } else { Interpolation::Linear };
+    let path = interpolate(&values[..dim], &values[dim..], args.steps, how);
+    let flat: Vec<f32> = path.iter().flatten().copied().collect();
+    let c = Tensor::<2>::from_data(TensorData::new(flat, [path.len(), dim]), &device);
+    let mut rng = nasbench::split::rng(args.seed);
+    let graphs = model.decoder.decode(c, config.model.max_nodes, decode_mode(args.greedy), &mut rng)?;
+    for (k, graph) in graphs.iter().enumerate() {
+        let mut line = graph_json(graph);
+        line["t"] = json!(k as f64 / (path.len().max(2) - 1) as f64);
+        println!("{line}");
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! `train-vae`: the VS-GAE trained on a dataset or the search space, with its learning curve.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use burn::tensor::Device;
+use nasbench::Cell;
+use nasbench::space::enumerate_space;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use vsgae::config::{EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule};
+use vsgae::evaluation::abilities::{CurveProbe, PriorDraws, PriorKind, test_abilities_with};
+use vsgae::io::checkpoint::{read_json, write_json};
+use vsgae::training::{CheckpointFiles, StepOutcome, TrainingEvent, VaeSession};
+use vsgae::{VsGae, VsGaeConfig, VsGaeTrainingConfig};
+
+use crate::backend::Backend;
+use crate::data::read_dataset;
+use crate::progress::{MetricsLog, TrainingProgress};
+
+/// Where the cells come from; saved as `data.json` beside a trained model.
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize)]
+pub struct CellSource {
+    /// Data files (any format), merged by hash.
+    #[arg(long, num_args = 1.., conflicts_with = "space")]
+    #[serde(default)]
+    data: Vec<PathBuf>,
+    /// The whole generated search space (423,624 cells).
+    #[arg(long)]
+    #[serde(default)]
+    space: bool,
+}
+
+impl CellSource {
+    pub(crate) fn cells(&self) -> anyhow::Result<Vec<Cell>> {
+        if self.space {
+            return Ok(enumerate_space().into_iter().map(|c| c.cell).collect());
+        }
+        anyhow::ensure!(!self.data.is_empty(), "give --data FILE... or --space");
+        Ok(read_dataset(&self.data)?.records().iter().map(|r| r.cell).collect())
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TrainVaeArgs {
+    #[command(flatten)]
+    source: CellSource,
+    #[command(flatten)]
+    size: crate::ModelSize,
+    #[arg(long, default_value_t = crate::defaults::vsgae().epochs)]
+    epochs: usize,
+    #[arg(long, default_value_t = crate::defaults::vsgae().batch_size)]
+    batch_size: usize,
+    #[arg(long, default_value_t = crate::defaults::vsgae().learning_rate)]
+    lr: f64,
+    #[arg(long, default_value_t = crate::defaults::vsgae().seed)]
+    seed: u64,
+    #[command(flatten)]
+    recipe: Recipe,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+    /// Threads a batch is split over (default: every core on the CPU backend, one on a GPU).
+    #[arg(long)]
+    threads: Option<usize>,
+    #[arg(long, default_value_t = crate::defaults::vsgae().checkpoint_every)]
+    checkpoint_every: usize,
+    /// Also checkpoint every this many steps inside an epoch (0: only between epochs), so a
+    /// killed run on the whole search space loses at most that many steps.
+    #[arg(long, default_value_t = 0)]
+    checkpoint_steps: usize,
+    /// Stop (with a checkpoint) once the run has seen this many training graphs; `--resume`
+    /// continues it.
+    #[arg(long)]
+    max_graphs: Option<usize>,
+    #[command(flatten)]
+    curve: CurveArgs,
+    /// Continue the run checkpointed in this directory.
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Run the ability tests at the end, as the reference's --test.
+    #[arg(long)]
+    test: bool,
+    /// Latent points for the validity test.
+    #[arg(long, default_value_t = 1000)]
+    prior_points: usize,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// Departures from the reference's training (each a named option; the defaults are the
+/// reference's).
+#[derive(Debug, Clone, clap::Args)]
+pub struct Recipe {
+    /// Which graph vector and latent the edge head pairs with each candidate in training.
+    #[arg(long, value_enum, default_value_t = EdgePairing::Reference)]
+    edge_pairing: EdgePairing,
+    /// How a step's edge losses combine.
+    #[arg(long, value_enum, default_value_t = EdgeLoss::Mean)]
+    edge_loss: EdgeLoss,
+    /// The KL term's weight (default: the config's, the reference's 0.005).
+    #[arg(long)]
+    beta: Option<f64>,
+    /// How the KL term gathers over a batch (mean: β weighs each graph alike at every batch size).
+    #[arg(long, value_enum, default_value_t = KlReduction::Sum)]
+    kl_reduction: KlReduction,
+    /// β rises linearly from 0 over this many optimiser steps.
+    #[arg(long)]
+    beta_warmup_steps: Option<usize>,
+    #[command(flatten)]
+    schedule: crate::ScheduleOptions,
+}
+
+impl Recipe {
+    fn apply(&self, config: VsGaeTrainingConfig) -> VsGaeTrainingConfig {
+        let mut config = config
+            .with_schedule(Some(self.schedule.schedule(LearningRateSchedule::Plateau)))
+            .with_beta_warmup_steps(self.beta_warmup_steps);
+        let beta = self.beta.unwrap_or(config.model.beta);
+        config.model = config
+            .model
+            .with_edge_pairing(Some(self.edge_pairing))
+            .with_edge_loss(Some(self.edge_loss))
+            .with_kl_reduction(Some(self.kl_reduction))
+            .with_beta(beta);
+        config
+    }
+}
+
+/// The learning-curve harness of `train-vae`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CurveArgs {
+    /// Every this many steps, measure the model on fixed held-out cells (reconstruction,
+    /// sampled and greedy, and prior validity) into metrics.jsonl; 0 never.
+    #[arg(long, default_value_t = 0)]
+    evaluate_every: usize,
+    /// Held-out cells of the measurement (the first ones of the test split).
+    #[arg(long, default_value_t = 200)]
+    curve_cells: usize,
+    /// Sampled decodings of each held-out cell.
+    #[arg(long, default_value_t = 5)]
+    curve_samples: usize,
+    /// Prior points decoded for validity.
+    #[arg(long, default_value_t = 200)]
+    curve_prior_points: usize,
+    /// Redraw reconstruction against graphs seen into this PNG after each measurement.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+}
+
+/// Training cells whose latent means set the learning curve's prior.
+const CURVE_PRIOR_CELLS: usize = 2000;
+
+pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let device = args.backend.device(true)?;
+    let (source, out) = match &args.resume {
+        Some(dir) => (read_json::<CellSource>(&dir.join("data.json"))?, dir.clone()),
+        None => (args.source.clone(), args.out.clone()),
+    };
+    let cells = Arc::new(source.cells()?);
+    let session = match &args.resume {
+        Some(dir) => VaeSession::resume(dir, cells.clone(), device)?,
+        None => {
+            let config = args.recipe.apply(
+                VsGaeTrainingConfig::new(VsGaeConfig::new(args.size.encoder()))
+                    .with_epochs(args.epochs)
+                    .with_batch_size(args.batch_size)
+                    .with_learning_rate(args.lr)
+                    .with_seed(args.seed)
+                    .with_checkpoint_every(args.checkpoint_every),
+            );
+            std::fs::create_dir_all(&out).with_context(|| out.display().to_string())?;
+            write_json(&out.join("data.json"), &source)?;
+            write_json(&CheckpointFiles::new(&out).config(), &config)?;
+            VaeSession::new(config, cells.clone(), device)?.with_checkpoints(&out)
+        }
+    };
+    if args.resume.is_some() && !session.optimizer_restored() {
+        tracing::warn!(
+            "Adam's state was not restored: the checkpoint has none, or it predates the current parameter layout"
+        );
+    }
+    let mut session = session.with_step_checkpoints(args.checkpoint_steps);
+    if let Some(threads) = args.threads {
+        session = session.with_threads(threads);
+    }
+    let (train, test) = {
+        let (train, test) = session.task().split();
+        (train.to_vec(), test.to_vec())
+    };
+    let probe = CurveProbe {
+        held_out: test.iter().take(args.curve.curve_cells).map(|&i| cells[i]).collect(),
+        prior_cells: train.iter().take(CURVE_PRIOR_CELLS).map(|&i| cells[i]).collect(),
+        samples: args.curve.curve_samples,
+        prior_points: args.curve.curve_prior_points,
+    };
+    let mut progress = TrainingProgress::new();
+    let mut log = MetricsLog::new(out.join("metrics.jsonl"), session.history(), session.global_step());
+    // Training time of the earlier parts of a resumed run.
+    let earlier_seconds = log.last_evaluation("train_seconds").unwrap_or(0.0);
+    let mut curve_rng = nasbench::split::rng(args.seed.wrapping_add(23));
+    let mut evaluation_seconds = 0.0;
+    loop {
+        let outcome = vsgae::readback::block_on(session.step(&mut |event: TrainingEvent| {
+            progress.event(&event);
+            log.event(&event);
+        }))?;
+        if outcome == StepOutcome::Finished {
+            break;
+        }
+        let step = session.global_step();
+        if args.curve.evaluate_every > 0 && step.is_multiple_of(args.curve.evaluate_every) {
+            let measured = Instant::now();
+            let model = session.model();
+            let point = probe.measure(&model, &session.config().model, &model_device(&model), &mut curve_rng)?;
+            let seconds = measured.elapsed().as_secs_f64();
+            evaluation_seconds += seconds;
+            let mut line = serde_json::to_value(&point)?;
+            line["step"] = json!(step);
+            line["graphs_seen"] = json!(session.items_seen());
+            line["epochs"] = json!(session.items_seen() as f64 / train.len().max(1) as f64);
+            line["learning_rate"] = json!(session.learning_rate());
+            line["train_seconds"] = json!(earlier_seconds + started.elapsed().as_secs_f64() - evaluation_seconds);
+            line["evaluation_seconds"] = json!(seconds);
+            tracing::info!(
+                step,
+                reconstruction = point.sampled.by_hash,
+                greedy = point.greedy.by_hash,
+                validity = point.validity_nasbench,
+                loss = point.held_out_loss,
+                seconds,
+                "curve"
+            );
+            log.evaluation(line);
+            if let Some(plot) = &args.curve.plot {
+                crate::plot::learning_curves(plot, std::slice::from_ref(&out))?;
+            }
+        }
+        if args.max_graphs.is_some_and(|max| session.items_seen() >= max) {
+            session.checkpoint(&out)?;
+            tracing::info!(graphs = session.items_seen(), "stopped at --max-graphs; --resume continues");
+            break;
+        }
+    }
+    log.finish()?;
+    let mut results = json!({
+        "epochs": session.epochs_done(),
+        "graphs_seen": session.items_seen(),
+        "cells": cells.len(),
+        "last": session.history().last(),
+        "backend": args.backend,
+        "threads": session.threads(),
+        "wall_seconds": started.elapsed().as_secs_f64(),
+    });
+    if args.test {
+        let abilities = run_abilities(
+            &session.model(),
+            &cells,
+            &train,
+            &test,
+            PriorDraws { points: args.prior_points, kind: PriorKind::Fitted },
+            session.config(),
+            args.seed,
+        )?;
+        results["abilities"] = serde_json::to_value(abilities)?;
+    }
+    write_json(&out.join("results.json"), &results)?;
+    println!("{}", serde_json::to_string_pretty(&results)?);
+    Ok(())
+}
+
+pub(crate) fn run_abilities(
+    model: &VsGae,
+    cells: &[Cell],
+    train: &[usize],
+    test: &[usize],
+    draws: PriorDraws,
+    config: &VsGaeTrainingConfig,
+    seed: u64,
+) -> anyhow::Result<vsgae::evaluation::abilities::Abilities> {
+    let device = model_device(model);
+    let train: Vec<Cell> = train.iter().map(|&i| cells[i]).collect();
+    let test: Vec<Cell> = test.iter().map(|&i| cells[i]).collect();
+    let mut rng = nasbench::split::rng(seed.wrapping_add(17));
+    Ok(test_abilities_with(model, &train, &test, draws, &config.model, &device, &mut rng)?)
+}
+
+pub(crate) fn model_device(model: &VsGae) -> Device {
+    model.decoder.add_out.weight.val().device()
+}
+
+pub(crate) fn load_vae(dir: &Path, device: &Device) -> anyhow::Result<(VsGaeTrainingConfig, VsGae)> {
+    Ok(vsgae::io::model_files::load_from_dir::<VsGae>(dir, device)?)
+}
