@@ -5,9 +5,12 @@
 # - a new run first measures VS-GAE training at batch 128, 512 and 2,048 on this device
 #   (`vsgae bench --only vae-train`) and takes the largest batch that still runs at least 90 %
 #   of batch 128's steps per second, that is, the largest one the device fills at no cost in
-#   steps. More graphs per second alone is not enough: on the CPU, batch 512 (lr scaled by √4)
-#   had learned far less than batch 128 after the same 192,000 graphs (held-out loss 11.4
-#   against 2.6, reconstruction 0 against 0.26), because it had taken a quarter of the steps;
+#   steps. More graphs per second alone is not enough: on the CPU, batch 1,024 learned far less
+#   than batch 128 after the same 192,000 graphs, under every recipe of docs/speed.md's large-batch
+#   study, because it had taken an eighth of the steps; per step it was ahead;
+# - above batch 128 the KL term is averaged over the batch with batch 128's weight per graph
+#   (`--kl-reduction mean --beta 0.64`; summed, as the reference does, its weight per graph grows
+#   with the batch, which cost the most in that study);
 # - the learning rate grows with the square root of the batch (LR at batch 128), the usual rule
 #   for Adam, after a linear warm-up of WARMUP_GRAPHS graphs, then a cosine decay sized to the
 #   epochs the measured speed fits into the budget;
@@ -57,6 +60,9 @@ print(f'{lr:.6g} {warmup} {epochs}')")
     echo "chosen: batch $best_batch, lr $lr, warm-up $warmup steps, cosine over $epochs epochs" | tee -a "$OUT/batch-choice.txt"
     run=(--space --epochs "$epochs" --lr "$lr" --batch-size "$best_batch" --seed 0 --checkpoint-every 1
         --edge-pairing per-graph --edge-loss sum --schedule warmup-cosine --warmup-steps "$warmup")
+    if [ "$best_batch" != 128 ]; then
+        run+=(--kl-reduction mean --beta "$(python3 -c 'print(0.005 * 128)')")
+    fi
 fi
 
 left=$((MINUTES * 60 - ($(date +%s) - started) - TEST_SECONDS))
