@@ -239,7 +239,7 @@ impl Engine {
                 }
             }
         }
-        self.vsgae.as_ref().map(|loaded| loaded.model.encoder.mean.value.weight.val().dims()[1])
+        self.vsgae.as_ref().map(|loaded| loaded.model.latent_dim())
     }
 
     async fn handle(&mut self, command: Command) {
