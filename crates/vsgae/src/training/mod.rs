@@ -15,9 +15,9 @@ pub mod vae;
 pub use crate::io::checkpoint::{CheckpointError, CheckpointFiles};
 pub use events::{EpochRecord, EventSink, TrainingEvent};
 pub use predictor::{PredictorData, PredictorSplit, PredictorTask};
-pub use run::{TrainedModel, TrainingRun};
+pub use run::TrainingRun;
 pub use session::Session;
-pub use task::{ModelKind, TrainingTask};
+pub use task::{ModelKind, TrainedModel, TrainingTask};
 pub use vae::VaeTask;
 
 /// A predictor training run.

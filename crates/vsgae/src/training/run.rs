@@ -7,24 +7,12 @@ use std::pin::Pin;
 
 use super::events::{EpochRecord, EventSink};
 use super::session::Session;
-use super::task::{ModelKind, TrainingTask};
+use super::task::{ModelKind, TrainedModel, TrainingTask};
 use super::{StepOutcome, TrainError};
-use crate::config::VsGaeConfig;
 use crate::io::checkpoint::Checkpoint;
-use crate::model::accuracy_head::AccuracyHead;
-use crate::model::predictor::Predictor;
-use crate::model::vae::VsGae;
 
 /// A future a run returns, borrowing the run.
 pub type RunFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, TrainError>> + 'a>>;
-
-/// A trained model, ready to use (no autodiff).
-#[derive(Debug, Clone)]
-pub enum TrainedModel {
-    Predictor(Box<Predictor>),
-    VsGae { model: Box<VsGae>, config: VsGaeConfig },
-    LatentPredictor(AccuracyHead),
-}
 
 /// What a caller does with a run of any kind. Every [`Session`] is one.
 pub trait TrainingRun {

@@ -10,8 +10,20 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::TrainError;
 use super::events::EpochRecord;
+use crate::config::VsGaeConfig;
 pub use crate::io::checkpoint::ModelKind;
 use crate::io::state_dict::{ReferenceParams, StateDict};
+use crate::model::accuracy_head::AccuracyHead;
+use crate::model::predictor::Predictor;
+use crate::model::vae::VsGae;
+
+/// A trained model, ready to use (no autodiff).
+#[derive(Debug, Clone)]
+pub enum TrainedModel {
+    Predictor(Box<Predictor>),
+    VsGae { model: Box<VsGae>, config: VsGaeConfig },
+    LatentPredictor(AccuracyHead),
+}
 
 /// The shape of a run, from its config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +106,7 @@ pub trait TrainingTask: Sized + Sync {
     /// gradients of shards computed apart add up to the batch's.
     fn shard_loss(&self, model: &Self::Model, shard: &Shard<'_>, device: &Device) -> Tensor<1>;
     /// The model as the rest of a program uses it.
-    fn trained(model: Self::Model, config: &Self::Config) -> super::run::TrainedModel;
+    fn trained(model: Self::Model, config: &Self::Config) -> TrainedModel;
     /// The score by which the run keeps its best epoch (higher is better), for runs that keep
     /// one; `None` keeps the last epoch's weights.
     fn selection_score(&self, record: &EpochRecord) -> Option<f64> {
