@@ -18,7 +18,7 @@ pub enum Command {
     /// Parse a file (any supported format, detected from its content) into the current dataset.
     LoadFile {
         name: String,
-        #[serde(with = "super::wire::byte_string")]
+        #[serde(with = "byte_string")]
         bytes: Vec<u8>,
     },
     /// Make the generated search space (423,624 cells, no labels) the current dataset.
@@ -70,7 +70,7 @@ pub enum Command {
     /// dataset; `name` is the zip's file name, for messages.
     ResumeFromZip {
         name: String,
-        #[serde(with = "super::wire::byte_string")]
+        #[serde(with = "byte_string")]
         bytes: Vec<u8>,
         backend: BackendChoice,
     },
@@ -199,7 +199,7 @@ pub enum Event {
     /// A checkpoint zip to offer for download.
     CheckpointZip {
         file_name: String,
-        #[serde(with = "super::wire::byte_string")]
+        #[serde(with = "byte_string")]
         bytes: Vec<u8>,
     },
     /// Something the user should read, such as a failed job.
@@ -249,5 +249,45 @@ mod shared_value {
 
     pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<T>, D::Error> {
         T::deserialize(deserializer).map(Arc::new)
+    }
+}
+
+/// Serde for file contents as one byte string (serde writes a `Vec<u8>` as a list of numbers).
+pub mod byte_string {
+    use serde::de::{Error, SeqAccess, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        deserializer.deserialize_byte_buf(Bytes)
+    }
+
+    struct Bytes;
+
+    impl<'de> Visitor<'de> for Bytes {
+        type Value = Vec<u8>;
+
+        fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            formatter.write_str("a byte string")
+        }
+
+        fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(bytes.to_vec())
+        }
+
+        fn visit_byte_buf<E: Error>(self, bytes: Vec<u8>) -> Result<Vec<u8>, E> {
+            Ok(bytes)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            let mut bytes = Vec::new();
+            while let Some(byte) = seq.next_element()? {
+                bytes.push(byte);
+            }
+            Ok(bytes)
+        }
     }
 }

@@ -18,9 +18,9 @@ use web_time::Instant;
 
 use super::backend::{BackendChoice, ComputeDevices};
 use super::commands::{Command, DatasetInfo, DecodedPoint, Event, LatentPoint};
-use super::handle::{ComputeOptions, EventSender};
+use super::events::{ComputeOptions, EventSender};
 use super::platform::pause;
-use super::training::TrainingRun;
+use super::training_run::TrainingRun;
 
 /// A model with the device its weights live on.
 pub(crate) struct Loaded<M> {

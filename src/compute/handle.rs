@@ -6,45 +6,8 @@ use std::sync::{Arc, OnceLock};
 
 use super::commands::{Command, Event};
 use super::engine;
-
-/// How the engine starts.
-#[derive(Debug, Clone, Copy)]
-pub struct ComputeOptions {
-    /// Ask wgpu for a GPU adapter (else Burn's CPU backend only).
-    pub prefer_gpu: bool,
-}
-
-impl Default for ComputeOptions {
-    fn default() -> Self {
-        Self { prefer_gpu: true }
-    }
-}
-
-/// Where the engine's events go.
-#[derive(Clone)]
-pub(crate) enum EventSender {
-    /// Into the GUI's queue, waking the GUI once it has a context ([`ComputeHandle::wake`]).
-    Queue { events: Sender<Event>, repaint: Arc<OnceLock<egui::Context>> },
-    /// From the compute worker to the page, which queues them (see [`super::worker`]).
-    #[cfg(target_arch = "wasm32")]
-    Page,
-}
-
-impl EventSender {
-    pub fn send(&self, event: Event) {
-        match self {
-            Self::Queue { events, repaint } => {
-                // The GUI only goes away when the app closes; then nobody needs the event.
-                let _ = events.send(event);
-                if let Some(ctx) = repaint.get() {
-                    ctx.request_repaint();
-                }
-            }
-            #[cfg(target_arch = "wasm32")]
-            Self::Page => super::worker::post_event(&event),
-        }
-    }
-}
+pub use super::events::ComputeOptions;
+use super::events::EventSender;
 
 /// How commands reach the engine.
 #[derive(Debug)]

@@ -13,18 +13,12 @@ use web_time::{Duration, Instant};
 use super::backend::BackendChoice;
 use super::commands::{Event, TrainRequest, TrainingState};
 use super::engine::{Engine, Loaded};
+use super::training_run::TrainingRun;
 
 /// How long one slice of training may run before the engine looks at its commands again (and,
 /// where the engine shares the page's thread, before the page gets a turn).
 fn slice() -> Duration {
     Duration::from_millis(if super::platform::shares_the_page_thread() { 8 } else { 50 })
-}
-
-pub(crate) struct TrainingRun {
-    run: Box<dyn vsgae::training::TrainingRun>,
-    paused: bool,
-    done: bool,
-    backend: BackendChoice,
 }
 
 /// A file name that says what a checkpoint holds.

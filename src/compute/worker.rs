@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::commands::Event;
-use super::handle::{ComputeOptions, EventSender};
+use super::events::{ComputeOptions, EventSender};
 use super::wire::{self, ToWorker};
 
 #[wasm_bindgen(inline_js = r#"
@@ -136,7 +136,12 @@ pub fn compute_worker_start(prefer_gpu: bool) -> js_sys::Function {
     let (commands, command_receiver) = channel();
     let cancel = Arc::new(AtomicBool::new(false));
     let options = ComputeOptions { prefer_gpu };
-    wasm_bindgen_futures::spawn_local(super::engine::run(options, command_receiver, EventSender::Page, cancel.clone()));
+    wasm_bindgen_futures::spawn_local(super::engine::run(
+        options,
+        command_receiver,
+        EventSender::Page(post_event),
+        cancel.clone(),
+    ));
     let deliver = Closure::<dyn FnMut(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
         match wire::decode::<ToWorker>(&bytes.to_vec()) {
             Ok(ToWorker::Command(command)) => {

@@ -1,0 +1,11 @@
+//! The engine's training run, as the engine holds it between slices of work.
+
+use super::backend::BackendChoice;
+
+/// A run the engine trains in slices, with what the GUI set for it.
+pub(crate) struct TrainingRun {
+    pub(super) run: Box<dyn vsgae::training::TrainingRun>,
+    pub(super) paused: bool,
+    pub(super) done: bool,
+    pub(super) backend: BackendChoice,
+}
