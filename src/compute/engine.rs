@@ -24,20 +24,20 @@ use super::training_run::TrainingRun;
 
 /// A model with the device its weights live on.
 pub(crate) struct Loaded<M> {
-    pub model: M,
-    pub device: Device,
-    pub max_nodes: usize,
+    pub(super) model: M,
+    pub(super) device: Device,
+    pub(super) max_nodes: usize,
 }
 
 pub(crate) struct Engine {
-    pub devices: ComputeDevices,
-    pub predictor: Option<Loaded<Predictor>>,
-    pub vsgae: Option<Loaded<VsGae>>,
-    pub dataset: Option<Arc<DatasetInfo>>,
-    pub space: Option<Arc<Vec<Cell>>>,
-    pub training: Option<TrainingRun>,
-    pub events: EventSender,
-    pub cancel: Arc<AtomicBool>,
+    pub(super) devices: ComputeDevices,
+    pub(super) predictor: Option<Loaded<Predictor>>,
+    pub(super) vsgae: Option<Loaded<VsGae>>,
+    pub(super) dataset: Option<Arc<DatasetInfo>>,
+    pub(super) space: Option<Arc<Vec<Cell>>>,
+    pub(super) training: Option<TrainingRun>,
+    pub(super) events: EventSender,
+    pub(super) cancel: Arc<AtomicBool>,
     rng: ChaCha8Rng,
 }
 
