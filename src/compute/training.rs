@@ -22,46 +22,71 @@ fn slice() -> Duration {
 }
 
 /// A file name that says what a checkpoint holds.
+/// Why a training run could not start or resume; reported once, as the run's failure.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StartError {
+    #[error("load a dataset first")]
+    NoDataset,
+    #[error("the config: {0}")]
+    Config(vsgae::training::TrainError),
+    #[error("{dataset} has no cell with the metric {metric} to train on")]
+    NoTrainingCells { dataset: String, metric: String },
+    #[error(transparent)]
+    Training(#[from] vsgae::training::TrainError),
+    #[error(transparent)]
+    Checkpoint(#[from] vsgae::training::CheckpointError),
+    #[error("the app cannot resume a latent predictor's run")]
+    LatentPredictor,
+    /// One of the others, for the checkpoint named `origin`.
+    #[error("{origin}: {error}")]
+    Resuming { origin: String, error: Box<StartError> },
+}
+
+impl StartError {
+    fn resuming(origin: impl std::fmt::Display) -> impl FnOnce(Self) -> Self {
+        move |error| Self::Resuming { origin: origin.to_string(), error: Box::new(error) }
+    }
+}
+
 fn checkpoint_file_name(run: &dyn vsgae::training::TrainingRun) -> String {
     format!("{}-checkpoint-epoch{}.zip", run.kind().name(), run.epochs_done())
 }
 
 impl Engine {
-    fn training_data(&self, config: &vsgae::PredictorTrainingConfig) -> Result<Arc<PredictorData>, String> {
-        let info = self.dataset.as_ref().ok_or("load a dataset first")?;
-        let data = PredictorData::for_config(&info.dataset, config).map_err(|e| format!("the config: {e}"))?;
+    fn training_data(&self, config: &vsgae::PredictorTrainingConfig) -> Result<Arc<PredictorData>, StartError> {
+        let info = self.dataset.as_ref().ok_or(StartError::NoDataset)?;
+        let data = PredictorData::for_config(&info.dataset, config).map_err(StartError::Config)?;
         if data.is_empty() {
-            return Err(format!("{} has no cell with the metric {} to train on", info.name, config.target));
+            return Err(StartError::NoTrainingCells { dataset: info.name.clone(), metric: config.target.clone() });
         }
         Ok(Arc::new(data))
     }
 
-    fn training_cells(&self) -> Result<Arc<Vec<nasbench::Cell>>, String> {
-        let info = self.dataset.as_ref().ok_or("load a dataset first")?;
+    fn training_cells(&self) -> Result<Arc<Vec<nasbench::Cell>>, StartError> {
+        let info = self.dataset.as_ref().ok_or(StartError::NoDataset)?;
         Ok(Arc::new(info.dataset.records().iter().map(|r| r.cell).collect()))
     }
 
     pub(crate) fn start_training(&mut self, request: TrainRequest) {
-        let (run, backend): (Result<Box<dyn vsgae::training::TrainingRun>, String>, _) = match request {
+        let (run, backend): (Result<Box<dyn vsgae::training::TrainingRun>, StartError>, _) = match request {
             TrainRequest::Predictor { config, backend } => {
                 let device = self.devices.device(backend).autodiff();
-                let run = self.training_data(&config).and_then(|data| {
-                    PredictorSession::new(config, data, device).map(|s| Box::new(s) as _).map_err(|e| e.to_string())
-                });
+                let run = self
+                    .training_data(&config)
+                    .and_then(|data| Ok(Box::new(PredictorSession::new(config, data, device)?) as _));
                 (run, backend)
             }
             TrainRequest::VsGae { config, backend } => {
                 let device = self.devices.device(backend).autodiff();
-                let run = self.training_cells().and_then(|cells| {
-                    VaeSession::new(config, cells, device).map(|s| Box::new(s) as _).map_err(|e| e.to_string())
-                });
+                let run =
+                    self.training_cells().and_then(|cells| Ok(Box::new(VaeSession::new(config, cells, device)?) as _));
                 (run, backend)
             }
         };
         self.begin(run, backend);
     }
 
-    fn begin(&mut self, run: Result<Box<dyn vsgae::training::TrainingRun>, String>, backend: BackendChoice) {
+    fn begin(&mut self, run: Result<Box<dyn vsgae::training::TrainingRun>, StartError>, backend: BackendChoice) {
         match run {
             Ok(run) => {
                 // A resumed run shows the epochs it already has.
@@ -70,23 +95,23 @@ impl Engine {
                 let device = self.devices.name(backend).to_owned();
                 self.events.send(Event::TrainingState(TrainingState::Running { device }));
             }
-            Err(message) => self.events.send(Event::TrainingState(TrainingState::Failed(message))),
+            Err(error) => self.events.send(Event::TrainingState(TrainingState::Failed(error.to_string()))),
         }
     }
 
     pub(crate) fn resume_training(&mut self, dir: &Path, backend: BackendChoice) {
-        let run = Checkpoint::read_dir(dir).map_err(|e| e.to_string()).and_then(|checkpoint| {
+        let run = Checkpoint::read_dir(dir).map_err(StartError::from).and_then(|checkpoint| {
             let mut run = self.resume_run(&checkpoint, backend)?;
             run.set_checkpoint_dir(dir);
             Ok(run)
         });
-        self.begin(run.map_err(|e| format!("{}: {e}", dir.display())), backend);
+        self.begin(run.map_err(StartError::resuming(dir.display())), backend);
     }
 
     pub(crate) fn resume_from_zip(&mut self, name: &str, bytes: &[u8], backend: BackendChoice) {
         let run = Checkpoint::from_zip(bytes, name)
-            .map_err(|e| e.to_string())
-            .and_then(|checkpoint| self.resume_run(&checkpoint, backend).map_err(|e| format!("{name}: {e}")));
+            .map_err(StartError::from)
+            .and_then(|checkpoint| self.resume_run(&checkpoint, backend).map_err(StartError::resuming(name)));
         self.begin(run, backend);
     }
 
@@ -94,20 +119,20 @@ impl Engine {
         &self,
         checkpoint: &Checkpoint,
         backend: BackendChoice,
-    ) -> Result<Box<dyn vsgae::training::TrainingRun>, String> {
+    ) -> Result<Box<dyn vsgae::training::TrainingRun>, StartError> {
         let device = self.devices.device(backend).autodiff();
         let adam = AdamState::where_possible(&device);
-        let run: Box<dyn vsgae::training::TrainingRun> = match checkpoint.kind().map_err(|e| e.to_string())? {
+        let run: Box<dyn vsgae::training::TrainingRun> = match checkpoint.kind()? {
             ModelKind::Predictor => {
-                let config: vsgae::PredictorTrainingConfig = checkpoint.config().map_err(|e| e.to_string())?;
+                let config: vsgae::PredictorTrainingConfig = checkpoint.config()?;
                 let data = self.training_data(&config)?;
-                Box::new(PredictorSession::resume_from(checkpoint, data, device, adam).map_err(|e| e.to_string())?)
+                Box::new(PredictorSession::resume_from(checkpoint, data, device, adam)?)
             }
             ModelKind::VsGae => {
                 let cells = self.training_cells()?;
-                Box::new(VaeSession::resume_from(checkpoint, cells, device, adam).map_err(|e| e.to_string())?)
+                Box::new(VaeSession::resume_from(checkpoint, cells, device, adam)?)
             }
-            ModelKind::LatentPredictor => return Err("the app cannot resume a latent predictor's run".to_owned()),
+            ModelKind::LatentPredictor => return Err(StartError::LatentPredictor),
         };
         if !run.optimizer_restored() {
             self.notice(format!(
@@ -229,5 +254,18 @@ impl Engine {
             self.events.send(Event::TrainingState(state));
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StartError;
+
+    #[test]
+    fn a_failed_start_says_why_and_which_checkpoint() {
+        let error = StartError::resuming("run.zip")(StartError::LatentPredictor);
+        assert_eq!(error.to_string(), "run.zip: the app cannot resume a latent predictor's run");
+        let error = StartError::NoTrainingCells { dataset: "cells.csv".to_owned(), metric: "val_acc_108".to_owned() };
+        assert_eq!(error.to_string(), "cells.csv has no cell with the metric val_acc_108 to train on");
     }
 }
