@@ -386,7 +386,9 @@ impl Engine {
         let points = interpolate(&latents[..dim], &latents[dim..], steps.clamp(2, 64), how);
         let rows = points.len();
         let flat: Vec<f32> = points.into_iter().flatten().collect();
-        if let Some(points) = self.decode_points(flat, rows, dim).await {
+        let Some(loaded) = &self.vsgae else { return };
+        let z = Tensor::<2>::from_data(TensorData::new(flat, [rows, dim]), &loaded.device);
+        if let Some(points) = self.decode_points(z).await {
             self.events.send(Event::Interpolation(points));
         }
     }
@@ -404,20 +406,18 @@ impl Engine {
         let prior = LatentPrior::fitted(&latents, dim);
         let count = count.clamp(1, 64);
         let z = prior.sample(count, 1, &loaded.device, &mut self.rng);
-        let Ok(flat) = vsgae::readback::floats_async(z).await else {
-            self.notice("sampling the prior failed");
-            return;
-        };
-        if let Some(points) = self.decode_points(flat, count, dim).await {
+        if let Some(points) = self.decode_points(z).await {
             self.events.send(Event::PriorSamples(points));
         }
     }
 
-    /// `rows` latent points of `dim` values each, decoded greedily, with the predicted accuracy of
-    /// each decoding that is a NAS-Bench-101 cell; `None` (with a notice) where decoding fails.
-    async fn decode_points(&mut self, flat: Vec<f32>, rows: usize, dim: usize) -> Option<Vec<DecodedPoint>> {
+    /// Latent points, decoded greedily, with the predicted accuracy of each decoding that is a
+    /// NAS-Bench-101 cell; `None` (with a notice) where decoding fails.
+    ///
+    /// # Shapes
+    /// - `z`: `[points, latent_dim]`, on the VS-GAE's device
+    async fn decode_points(&mut self, z: Tensor<2>) -> Option<Vec<DecodedPoint>> {
         let loaded = self.vsgae.as_ref()?;
-        let z = Tensor::<2>::from_data(TensorData::new(flat, [rows, dim]), &loaded.device);
         let graphs =
             match loaded.model.decoder.decode_async(z, loaded.max_nodes, DecodeMode::Greedy, &mut self.rng).await {
                 Ok(graphs) => graphs,
@@ -426,12 +426,13 @@ impl Engine {
                     return None;
                 }
             };
-        let cells: Vec<Cell> = graphs.iter().filter_map(|g| g.to_cell()).collect();
+        let decoded: Vec<Option<Cell>> = graphs.iter().map(|g| g.to_cell()).collect();
+        let cells: Vec<Cell> = decoded.iter().flatten().copied().collect();
         let mut predicted = self.predict(&cells).await.unwrap_or_default().into_iter();
         let points = graphs
             .into_iter()
-            .map(|graph| {
-                let cell = graph.to_cell();
+            .zip(decoded)
+            .map(|(graph, cell)| {
                 let predicted = cell.and_then(|_| predicted.next()).map(|p| p.mean);
                 DecodedPoint { graph, cell, predicted }
             })
