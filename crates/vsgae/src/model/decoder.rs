@@ -155,8 +155,17 @@ impl Decoder {
             let single = h.clone().squeeze_dim(1);
             return (h, self.graph.value.forward(single.clone()), self.graph_init.value.forward(single));
         }
-        let h = self.layers.iter().zip(sums).fold(h, |h, (layer, sums)| layer.forward_with(h, messages, sums));
+        let h = self.message_rounds(h, messages, sums);
         (h.clone(), self.graph.forward_all(h.clone()), self.graph_init.forward_all(h))
+    }
+
+    /// Every round of message passing over the partial graph, without the graph vectors.
+    ///
+    /// # Shapes
+    /// - `h`: `[batch, nodes, node_dim]`
+    /// - output: `[batch, nodes, node_dim]`
+    fn message_rounds(&self, h: Tensor<3>, messages: &MessageOperator, sums: &[GateBiasSums]) -> Tensor<3> {
+        self.layers.iter().zip(sums).fold(h, |h, (layer, sums)| layer.forward_with(h, messages, sums))
     }
 
     /// Each message-passing layer's GRU bias sums, formed once for every step of a decoding.
@@ -242,8 +251,7 @@ impl Decoder {
                 first_graph_vector = Some(h_g);
                 (updated, h_g_init)
             } else {
-                let updated =
-                    self.layers.iter().zip(&sums).fold(h, |h, (layer, sums)| layer.forward_with(h, partial, sums));
+                let updated = self.message_rounds(h, partial, &sums);
                 let h_g_init = self.graph_init.forward_all(updated.clone());
                 candidates.push(updated.clone().reshape([batch * (k + 1), self.node_dim()]));
                 (updated, h_g_init)

@@ -27,6 +27,7 @@ use super::task::{DataFingerprint, EpochClosing, ModelKind, Shard, StepPosition,
 use super::{StepOutcome, TrainError};
 use crate::io::checkpoint::{AdamState, Checkpoint, CheckpointError, PARAMETER_LAYOUT};
 use crate::io::state_dict::StateDict;
+use crate::parallel::host_threads;
 use crate::training::stable_ids::with_stable_ids;
 
 /// Steps between readbacks of the loss on a GPU: a readback makes the host wait until the device
@@ -93,8 +94,6 @@ impl<T: TrainingTask> std::fmt::Debug for Session<T> {
         f.debug_struct("Session").field("kind", &T::KIND).field("cursor", &self.cursor).finish()
     }
 }
-
-pub use crate::parallel::{default_threads, host_threads};
 
 /// Steps between readbacks of the loss on `device`: every step on Burn's CPU backend, where a
 /// readback is a copy, every [`GPU_LOG_EVERY`] steps on a GPU.
