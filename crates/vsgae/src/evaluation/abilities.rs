@@ -103,14 +103,7 @@ impl DecodedGraph {
 /// # Shapes
 /// - output: `[cells, graph_dim]`
 pub fn encode_means(model: &VsGae, cells: &[Cell], device: &Device, chunk: usize) -> Tensor<2> {
-    let parts: Vec<Tensor<2>> = cells
-        .chunks(chunk.max(1))
-        .map(|part| {
-            let refs: Vec<&Cell> = part.iter().collect();
-            model.encoder.forward(&GraphBatch::new(&refs, device)).0
-        })
-        .collect();
-    Tensor::cat(parts, 0)
+    encode_posteriors(model, cells, device, chunk).0
 }
 
 /// How reconstruction decodes each cell's mean.
@@ -429,13 +422,14 @@ pub fn test_abilities_with(
         rng,
     );
     let decoded = model.decoder.decode(z, max_nodes, DecodeMode::Sample, rng)?;
-    let first_cells: Vec<Cell> = decoded.iter().step_by(DECODINGS).filter_map(DecodedGraph::to_cell).collect();
+    let decoded_cells: Vec<Option<Cell>> = decoded.iter().map(DecodedGraph::to_cell).collect();
+    let first_cells: Vec<Cell> = decoded_cells.iter().step_by(DECODINGS).flatten().copied().collect();
     let distinct_points: HashSet<ModuleHash> = first_cells.iter().map(Cell::hash).collect();
 
     let train_keys: HashSet<GraphKey> = train.iter().map(|c| (c.node_atts(), c.edges().collect::<Vec<_>>())).collect();
     let train_hashes: HashSet<ModuleHash> = train.iter().map(Cell::hash).collect();
     let valid: Vec<&DecodedGraph> = decoded.iter().filter(|g| g.is_valid()).collect();
-    let cells: Vec<Cell> = decoded.iter().filter_map(DecodedGraph::to_cell).collect();
+    let cells: Vec<Cell> = decoded_cells.into_iter().flatten().collect();
     let unique: HashSet<_> = valid.iter().map(|g| g.key()).collect();
     let unique_hashes: HashSet<ModuleHash> = cells.iter().map(Cell::hash).collect();
     let share = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };

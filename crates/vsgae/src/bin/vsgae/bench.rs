@@ -138,21 +138,18 @@ fn steps<T: TrainingTask>(session: &mut Session<T>, steps: usize) {
 /// The predictions of prepared batches, the batches spread over `threads` threads.
 fn predict_prepared(model: &Predictor, batches: &[GraphBatch], threads: usize) -> anyhow::Result<usize> {
     let per_thread = batches.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = batches
-            .chunks(per_thread)
-            .map(|group| {
-                scope.spawn(move || -> anyhow::Result<usize> {
-                    let mut count = 0;
-                    for batch in group {
-                        count += vsgae::readback::floats(model.predict_members(batch))?.len();
-                    }
-                    Ok(count)
-                })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().map_err(|_| anyhow::anyhow!("a bench thread panicked"))?).sum()
-    })
+    let counts = vsgae::parallel::on_threads(
+        batches.chunks(per_thread).collect(),
+        |group| -> anyhow::Result<usize> {
+            let mut count = 0;
+            for batch in group {
+                count += vsgae::readback::floats(model.predict_members(batch))?.len();
+            }
+            Ok(count)
+        },
+        |panic| anyhow::anyhow!("a bench thread panicked: {panic}"),
+    );
+    counts.into_iter().sum()
 }
 
 fn bench_cells(file: Option<&PathBuf>) -> anyhow::Result<Vec<Cell>> {
