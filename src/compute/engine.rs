@@ -26,7 +26,6 @@ use super::training_run::TrainingRun;
 pub(crate) struct Loaded<M> {
     pub(super) model: M,
     pub(super) device: Device,
-    pub(super) max_nodes: usize,
 }
 
 pub(crate) struct Engine {
@@ -140,7 +139,7 @@ impl Engine {
         let device = self.devices.device(BackendChoice::Gpu);
         match which.load(&device, download_progress(&self.events, "downloading the predictor")).await {
             Ok((_, model)) => {
-                self.predictor = Some(Loaded { model, device, max_nodes: 0 });
+                self.predictor = Some(Loaded { model, device });
                 let what = format!("the {} predictor", which.label());
                 self.events.send(Event::ModelReplaced { kind: vsgae::training::ModelKind::Predictor, what });
             }
@@ -162,7 +161,7 @@ impl Engine {
             self.devices.name_of(&device),
             Engine::elapsed_seconds(built) * 1e3
         );
-        self.predictor = Some(Loaded { model: predictor, device, max_nodes: 0 });
+        self.predictor = Some(Loaded { model: predictor, device });
         Ok(format!("built-in predictor of {}", target_words(&config.target)))
     }
 
@@ -224,7 +223,7 @@ impl Engine {
             let device = self.devices.device(BackendChoice::Gpu);
             match crate::embedded::vsgae(&device, download_progress(&self.events, "downloading the VS-GAE")).await {
                 Ok((config, model)) => {
-                    self.vsgae = Some(Loaded { model, device, max_nodes: config.model.max_nodes });
+                    self.vsgae = Some(Loaded { model, device });
                     if cfg!(target_arch = "wasm32") {
                         let what = format!(
                             "the built-in VS-GAE ({}-dimensional latent space), downloaded",
@@ -418,14 +417,13 @@ impl Engine {
     /// - `z`: `[points, latent_dim]`, on the VS-GAE's device
     async fn decode_points(&mut self, z: Tensor<2>) -> Option<Vec<DecodedPoint>> {
         let loaded = self.vsgae.as_ref()?;
-        let graphs =
-            match loaded.model.decoder.decode_async(z, loaded.max_nodes, DecodeMode::Greedy, &mut self.rng).await {
-                Ok(graphs) => graphs,
-                Err(error) => {
-                    self.notice(format!("decoding failed: {error}"));
-                    return None;
-                }
-            };
+        let graphs = match loaded.model.decode_async(z, DecodeMode::Greedy, &mut self.rng).await {
+            Ok(graphs) => graphs,
+            Err(error) => {
+                self.notice(format!("decoding failed: {error}"));
+                return None;
+            }
+        };
         let decoded: Vec<Option<Cell>> = graphs.iter().map(|g| g.to_cell()).collect();
         let cells: Vec<Cell> = decoded.iter().flatten().copied().collect();
         let mut predicted = self.predict(&cells).await.unwrap_or_default().into_iter();

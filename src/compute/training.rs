@@ -201,14 +201,14 @@ impl Engine {
         let device = self.devices.device(run.backend);
         match run.run.trained() {
             TrainedModel::Predictor(model) => {
-                self.predictor = Some(Loaded { model: *model, device, max_nodes: 0 });
+                self.predictor = Some(Loaded { model: *model, device });
                 self.events.send(Event::ModelReplaced {
                     kind: ModelKind::Predictor,
                     what: "the trained predictor".to_owned(),
                 });
             }
-            TrainedModel::VsGae { model, config } => {
-                self.vsgae = Some(Loaded { model: *model, device, max_nodes: config.max_nodes });
+            TrainedModel::VsGae(model) => {
+                self.vsgae = Some(Loaded { model: *model, device });
                 self.events
                     .send(Event::ModelReplaced { kind: ModelKind::VsGae, what: "the trained VS-GAE".to_owned() });
             }

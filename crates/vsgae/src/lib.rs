@@ -41,8 +41,8 @@
 //! let means = vsgae::evaluation::abilities::encode_means(&model, &[cell], &device, 512);
 //! assert_eq!(means.dims(), [1, model.latent_dim()]);
 //! let mut rng = nasbench::split::rng(0);
-//! let decoded = model.decoder.decode(means, nasbench::MAX_VERTICES, DecodeMode::Greedy, &mut rng)?;
-//! assert!(decoded.len() == 1 && decoded[0].types.len() <= nasbench::MAX_VERTICES);
+//! let decoded = model.decode(means, DecodeMode::Greedy, &mut rng)?;
+//! assert!(decoded.len() == 1 && decoded[0].types.len() <= model.max_nodes);
 //! # Ok::<(), vsgae::readback::ReadbackError>(())
 //! ```
 

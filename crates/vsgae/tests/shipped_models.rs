@@ -82,7 +82,6 @@ fn the_shipped_vsgae_reconstructs_its_recorded_share() {
     let (exact, isomorphic) = vsgae::evaluation::abilities::reconstruction(
         &model,
         &cells,
-        config.model.max_nodes,
         vsgae::evaluation::abilities::ReconstructionProtocol::REFERENCE,
         &device,
         &mut rng,

@@ -124,7 +124,6 @@ impl ReconstructionProtocol {
 pub fn reconstruction(
     model: &VsGae,
     test: &[Cell],
-    max_nodes: usize,
     protocol: ReconstructionProtocol,
     device: &Device,
     rng: &mut impl Rng,
@@ -136,7 +135,7 @@ pub fn reconstruction(
         let means = encode_means(model, part, device, part.len());
         let [rows, dim] = means.dims();
         let repeated = means.unsqueeze_dim::<3>(1).repeat_dim(1, repeats).reshape([rows * repeats, dim]);
-        let decoded = model.decoder.decode(repeated, max_nodes, protocol.mode, rng)?;
+        let decoded = model.decode(repeated, protocol.mode, rng)?;
         for (k, graph) in decoded.iter().enumerate() {
             let target = &part[k / repeats];
             exact += usize::from(graph.same_as(target));
@@ -334,19 +333,18 @@ impl CurveProbe {
         device: &Device,
         rng: &mut impl Rng,
     ) -> Result<CurvePoint, ReadbackError> {
-        let max_nodes = config.max_nodes;
         let held_out_loss = mean_loss(model, &self.held_out, config, device)?;
         let shares = |(exact, by_hash): (f64, f64)| Shares { exact, by_hash };
         let samples = self.samples.max(1);
         let protocol = ReconstructionProtocol { repeats: samples, mode: DecodeMode::Sample };
-        let sampled = shares(reconstruction(model, &self.held_out, max_nodes, protocol, device, rng)?);
+        let sampled = shares(reconstruction(model, &self.held_out, protocol, device, rng)?);
         let protocol = ReconstructionProtocol { repeats: 1, mode: DecodeMode::Greedy };
-        let greedy = shares(reconstruction(model, &self.held_out, max_nodes, protocol, device, rng)?);
+        let greedy = shares(reconstruction(model, &self.held_out, protocol, device, rng)?);
         let (validity, validity_nasbench) = if self.prior_points == 0 {
             (0.0, 0.0)
         } else {
             let z = LatentPrior::of(model, &self.prior_cells, device)?.sample(self.prior_points, 1, device, rng);
-            validity(&model.decoder.decode(z, max_nodes, DecodeMode::Sample, rng)?)
+            validity(&model.decode(z, DecodeMode::Sample, rng)?)
         };
         Ok(CurvePoint {
             held_out_loss,
@@ -394,10 +392,9 @@ pub fn test_abilities_with(
     rng: &mut impl Rng,
 ) -> Result<Abilities, ReadbackError> {
     let PriorDraws { points: prior_points, kind: prior } = draws;
-    let max_nodes = config.max_nodes;
     let test_loss = mean_loss(model, test, config, device)?;
     let (reconstruction, reconstruction_isomorphic) =
-        reconstruction(model, test, max_nodes, ReconstructionProtocol::REFERENCE, device, rng)?;
+        reconstruction(model, test, ReconstructionProtocol::REFERENCE, device, rng)?;
     if prior_points == 0 {
         return Ok(Abilities {
             test_loss,
@@ -421,7 +418,7 @@ pub fn test_abilities_with(
         device,
         rng,
     );
-    let decoded = model.decoder.decode(z, max_nodes, DecodeMode::Sample, rng)?;
+    let decoded = model.decode(z, DecodeMode::Sample, rng)?;
     let decoded_cells: Vec<Option<Cell>> = decoded.iter().map(DecodedGraph::to_cell).collect();
     let first_cells: Vec<Cell> = decoded_cells.iter().step_by(DECODINGS).flatten().copied().collect();
     let distinct_points: HashSet<ModuleHash> = first_cells.iter().map(Cell::hash).collect();

@@ -3,18 +3,24 @@
 use burn::module::Module;
 use burn::tensor::{Device, Distribution, Tensor};
 use nasbench::{Cell, MAX_VERTICES};
+use rand::Rng;
 
 use crate::config::{KlReduction, VsGaeConfig};
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
 use crate::model::batch::GraphBatch;
 use crate::model::decoder::{Decoder, DecoderTargets, INPUT_TYPE, ReconstructionLoss};
+use crate::model::decoding::{DecodeMode, DecodedGraph};
 use crate::model::vae_encoder::VaeEncoder;
+use crate::readback::ReadbackError;
 
 /// The reference's `GNNVAE`.
 #[derive(Module, Debug)]
 pub struct VsGae {
     pub encoder: VaeEncoder,
     pub decoder: Decoder,
+    /// The most nodes a decoding may have before it is cut off ([`VsGaeConfig::max_nodes`]).
+    #[module(skip)]
+    pub max_nodes: usize,
 }
 
 /// The β-VAE loss of a batch and its parts.
@@ -54,7 +60,11 @@ pub enum Latent {
 impl VsGaeConfig {
     /// A VS-GAE with Burn's default initialisation.
     pub fn init(&self, device: &Device) -> VsGae {
-        VsGae { encoder: VaeEncoder::init(&self.encoder, device), decoder: Decoder::init(&self.encoder, device) }
+        VsGae {
+            encoder: VaeEncoder::init(&self.encoder, device),
+            decoder: Decoder::init(&self.encoder, device),
+            max_nodes: self.max_nodes,
+        }
     }
 }
 
@@ -62,6 +72,33 @@ impl VsGae {
     /// Width of the latent space (the encoder's graph vector).
     pub fn latent_dim(&self) -> usize {
         self.encoder.mean.value.weight.dims()[1]
+    }
+
+    /// Decodes every latent point once, up to [`VsGae::max_nodes`] nodes each
+    /// ([`Decoder::decode`]: blocking on each readback, split over the cores on the CPU).
+    ///
+    /// # Shapes
+    /// - `c`: `[points, latent_dim]`
+    pub fn decode(
+        &self,
+        c: Tensor<2>,
+        mode: DecodeMode,
+        rng: &mut impl Rng,
+    ) -> Result<Vec<DecodedGraph>, ReadbackError> {
+        self.decoder.decode(c, self.max_nodes, mode, rng)
+    }
+
+    /// [`VsGae::decode`] with asynchronous readback (the form a browser needs).
+    ///
+    /// # Shapes
+    /// - `c`: `[points, latent_dim]`
+    pub async fn decode_async(
+        &self,
+        c: Tensor<2>,
+        mode: DecodeMode,
+        rng: &mut impl Rng,
+    ) -> Result<Vec<DecodedGraph>, ReadbackError> {
+        self.decoder.decode_async(c, self.max_nodes, mode, rng).await
     }
 
     /// The teacher-forcing targets of cells: padded to 7 nodes with the reference's padding type.
@@ -106,6 +143,7 @@ impl ReferenceParams for VsGae {
         Ok(Self {
             encoder: self.encoder.load(weights, &format!("{prefix}Encoder."), device)?,
             decoder: self.decoder.load(weights, &format!("{prefix}Decoder."), device)?,
+            max_nodes: self.max_nodes,
         })
     }
 

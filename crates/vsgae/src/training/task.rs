@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
 use super::TrainError;
 use super::events::EpochRecord;
-use crate::config::VsGaeConfig;
 pub use crate::io::checkpoint::ModelKind;
 use crate::io::state_dict::{ReferenceParams, StateDict};
 use crate::model::accuracy_head::AccuracyHead;
@@ -21,7 +20,7 @@ use crate::model::vae::VsGae;
 #[derive(Debug, Clone)]
 pub enum TrainedModel {
     Predictor(Box<Predictor>),
-    VsGae { model: Box<VsGae>, config: VsGaeConfig },
+    VsGae(Box<VsGae>),
     LatentPredictor(AccuracyHead),
 }
 

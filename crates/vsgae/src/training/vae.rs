@@ -147,8 +147,8 @@ impl TrainingTask for VaeTask {
         }
     }
 
-    fn trained(model: VsGae, config: &VsGaeTrainingConfig) -> super::TrainedModel {
-        super::TrainedModel::VsGae { model: Box::new(model), config: config.model.clone() }
+    fn trained(model: VsGae, _config: &VsGaeTrainingConfig) -> super::TrainedModel {
+        super::TrainedModel::VsGae(Box::new(model))
     }
 
     /// The reparameterisation noise follows the epoch and step (drawn for the whole batch, the

@@ -317,7 +317,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let singles = 16;
         let run = time(repeats, || {
             for _ in 0..singles {
-                let _ = model.decoder.decode(single.clone(), vae_config.max_nodes, DecodeMode::Sample, &mut rng);
+                let _ = model.decode(single.clone(), DecodeMode::Sample, &mut rng);
             }
         });
         measured.push(Measured::new("decode_points_per_s_batch_1", singles as f64, None, run, repeats));
@@ -326,7 +326,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         let points = 1024;
         let many = point(points);
         let run = time(repeats, || {
-            let _ = model.decoder.decode(many.clone(), vae_config.max_nodes, DecodeMode::Sample, &mut rng);
+            let _ = model.decode(many.clone(), DecodeMode::Sample, &mut rng);
         });
         measured.push(Measured::new("decode_points_per_s_batch_1024", points as f64, None, run, repeats));
     }

@@ -185,7 +185,7 @@ pub fn decode(args: DecodeArgs) -> anyhow::Result<()> {
     };
     let points = values.len() / dim;
     let c = Tensor::<2>::from_data(TensorData::new(values, [points, dim]), &device);
-    for graph in model.decoder.decode(c, config.model.max_nodes, decode_mode(args.greedy), &mut rng)? {
+    for graph in model.decode(c, decode_mode(args.greedy), &mut rng)? {
         println!("{}", graph_json(&graph));
     }
     Ok(())
@@ -235,7 +235,7 @@ pub fn interpolate_cells(args: InterpolateArgs) -> anyhow::Result<()> {
     let flat: Vec<f32> = path.iter().flatten().copied().collect();
     let c = Tensor::<2>::from_data(TensorData::new(flat, [path.len(), dim]), &device);
     let mut rng = nasbench::split::rng(args.seed);
-    let graphs = model.decoder.decode(c, config.model.max_nodes, decode_mode(args.greedy), &mut rng)?;
+    let graphs = model.decode(c, decode_mode(args.greedy), &mut rng)?;
     for (k, graph) in graphs.iter().enumerate() {
         let mut line = graph_json(graph);
         line["t"] = json!(k as f64 / (path.len().max(2) - 1) as f64);
