@@ -13,9 +13,6 @@ mod engine;
 mod events;
 mod handle;
 mod platform;
-mod ranking;
-mod training;
-mod training_run;
 // Natively the engine shares the GUI's memory; only the tests use the wire there.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod wire;

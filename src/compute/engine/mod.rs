@@ -16,11 +16,15 @@ use vsgae::model::decoding::DecodeMode;
 use vsgae::{Predictor, VsGae};
 use web_time::Instant;
 
-use super::backend::{BackendChoice, ComputeDevices};
-use super::commands::{Command, DatasetInfo, DecodedPoint, Event, LatentPoint};
-use super::events::{ComputeOptions, EventSender};
-use super::platform::pause;
-use super::training_run::TrainingRun;
+use crate::compute::backend::{BackendChoice, ComputeDevices};
+use crate::compute::commands::{Command, DatasetInfo, DecodedPoint, Event, LatentPoint};
+use crate::compute::events::{ComputeOptions, EventSender};
+use crate::compute::platform::pause;
+use training_run::TrainingRun;
+
+mod ranking;
+mod training;
+mod training_run;
 
 /// A model with the device its weights live on.
 pub(crate) struct Loaded<M> {
@@ -568,7 +572,7 @@ mod tests {
             panic!("one answer, the first cell's: {answered:?}");
         };
         assert_eq!((*request, cells.as_slice(), values.len()), (PredictionRequest::Cache, &[first][..], 1));
-        assert_eq!(device, super::super::backend::CPU_DESCRIPTION);
+        assert_eq!(device, crate::compute::backend::CPU_DESCRIPTION);
         let expected =
             vsgae::inference::predict_with_spread(&engine.predictor.as_ref().unwrap().model, &[first], &Device::flex())
                 .unwrap();

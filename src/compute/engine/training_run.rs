@@ -1,6 +1,6 @@
 //! The engine's training run, as the engine holds it between slices of work.
 
-use super::backend::BackendChoice;
+use crate::compute::backend::BackendChoice;
 
 /// A run the engine trains in slices, with what the GUI set for it.
 pub(crate) struct TrainingRun {

@@ -10,9 +10,9 @@ use vsgae::inference::Prediction;
 use vsgae::inference::{Phase, Screening};
 use web_time::Instant;
 
-use super::commands::Event;
-use super::engine::Engine;
-use super::platform::pause;
+use super::Engine;
+use crate::compute::commands::Event;
+use crate::compute::platform::pause;
 
 /// Cells per ranking chunk: small in the browser, where each chunk is one turn of the event
 /// loop and a software WebGPU adapter predicts only tens of cells a second. Natively a multiple

@@ -10,15 +10,15 @@ use vsgae::training::{
 };
 use web_time::{Duration, Instant};
 
-use super::backend::BackendChoice;
-use super::commands::{Event, TrainRequest, TrainingState};
-use super::engine::{Engine, Loaded};
 use super::training_run::TrainingRun;
+use super::{Engine, Loaded};
+use crate::compute::backend::BackendChoice;
+use crate::compute::commands::{Event, TrainRequest, TrainingState};
 
 /// How long one slice of training may run before the engine looks at its commands again (and,
 /// where the engine shares the page's thread, before the page gets a turn).
 fn slice() -> Duration {
-    Duration::from_millis(if super::platform::shares_the_page_thread() { 8 } else { 50 })
+    Duration::from_millis(if crate::compute::platform::shares_the_page_thread() { 8 } else { 50 })
 }
 
 /// A file name that says what a checkpoint holds.
