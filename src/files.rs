@@ -125,7 +125,7 @@ impl FileInbox {
         {
             let message = match download(&file_name, &bytes) {
                 Ok(()) => format!("downloading {file_name}"),
-                Err(error) => format!("could not download {file_name}: {error}"),
+                Err(error) => format!("{file_name}: {error}"),
             };
             let _ = messages.send(message);
             ctx.request_repaint();
@@ -140,23 +140,28 @@ impl FileInbox {
 
 /// Starts a browser download of `bytes` through a blob URL and a temporary link.
 #[cfg(target_arch = "wasm32")]
-fn download(file_name: &str, bytes: &[u8]) -> Result<(), String> {
+fn download(file_name: &str, bytes: &[u8]) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
     use eframe::wasm_bindgen::JsCast;
-    let js = |e: eframe::wasm_bindgen::JsValue| format!("{e:?}");
+    let js = |e: eframe::wasm_bindgen::JsValue| AppError::Download(format!("{e:?}"));
     let array = js_sys::Uint8Array::from(bytes);
     let parts = js_sys::Array::of1(&array);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/zip");
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(js)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(js)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let link: web_sys::HtmlAnchorElement =
-        document.create_element("a").map_err(js)?.dyn_into().map_err(|_| "not an anchor element".to_owned())?;
+    let document =
+        web_sys::window().and_then(|w| w.document()).ok_or_else(|| AppError::Download("no document".to_owned()))?;
+    let link: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(js)?
+        .dyn_into()
+        .map_err(|_| AppError::Download("not an anchor element".to_owned()))?;
     link.set_href(&url);
     link.set_download(file_name);
     link.click();
     // Let the download take the blob before the URL goes (a minute is plenty).
-    let window = web_sys::window().ok_or("no window")?;
+    let window = web_sys::window().ok_or_else(|| AppError::Download("no window".to_owned()))?;
     let revoke = eframe::wasm_bindgen::closure::Closure::once_into_js(move || {
         let _ = web_sys::Url::revoke_object_url(&url);
     });

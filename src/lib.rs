@@ -11,6 +11,7 @@ mod app;
 pub mod automation;
 pub mod compute;
 pub mod embedded;
+mod error;
 mod files;
 mod frame_stats;
 #[cfg(target_arch = "wasm32")]
@@ -24,5 +25,6 @@ mod web_page;
 pub mod widgets;
 
 pub use app::{AppOptions, StudioApp};
+pub use error::AppError;
 pub use panels::{Settings, Tab};
 pub use shared::Shared;

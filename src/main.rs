@@ -19,7 +19,7 @@ mod native {
         #[arg(long)]
         open: Option<PathBuf>,
         /// The panel to show first: data, train, cell, latent or predict.
-        #[arg(long, value_parser = parse_tab)]
+        #[arg(long)]
         tab: Option<Tab>,
         /// Run the models on Burn's CPU backend instead of the GPU.
         #[arg(long)]
@@ -48,13 +48,6 @@ mod native {
         /// Close after this many seconds.
         #[arg(long)]
         quit_after: Option<f64>,
-    }
-
-    fn parse_tab(name: &str) -> Result<Tab, String> {
-        Tab::ALL
-            .into_iter()
-            .find(|tab| tab.title().eq_ignore_ascii_case(name))
-            .ok_or_else(|| format!("{name:?} is not a panel (data, train, cell, latent, predict)"))
     }
 
     pub fn main() -> anyhow::Result<()> {

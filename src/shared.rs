@@ -24,7 +24,7 @@ pub struct Shared {
     /// What inference runs on; `None` until the engine is ready.
     pub backend: Option<String>,
     /// The embedded models, or why they did not load.
-    pub models: Option<Result<String, String>>,
+    pub models: Option<Result<String, crate::compute::ModelsUnavailable>>,
     pub dataset: Option<Arc<DatasetInfo>>,
     /// The last file that failed to load, with why.
     pub load_error: Option<String>,

@@ -76,7 +76,7 @@ pub fn status_json(app: &StudioApp) -> String {
     let status = Status {
         backend: shared.backend.as_deref(),
         models: shared.models.as_ref().and_then(|m| m.as_ref().ok()).map(String::as_str),
-        model_error: shared.models.as_ref().and_then(|m| m.as_ref().err()).map(String::as_str),
+        model_error: shared.models.as_ref().and_then(|m| m.as_ref().err()).map(|e| e.0.as_str()),
         dataset_cells: shared.dataset.as_ref().map(|d| d.summary.cells),
         load_error: shared.load_error.as_deref(),
         cell_hash: cell.map(|c| c.hash().to_string()),

@@ -140,7 +140,7 @@ pub enum Event {
     /// The devices are chosen and the embedded models loaded (or not, with why).
     Ready {
         backend: String,
-        models: Result<String, String>,
+        models: Result<String, super::error::ModelsUnavailable>,
         /// Why there is no GPU device, where there is none.
         gpu_error: Option<String>,
     },

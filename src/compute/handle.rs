@@ -44,8 +44,7 @@ impl ComputeHandle {
                 return Self { route: CommandRoute::Worker(worker), events: event_receiver, repaint: wake };
             }
             Err(reason) => events.send(Event::Notice(format!(
-                "the models compute on the page itself, which may pause while they work: \
-                 no Web Worker could start ({reason})"
+                "the models compute on the page itself, which may pause while they work: {reason}"
             ))),
         }
         let (commands, command_receiver) = channel();

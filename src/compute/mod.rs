@@ -10,6 +10,7 @@
 mod backend;
 mod commands;
 mod engine;
+mod error;
 mod events;
 mod handle;
 mod platform;
@@ -23,5 +24,6 @@ pub use backend::{BackendChoice, ComputeDevices};
 pub use commands::{
     Command, DatasetInfo, DecodedPoint, Event, LatentPoint, PredictionRequest, TrainRequest, TrainingState,
 };
+pub use error::ModelsUnavailable;
 pub use handle::{ComputeHandle, ComputeOptions};
 pub use platform::in_worker;

@@ -5,6 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::commands::Command;
+use super::error::ComputeError;
 
 /// What the page sends the compute worker.
 #[derive(Serialize, Deserialize)]
@@ -15,15 +16,15 @@ pub enum ToWorker {
 }
 
 /// `value` as bytes.
-pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, String> {
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, ComputeError> {
     let mut bytes = Vec::new();
-    ciborium::into_writer(value, &mut bytes).map_err(|error| error.to_string())?;
+    ciborium::into_writer(value, &mut bytes)?;
     Ok(bytes)
 }
 
 /// A value from [`encode`]'s bytes.
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
-    ciborium::from_reader(bytes).map_err(|error| error.to_string())
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ComputeError> {
+    Ok(ciborium::from_reader(bytes)?)
 }
 
 #[cfg(test)]
@@ -157,7 +158,11 @@ mod tests {
             Event::Progress { job: "ranking".to_owned(), done: 1, total: 2 },
             Event::TrainingState(TrainingState::Failed("no data".to_owned())),
             Event::ModelReplaced { kind: vsgae::training::ModelKind::VsGae, what: "the VS-GAE".to_owned() },
-            Event::Ready { backend: "CPU".to_owned(), models: Err("missing".to_owned()), gpu_error: None },
+            Event::Ready {
+                backend: "CPU".to_owned(),
+                models: Err(crate::compute::error::ModelsUnavailable("missing".to_owned())),
+                gpu_error: None,
+            },
         ] {
             assert_eq!(format!("{:?}", round_trip(&event)), format!("{event:?}"));
         }

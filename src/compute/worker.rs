@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::commands::Event;
+use super::error::ComputeError;
 use super::events::{ComputeOptions, EventSender};
 use super::wire::{self, ToWorker};
 
@@ -84,15 +85,13 @@ pub(crate) struct ComputeWorker {
 
 impl ComputeWorker {
     /// Starts the worker; its events go to `events`. An error says why no worker could start.
-    pub fn spawn(options: ComputeOptions, events: EventSender) -> Result<Self, String> {
+    pub fn spawn(options: ComputeOptions, events: EventSender) -> Result<Self, ComputeError> {
         let failures = events.clone();
         let on_event =
             Closure::<dyn FnMut(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
                 match wire::decode::<Event>(&bytes.to_vec()) {
                     Ok(event) => events.send(event),
-                    Err(error) => {
-                        events.send(Event::Notice(format!("a report of the compute worker is unreadable: {error}")))
-                    }
+                    Err(error) => events.send(Event::Notice(error.to_string())),
                 }
             });
         let on_failure = Closure::<dyn FnMut(String)>::new(move |message: String| {
@@ -105,7 +104,9 @@ impl ComputeWorker {
             on_failure.as_ref().unchecked_ref(),
         )
         .map_err(|error| {
-            error.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{error:?}"), |e| String::from(e.message()))
+            ComputeError::WorkerStart(
+                error.dyn_ref::<js_sys::Error>().map_or_else(|| format!("{error:?}"), |e| String::from(e.message())),
+            )
         })?;
         // The worker calls these for as long as the page lives.
         on_event.forget();
@@ -116,7 +117,7 @@ impl ComputeWorker {
     pub fn send(&self, message: &ToWorker) {
         match wire::encode(message) {
             Ok(bytes) => post_bytes(&self.worker, bytes),
-            Err(error) => log::error!("a command for the compute worker could not be written: {error}"),
+            Err(error) => log::error!("{error}"),
         }
     }
 }
@@ -125,7 +126,7 @@ impl ComputeWorker {
 pub(crate) fn post_event(event: &Event) {
     match wire::encode(event) {
         Ok(bytes) => post_to_page(bytes),
-        Err(error) => log::error!("an event for the page could not be written: {error}"),
+        Err(error) => log::error!("{error}"),
     }
 }
 
@@ -149,7 +150,7 @@ pub fn compute_worker_start(prefer_gpu: bool) -> js_sys::Function {
                 let _ = commands.send(command);
             }
             Ok(ToWorker::CancelJob) => cancel.store(true, Ordering::Relaxed),
-            Err(error) => log::error!("a message from the page is unreadable: {error}"),
+            Err(error) => log::error!("{error}"),
         }
     });
     deliver.into_js_value().unchecked_into()

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use vsgae::latent::Interpolation;
 
 use crate::compute::{Command, ComputeHandle, DecodedPoint, Event, LatentPoint};
+use crate::error::AppError;
 use crate::panels::{Panel, PanelContext, percent};
 use crate::shared::Shared;
 use crate::widgets::cell_graph::cell_graph_ui;
@@ -93,7 +94,7 @@ impl Panel for LatentPanel {
                         self.message = None;
                         compute.send(Command::Interpolate { from, to, steps: settings.steps, how: settings.how });
                     }
-                    (Err(e), _) | (_, Err(e)) => self.message = Some(e),
+                    (Err(e), _) | (_, Err(e)) => self.message = Some(e.to_string()),
                 }
             }
         });
@@ -241,8 +242,12 @@ impl LatentPanel {
 }
 
 /// The cell with this hash in the current dataset.
-fn find(shared: &Shared, hash: &str) -> Result<Cell, String> {
-    let parsed: ModuleHash = hash.trim().parse().map_err(|_| format!("{hash:?} is not a 32-digit hash"))?;
-    let dataset = shared.dataset.as_ref().ok_or("load a dataset (or the search space) to look up hashes")?;
-    dataset.dataset.get(&parsed).map(|r| r.cell).ok_or_else(|| format!("{hash} is not in {}", dataset.name))
+fn find(shared: &Shared, hash: &str) -> Result<Cell, AppError> {
+    let parsed: ModuleHash = hash.trim().parse().map_err(|_| AppError::NotAHash(hash.to_owned()))?;
+    let dataset = shared.dataset.as_ref().ok_or(AppError::NoDatasetToSearch)?;
+    dataset
+        .dataset
+        .get(&parsed)
+        .map(|r| r.cell)
+        .ok_or_else(|| AppError::NotInDataset { hash: hash.to_owned(), dataset: dataset.name.clone() })
 }

@@ -42,6 +42,18 @@ impl Tab {
     }
 }
 
+/// A panel by its title, in any case ("latent" → [`Tab::Latent`]).
+impl std::str::FromStr for Tab {
+    type Err = crate::error::AppError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|tab| tab.title().eq_ignore_ascii_case(name))
+            .ok_or_else(|| crate::error::AppError::UnknownPanel(name.to_owned()))
+    }
+}
+
 /// Everything the app remembers between runs (eframe storage): the open panel and each panel's
 /// form. Runtime state (datasets, results, curves) lives in [`Shared`] and the panels.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

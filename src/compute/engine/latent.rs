@@ -12,95 +12,81 @@ use vsgae::model::decoding::DecodeMode;
 
 use super::Engine;
 use crate::compute::commands::{DatasetInfo, DecodedPoint, Event, LatentPoint};
+use crate::compute::error::ComputeError;
 use crate::compute::platform::pause;
 
 impl Engine {
     /// The VS-GAE's latent means of `cells`, in chunks (reporting progress and yielding
-    /// between them), as rows of `dim` values; `None` without a VS-GAE or when cancelled.
-    async fn encode(&self, cells: &[Cell]) -> Option<(Vec<f32>, usize)> {
+    /// between them), as rows of `dim` values.
+    async fn encode(&self, cells: &[Cell]) -> Result<(Vec<f32>, usize), ComputeError> {
         const JOB: &str = "encoding cells";
-        let loaded = self.vsgae.as_ref()?;
-        let mut dim = 0;
-        let mut latents = Vec::new();
+        let loaded = self.vsgae.as_ref().ok_or(ComputeError::NoVsGae)?;
+        let dim = loaded.model.latent_dim();
+        let mut latents = Vec::with_capacity(cells.len() * dim);
         for part in cells.chunks(512) {
             if self.cancelled() {
-                self.notice("encoding cancelled");
-                return None;
+                return Err(ComputeError::Cancelled("encoding"));
             }
             let means = vsgae::evaluation::abilities::encode_means(&loaded.model, part, &loaded.device, 512);
-            dim = means.dims()[1];
-            match vsgae::readback::floats_async(means).await {
-                Ok(values) => latents.extend(values),
-                Err(error) => {
-                    self.notice(format!("encoding failed: {error}"));
-                    return None;
-                }
-            }
-            self.events.send(Event::Progress {
-                job: JOB.to_owned(),
-                done: latents.len() / dim.max(1),
-                total: cells.len(),
-            });
+            latents.extend(vsgae::readback::floats_async(means).await.map_err(ComputeError::Encoding)?);
+            self.events.send(Event::Progress { job: JOB.to_owned(), done: latents.len() / dim, total: cells.len() });
             pause(0).await;
         }
-        Some((latents, dim))
+        Ok((latents, dim))
     }
 
-    pub(super) async fn interpolate(&mut self, from: Cell, to: Cell, steps: usize, how: vsgae::latent::Interpolation) {
-        if self.ensure_vsgae().await.is_none() {
-            return;
-        }
-        // `ensure_vsgae` or `encode` has said why where this gives nothing.
-        let Some((latents, dim)) = self.encode(&[from, to]).await else { return };
-        if latents.len() != 2 * dim {
-            self.notice("encoding the two cells failed");
-            return;
-        }
+    pub(super) async fn interpolate(
+        &mut self,
+        from: Cell,
+        to: Cell,
+        steps: usize,
+        how: vsgae::latent::Interpolation,
+    ) -> Result<(), ComputeError> {
+        self.ensure_vsgae().await?;
+        let (latents, dim) = self.encode(&[from, to]).await?;
         let points = interpolate(&latents[..dim], &latents[dim..], steps.clamp(2, 64), how);
         let rows = points.len();
         let flat: Vec<f32> = points.into_iter().flatten().collect();
-        let Some(loaded) = &self.vsgae else { return };
+        let loaded = self.vsgae.as_ref().ok_or(ComputeError::NoVsGae)?;
         let z = Tensor::<2>::from_data(TensorData::new(flat, [rows, dim]), &loaded.device);
-        if let Some(points) = self.decode_points(z).await {
-            self.events.send(Event::Interpolation(points));
-        }
+        let points = self.decode_points(z).await?;
+        self.events.send(Event::Interpolation(points));
+        Ok(())
     }
 
     /// `count` points drawn from the reference's prior (a Gaussian fitted to the latent means of
     /// up to 2,000 cells spread evenly over the loaded dataset), each decoded to its most likely
     /// cell.
-    pub(super) async fn sample_prior(&mut self, count: usize) {
+    pub(super) async fn sample_prior(&mut self, count: usize) -> Result<(), ComputeError> {
         const FITTED_CELLS: usize = 2_000;
-        let Some(info) = self.vsgae_and_dataset("the prior is fitted to its cells' latents").await else { return };
+        let info = self.vsgae_and_dataset("the prior is fitted to its cells' latents").await?;
         let cells: Vec<Cell> = spread_evenly(info.dataset.records(), FITTED_CELLS).iter().map(|r| r.cell).collect();
-        // `ensure_vsgae` or `encode` has said why where this gives nothing.
-        let Some((latents, dim)) = self.encode(&cells).await else { return };
-        let Some(loaded) = &self.vsgae else { return };
+        let (latents, dim) = self.encode(&cells).await?;
+        let loaded = self.vsgae.as_ref().ok_or(ComputeError::NoVsGae)?;
         let prior = LatentPrior::fitted(&latents, dim);
-        let count = count.clamp(1, 64);
-        let z = prior.sample(count, 1, &loaded.device, &mut self.rng);
-        if let Some(points) = self.decode_points(z).await {
-            self.events.send(Event::PriorSamples(points));
-        }
+        let z = prior.sample(count.clamp(1, 64), 1, &loaded.device, &mut self.rng);
+        let points = self.decode_points(z).await?;
+        self.events.send(Event::PriorSamples(points));
+        Ok(())
     }
 
     /// Latent points, decoded greedily, with the predicted accuracy of each decoding that is a
-    /// NAS-Bench-101 cell; `None` (with a notice) where decoding fails.
+    /// NAS-Bench-101 cell (none where prediction fails: that is said in a notice, and the
+    /// decoded cells are shown without it).
     ///
     /// # Shapes
     /// - `z`: `[points, latent_dim]`, on the VS-GAE's device
-    async fn decode_points(&mut self, z: Tensor<2>) -> Option<Vec<DecodedPoint>> {
-        let loaded = self.vsgae.as_ref()?;
-        let graphs = match loaded.model.decode_async(z, DecodeMode::Greedy, &mut self.rng).await {
-            Ok(graphs) => graphs,
-            Err(error) => {
-                self.notice(format!("decoding failed: {error}"));
-                return None;
-            }
-        };
+    async fn decode_points(&mut self, z: Tensor<2>) -> Result<Vec<DecodedPoint>, ComputeError> {
+        let loaded = self.vsgae.as_ref().ok_or(ComputeError::NoVsGae)?;
+        let graphs =
+            loaded.model.decode_async(z, DecodeMode::Greedy, &mut self.rng).await.map_err(ComputeError::Decoding)?;
         let decoded: Vec<Option<Cell>> = graphs.iter().map(|g| g.to_cell()).collect();
         let cells: Vec<Cell> = decoded.iter().flatten().copied().collect();
-        let mut predicted = self.predict(&cells).await.unwrap_or_default().into_iter();
+        let predictions = self.predict(&cells).await.unwrap_or_else(|error| {
+            self.notice(format!("the decoded cells are shown without predictions: {error}"));
+            Vec::new()
+        });
+        let mut predicted = predictions.into_iter();
         let points = graphs
             .into_iter()
             .zip(decoded)
@@ -109,28 +95,22 @@ impl Engine {
                 DecodedPoint { graph, cell, predicted }
             })
             .collect();
-        Some(points)
+        Ok(points)
     }
 
-    /// Starts a VS-GAE job on the loaded dataset: the dataset, once the VS-GAE is loaded; `None`
-    /// (with a notice that says why, `why` naming what needs the dataset) otherwise.
-    async fn vsgae_and_dataset(&mut self, why: &str) -> Option<Arc<DatasetInfo>> {
+    /// Starts a VS-GAE job on the loaded dataset: the dataset, once the VS-GAE is loaded.
+    /// `why` says what needs the dataset.
+    async fn vsgae_and_dataset(&mut self, why: &'static str) -> Result<Arc<DatasetInfo>, ComputeError> {
         self.cancel.store(false, Ordering::Relaxed);
-        // `ensure_vsgae` has said why where it gives nothing.
         self.ensure_vsgae().await?;
-        let info = self.dataset.clone();
-        if info.is_none() {
-            self.notice(format!("load a dataset first: {why}"));
-        }
-        info
+        self.dataset.clone().ok_or(ComputeError::NoDataset(why))
     }
 
-    pub(super) async fn latent_map(&mut self, max_cells: usize) {
-        let Some(info) = self.vsgae_and_dataset("the map shows its cells").await else { return };
+    pub(super) async fn latent_map(&mut self, max_cells: usize) -> Result<(), ComputeError> {
+        let info = self.vsgae_and_dataset("the map shows its cells").await?;
         let chosen = spread_evenly(info.dataset.records(), max_cells);
         let cells: Vec<Cell> = chosen.iter().map(|r| r.cell).collect();
-        // `ensure_vsgae` or `encode` has said why where this gives nothing.
-        let Some((latents, dim)) = self.encode(&cells).await else { return };
+        let (latents, dim) = self.encode(&cells).await?;
         // A cell whose latent is not finite would make every projected position NaN (an empty
         // plot); such cells are left out and counted.
         let (finite, records): (Vec<&[f32]>, Vec<&Record>) = latents
@@ -157,10 +137,10 @@ impl Engine {
             })
             .collect();
         if points.is_empty() {
-            self.notice("the latent map has no cell to draw");
-            return;
+            return Err(ComputeError::EmptyLatentMap);
         }
         self.events.send(Event::LatentMap(points));
+        Ok(())
     }
 }
 

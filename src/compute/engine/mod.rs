@@ -9,12 +9,14 @@ use std::sync::mpsc::Receiver;
 use burn::tensor::Device;
 use nasbench::{Cell, Dataset, MetricKey, Record};
 use rand_chacha::ChaCha8Rng;
+use vsgae::inference::Prediction;
 use vsgae::io::model_files::{ModelFileError, ModelFiles};
 use vsgae::{Predictor, VsGae};
 use web_time::Instant;
 
 use crate::compute::backend::ComputeDevices;
 use crate::compute::commands::{Command, DatasetInfo, Event};
+use crate::compute::error::{ComputeError, ModelsUnavailable};
 use crate::compute::events::{ComputeOptions, EventSender};
 use crate::compute::platform::pause;
 use models::download_progress;
@@ -27,20 +29,20 @@ mod training;
 mod training_run;
 
 /// A model with the device its weights live on.
-pub(crate) struct Loaded<M> {
-    pub(super) model: M,
-    pub(super) device: Device,
+struct Loaded<M> {
+    model: M,
+    device: Device,
 }
 
 pub(crate) struct Engine {
-    pub(super) devices: ComputeDevices,
-    pub(super) predictor: Option<Loaded<Predictor>>,
-    pub(super) vsgae: Option<Loaded<VsGae>>,
-    pub(super) dataset: Option<Arc<DatasetInfo>>,
-    pub(super) space: Option<Arc<Vec<Cell>>>,
-    pub(super) training: Option<TrainingRun>,
-    pub(super) events: EventSender,
-    pub(super) cancel: Arc<AtomicBool>,
+    devices: ComputeDevices,
+    predictor: Option<Loaded<Predictor>>,
+    vsgae: Option<Loaded<VsGae>>,
+    dataset: Option<Arc<DatasetInfo>>,
+    space: Option<Arc<Vec<Cell>>>,
+    training: Option<TrainingRun>,
+    events: EventSender,
+    cancel: Arc<AtomicBool>,
     rng: ChaCha8Rng,
 }
 
@@ -77,7 +79,7 @@ pub(crate) async fn run(
             engine.answer_on_the_cpu_until_devices(files, options.prefer_gpu, acquiring, &commands).await
         }
     };
-    let models = engine.load_shipped_vsgae(predictor).await;
+    let models = engine.load_shipped_vsgae(predictor).await.map_err(ModelsUnavailable::from);
     log::info!("the engine is ready after {:.0} ms", Engine::elapsed_seconds(started) * 1e3);
     let gpu_error = engine.devices.gpu_error.clone();
     engine.events.send(Event::Ready { backend: engine.devices.description.clone(), models, gpu_error });
@@ -125,7 +127,14 @@ impl Engine {
         }
     }
 
+    /// Does what `command` asks; a job that fails is reported here, once, as a notice.
     async fn handle(&mut self, command: Command) {
+        if let Err(error) = self.try_handle(command).await {
+            self.notice(error.to_string());
+        }
+    }
+
+    async fn try_handle(&mut self, command: Command) -> Result<(), ComputeError> {
         match command {
             Command::LoadFile { name, bytes } => self.load_file(name, &bytes),
             Command::LoadSpace => {
@@ -137,25 +146,25 @@ impl Engine {
                 self.set_dataset("generated search space".to_owned(), "generated".to_owned(), dataset);
             }
             Command::Predict { request, cells } => {
-                if let Some(values) = self.predict(&cells).await {
-                    let device = self.predictor.as_ref().map(|p| self.devices.name_of(&p.device).to_owned());
-                    self.events.send(Event::Predictions { request, cells, values, device: device.unwrap_or_default() });
-                }
+                let values = self.predict(&cells).await?;
+                let device = self.predictor.as_ref().map(|p| self.devices.name_of(&p.device).to_owned());
+                self.events.send(Event::Predictions { request, cells, values, device: device.unwrap_or_default() });
             }
-            Command::RankSpace { top, screening } => self.rank_space(top, screening).await,
-            Command::Interpolate { from, to, steps, how } => self.interpolate(from, to, steps, how).await,
-            Command::LatentMap { max_cells } => self.latent_map(max_cells).await,
-            Command::SamplePrior { count } => self.sample_prior(count).await,
+            Command::RankSpace { top, screening } => self.rank_space(top, screening).await?,
+            Command::Interpolate { from, to, steps, how } => self.interpolate(from, to, steps, how).await?,
+            Command::LatentMap { max_cells } => self.latent_map(max_cells).await?,
+            Command::SamplePrior { count } => self.sample_prior(count).await?,
             Command::StartTraining(request) => self.start_training(*request),
             Command::PauseTraining(paused) => self.pause_training(paused),
             Command::StopTraining => self.stop_training(),
-            Command::SaveCheckpoint { dir } => self.save_checkpoint(&dir),
+            Command::SaveCheckpoint { dir } => self.save_checkpoint(&dir)?,
             Command::ResumeTraining { dir, backend } => self.resume_training(&dir, backend),
-            Command::DownloadCheckpoint => self.download_checkpoint().await,
+            Command::DownloadCheckpoint => self.download_checkpoint().await?,
             Command::ResumeFromZip { name, bytes, backend } => self.resume_from_zip(&name, &bytes, backend),
-            Command::UseTrainedModel => self.use_trained_model(),
-            Command::UseBuiltInPredictor(which) => self.use_built_in_predictor(which).await,
+            Command::UseTrainedModel => self.use_trained_model()?,
+            Command::UseBuiltInPredictor(which) => self.use_built_in_predictor(which).await?,
         }
+        Ok(())
     }
 
     pub(crate) fn notice(&self, message: impl Into<String>) {
@@ -200,29 +209,20 @@ impl Engine {
 
     /// Predictions of the loaded predictor: natively on every core (the same chunks and
     /// values as `vsgae predict`), in a page with asynchronous readback.
-    pub async fn predict(&self, cells: &[Cell]) -> Option<Vec<vsgae::inference::Prediction>> {
-        let Some(loaded) = &self.predictor else {
-            self.notice("no predictor is loaded");
-            return None;
-        };
+    pub async fn predict(&self, cells: &[Cell]) -> Result<Vec<Prediction>, ComputeError> {
+        let loaded = self.predictor.as_ref().ok_or(ComputeError::NoPredictor)?;
         self.predict_with(&loaded.model, cells).await
     }
 
     /// [`Engine::predict`] with `model` (the loaded predictor or part of it).
-    pub async fn predict_with(&self, model: &Predictor, cells: &[Cell]) -> Option<Vec<vsgae::inference::Prediction>> {
-        let device = &self.predictor.as_ref()?.device;
+    pub async fn predict_with(&self, model: &Predictor, cells: &[Cell]) -> Result<Vec<Prediction>, ComputeError> {
+        let device = &self.predictor.as_ref().ok_or(ComputeError::NoPredictor)?.device;
         let predicted = if cfg!(target_arch = "wasm32") {
             vsgae::inference::predict_with_spread_async(model, cells, device).await
         } else {
             vsgae::inference::predict_with_spread(model, cells, device)
         };
-        match predicted {
-            Ok(values) => Some(values),
-            Err(error) => {
-                self.notice(format!("prediction failed: {error}"));
-                None
-            }
-        }
+        predicted.map_err(ComputeError::Prediction)
     }
 
     /// Whether the GUI asked the running job to stop; clears the request.

@@ -11,8 +11,10 @@ use web_time::Instant;
 use super::{Engine, Loaded};
 use crate::compute::backend::{BackendChoice, ComputeDevices};
 use crate::compute::commands::{Command, Event};
+use crate::compute::error::ComputeError;
 use crate::compute::events::EventSender;
 use crate::compute::platform::pause;
+use crate::embedded::BuiltInPredictor;
 
 /// A metric key in words ("val_acc_108" → "validation accuracy after 108 epochs").
 fn target_words(target: &str) -> String {
@@ -29,16 +31,19 @@ pub(super) fn download_progress(events: &EventSender, what: &'static str) -> imp
 }
 
 impl Engine {
-    pub(super) async fn use_built_in_predictor(&mut self, which: crate::embedded::BuiltInPredictor) {
+    pub(super) async fn use_built_in_predictor(
+        &mut self,
+        which: crate::embedded::BuiltInPredictor,
+    ) -> Result<(), ComputeError> {
         let device = self.devices.device(BackendChoice::Gpu);
-        match which.load(&device, download_progress(&self.events, "downloading the predictor")).await {
-            Ok((_, model)) => {
-                self.predictor = Some(Loaded { model, device });
-                let what = format!("the {} predictor", which.label());
-                self.events.send(Event::ModelReplaced { kind: vsgae::training::ModelKind::Predictor, what });
-            }
-            Err(error) => self.notice(format!("the {} predictor did not load: {error}", which.label())),
-        }
+        let (_, model) = which
+            .load(&device, download_progress(&self.events, "downloading the predictor"))
+            .await
+            .map_err(|source| ComputeError::PredictorLoad { which: which.label(), source })?;
+        self.predictor = Some(Loaded { model, device });
+        let what = format!("the {} predictor", which.label());
+        self.events.send(Event::ModelReplaced { kind: vsgae::training::ModelKind::Predictor, what });
+        Ok(())
     }
 
     /// The shipped predictor, built from its `files` on the GPU where there is one; what it
@@ -46,10 +51,12 @@ impl Engine {
     pub(super) fn use_shipped_predictor(
         &mut self,
         files: Result<ModelFiles<Predictor>, ModelFileError>,
-    ) -> Result<String, String> {
+    ) -> Result<String, ComputeError> {
         let device = self.devices.device(BackendChoice::Gpu);
         let built = Instant::now();
-        let (config, predictor) = files.and_then(|files| files.build(&device)).map_err(|e| e.to_string())?;
+        let (config, predictor) = files
+            .and_then(|files| files.build(&device))
+            .map_err(|source| ComputeError::PredictorLoad { which: BuiltInPredictor::Shipped.label(), source })?;
         log::info!(
             "the predictor was built on {} in {:.0} ms",
             self.devices.name_of(&device),
@@ -72,7 +79,7 @@ impl Engine {
         gpu_may_come: bool,
         mut acquiring: std::pin::Pin<&mut impl std::future::Future<Output = ComputeDevices>>,
         commands: &Receiver<Command>,
-    ) -> (Result<String, String>, Vec<Command>) {
+    ) -> (Result<String, ComputeError>, Vec<Command>) {
         let for_the_gpu = files.as_ref().ok().filter(|_| gpu_may_come).cloned();
         let mut predictor = self.use_shipped_predictor(files);
         let mut held = Vec::new();
@@ -101,38 +108,34 @@ impl Engine {
     /// Natively the shipped VS-GAE too, beside the shipped `predictor` (the web build downloads
     /// the VS-GAE when a latent feature first needs it: [`Engine::ensure_vsgae`]); the models in
     /// words for the status bar.
-    pub(super) async fn load_shipped_vsgae(&mut self, predictor: Result<String, String>) -> Result<String, String> {
+    pub(super) async fn load_shipped_vsgae(
+        &mut self,
+        predictor: Result<String, ComputeError>,
+    ) -> Result<String, ComputeError> {
         let predictor = predictor?;
         if cfg!(target_arch = "wasm32") {
             return Ok(format!("{predictor}; the VS-GAE is fetched when the latent panel first needs it"));
         }
-        let dim = self.ensure_vsgae().await.ok_or("the built-in VS-GAE did not load")?;
+        let dim = self.ensure_vsgae().await?;
         Ok(format!("{predictor} and VS-GAE with a {dim}-dimensional latent space"))
     }
 
-    /// Loads the shipped VS-GAE where none is loaded yet; the latent space's dimension, or `None`
-    /// (with a notice) where it cannot be loaded.
-    pub(super) async fn ensure_vsgae(&mut self) -> Option<usize> {
-        if self.vsgae.is_none() {
-            let device = self.devices.device(BackendChoice::Gpu);
-            match crate::embedded::vsgae(&device, download_progress(&self.events, "downloading the VS-GAE")).await {
-                Ok((config, model)) => {
-                    self.vsgae = Some(Loaded { model, device });
-                    if cfg!(target_arch = "wasm32") {
-                        let what = format!(
-                            "the built-in VS-GAE ({}-dimensional latent space), downloaded",
-                            config.model.encoder.graph_dim
-                        );
-                        self.events.send(Event::ModelReplaced { kind: vsgae::training::ModelKind::VsGae, what });
-                    }
-                }
-                Err(error) => {
-                    self.notice(format!("the built-in VS-GAE did not load: {error}"));
-                    return None;
-                }
-            }
+    /// Loads the shipped VS-GAE where none is loaded yet; the latent space's dimension.
+    pub(super) async fn ensure_vsgae(&mut self) -> Result<usize, ComputeError> {
+        if let Some(loaded) = &self.vsgae {
+            return Ok(loaded.model.latent_dim());
         }
-        self.vsgae.as_ref().map(|loaded| loaded.model.latent_dim())
+        let device = self.devices.device(BackendChoice::Gpu);
+        let (_, model) = crate::embedded::vsgae(&device, download_progress(&self.events, "downloading the VS-GAE"))
+            .await
+            .map_err(ComputeError::VsGaeLoad)?;
+        let dim = model.latent_dim();
+        self.vsgae = Some(Loaded { model, device });
+        if cfg!(target_arch = "wasm32") {
+            let what = format!("the built-in VS-GAE ({dim}-dimensional latent space), downloaded");
+            self.events.send(Event::ModelReplaced { kind: vsgae::training::ModelKind::VsGae, what });
+        }
+        Ok(dim)
     }
 }
 

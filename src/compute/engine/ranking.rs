@@ -12,6 +12,7 @@ use web_time::Instant;
 
 use super::Engine;
 use crate::compute::commands::Event;
+use crate::compute::error::ComputeError;
 use crate::compute::platform::pause;
 
 /// Cells per ranking chunk: small in the browser, where each chunk is one turn of the event
@@ -24,14 +25,11 @@ impl Engine {
     /// `top`, with the time from the request to the last prediction, and every prediction in
     /// ascending order. With `screening`, an ensemble's first member screens the space and the
     /// whole ensemble re-predicts the best share.
-    pub(crate) async fn rank_space(&mut self, top: usize, screening: Option<Screening>) {
+    pub(super) async fn rank_space(&mut self, top: usize, screening: Option<Screening>) -> Result<(), ComputeError> {
         let started = Instant::now();
         self.cancel.store(false, std::sync::atomic::Ordering::Relaxed);
         let space = self.space().await;
-        let Some(model) = self.predictor.as_ref().map(|loaded| loaded.model.clone()) else {
-            self.notice("no predictor is loaded");
-            return;
-        };
+        let model = self.predictor.as_ref().map(|loaded| loaded.model.clone()).ok_or(ComputeError::NoPredictor)?;
         let ranked = Screening::rank(screening, &model, &space, top, |network, cells, phase| {
             let job = match phase {
                 Phase::Everything => "ranking the search space",
@@ -39,11 +37,10 @@ impl Engine {
                 Phase::Ensemble => "ranking the search space (the ensemble on the best cells)",
             };
             let engine = &*self;
-            async move { engine.predict_in_chunks(&network, &cells, job).await.ok_or(()) }
+            async move { engine.predict_in_chunks(&network, &cells, job).await }
         })
-        .await;
-        // Cancelled or failed: `predict_in_chunks` has said why.
-        let Ok((predictions, rescored)) = ranked else { return };
+        .await?;
+        let (predictions, rescored) = ranked;
         let seconds = Engine::elapsed_seconds(started);
         let mut scored: Vec<(Cell, Prediction)> = space.iter().copied().zip(predictions).collect();
         scored.sort_unstable_by(|a, b| b.1.mean.total_cmp(&a.1.mean));
@@ -51,21 +48,26 @@ impl Engine {
         let cells = scored.len();
         scored.truncate(top);
         self.events.send(Event::Ranking { top: scored, cells, rescored, seconds, ascending: Arc::new(ascending) });
+        Ok(())
     }
 
     /// `model`'s predictions of `cells` in chunks, reporting progress as `job` and yielding
-    /// between chunks; `None` (having said why) when cancelled or failed.
-    async fn predict_in_chunks(&self, model: &Predictor, cells: &[Cell], job: &str) -> Option<Vec<Prediction>> {
+    /// between chunks.
+    async fn predict_in_chunks(
+        &self,
+        model: &Predictor,
+        cells: &[Cell],
+        job: &str,
+    ) -> Result<Vec<Prediction>, ComputeError> {
         let mut predictions = Vec::with_capacity(cells.len());
         for chunk in cells.chunks(RANK_CHUNK) {
             if self.cancelled() {
-                self.notice("ranking cancelled");
-                return None;
+                return Err(ComputeError::Cancelled("ranking"));
             }
             predictions.extend(self.predict_with(model, chunk).await?);
             self.events.send(Event::Progress { job: job.to_owned(), done: predictions.len(), total: cells.len() });
             pause(0).await;
         }
-        Some(predictions)
+        Ok(predictions)
     }
 }

@@ -14,6 +14,7 @@ use super::training_run::TrainingRun;
 use super::{Engine, Loaded};
 use crate::compute::backend::BackendChoice;
 use crate::compute::commands::{Event, TrainRequest, TrainingState};
+use crate::compute::error::ComputeError;
 
 /// How long one slice of training may run before the engine looks at its commands again (and,
 /// where the engine shares the page's thread, before the page gets a turn).
@@ -22,53 +23,27 @@ fn slice() -> Duration {
 }
 
 /// A file name that says what a checkpoint holds.
-/// Why a training run could not start or resume; reported once, as the run's failure.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum StartError {
-    #[error("load a dataset first")]
-    NoDataset,
-    #[error("the config: {0}")]
-    Config(vsgae::training::TrainError),
-    #[error("{dataset} has no cell with the metric {metric} to train on")]
-    NoTrainingCells { dataset: String, metric: String },
-    #[error(transparent)]
-    Training(#[from] vsgae::training::TrainError),
-    #[error(transparent)]
-    Checkpoint(#[from] vsgae::training::CheckpointError),
-    #[error("the app cannot resume a latent predictor's run")]
-    LatentPredictor,
-    /// One of the others, for the checkpoint named `origin`.
-    #[error("{origin}: {error}")]
-    Resuming { origin: String, error: Box<StartError> },
-}
-
-impl StartError {
-    fn resuming(origin: impl std::fmt::Display) -> impl FnOnce(Self) -> Self {
-        move |error| Self::Resuming { origin: origin.to_string(), error: Box::new(error) }
-    }
-}
-
 fn checkpoint_file_name(run: &dyn vsgae::training::TrainingRun) -> String {
     format!("{}-checkpoint-epoch{}.zip", run.kind().name(), run.epochs_done())
 }
 
 impl Engine {
-    fn training_data(&self, config: &vsgae::PredictorTrainingConfig) -> Result<Arc<PredictorData>, StartError> {
-        let info = self.dataset.as_ref().ok_or(StartError::NoDataset)?;
-        let data = PredictorData::for_config(&info.dataset, config).map_err(StartError::Config)?;
+    fn training_data(&self, config: &vsgae::PredictorTrainingConfig) -> Result<Arc<PredictorData>, ComputeError> {
+        let info = self.dataset.as_ref().ok_or(ComputeError::NoDataset("training needs its cells"))?;
+        let data = PredictorData::for_config(&info.dataset, config).map_err(ComputeError::Config)?;
         if data.is_empty() {
-            return Err(StartError::NoTrainingCells { dataset: info.name.clone(), metric: config.target.clone() });
+            return Err(ComputeError::NoTrainingCells { dataset: info.name.clone(), metric: config.target.clone() });
         }
         Ok(Arc::new(data))
     }
 
-    fn training_cells(&self) -> Result<Arc<Vec<nasbench::Cell>>, StartError> {
-        let info = self.dataset.as_ref().ok_or(StartError::NoDataset)?;
+    fn training_cells(&self) -> Result<Arc<Vec<nasbench::Cell>>, ComputeError> {
+        let info = self.dataset.as_ref().ok_or(ComputeError::NoDataset("training needs its cells"))?;
         Ok(Arc::new(info.dataset.records().iter().map(|r| r.cell).collect()))
     }
 
-    pub(crate) fn start_training(&mut self, request: TrainRequest) {
-        let (run, backend): (Result<Box<dyn vsgae::training::TrainingRun>, StartError>, _) = match request {
+    pub(super) fn start_training(&mut self, request: TrainRequest) {
+        let (run, backend): (Result<Box<dyn vsgae::training::TrainingRun>, ComputeError>, _) = match request {
             TrainRequest::Predictor { config, backend } => {
                 let device = self.devices.device(backend).autodiff();
                 let run = self
@@ -86,7 +61,7 @@ impl Engine {
         self.begin(run, backend);
     }
 
-    fn begin(&mut self, run: Result<Box<dyn vsgae::training::TrainingRun>, StartError>, backend: BackendChoice) {
+    fn begin(&mut self, run: Result<Box<dyn vsgae::training::TrainingRun>, ComputeError>, backend: BackendChoice) {
         match run {
             Ok(run) => {
                 // A resumed run shows the epochs it already has.
@@ -99,19 +74,19 @@ impl Engine {
         }
     }
 
-    pub(crate) fn resume_training(&mut self, dir: &Path, backend: BackendChoice) {
-        let run = Checkpoint::read_dir(dir).map_err(StartError::from).and_then(|checkpoint| {
+    pub(super) fn resume_training(&mut self, dir: &Path, backend: BackendChoice) {
+        let run = Checkpoint::read_dir(dir).map_err(ComputeError::from).and_then(|checkpoint| {
             let mut run = self.resume_run(&checkpoint, backend)?;
             run.set_checkpoint_dir(dir);
             Ok(run)
         });
-        self.begin(run.map_err(StartError::resuming(dir.display())), backend);
+        self.begin(run.map_err(ComputeError::resuming(dir.display())), backend);
     }
 
-    pub(crate) fn resume_from_zip(&mut self, name: &str, bytes: &[u8], backend: BackendChoice) {
+    pub(super) fn resume_from_zip(&mut self, name: &str, bytes: &[u8], backend: BackendChoice) {
         let run = Checkpoint::from_zip(bytes, name)
-            .map_err(StartError::from)
-            .and_then(|checkpoint| self.resume_run(&checkpoint, backend).map_err(StartError::resuming(name)));
+            .map_err(ComputeError::from)
+            .and_then(|checkpoint| self.resume_run(&checkpoint, backend).map_err(ComputeError::resuming(name)));
         self.begin(run, backend);
     }
 
@@ -119,7 +94,7 @@ impl Engine {
         &self,
         checkpoint: &Checkpoint,
         backend: BackendChoice,
-    ) -> Result<Box<dyn vsgae::training::TrainingRun>, StartError> {
+    ) -> Result<Box<dyn vsgae::training::TrainingRun>, ComputeError> {
         let device = self.devices.device(backend).autodiff();
         let adam = AdamState::where_possible(&device);
         let run: Box<dyn vsgae::training::TrainingRun> = match checkpoint.kind()? {
@@ -132,7 +107,7 @@ impl Engine {
                 let cells = self.training_cells()?;
                 Box::new(VaeSession::resume_from(checkpoint, cells, device, adam)?)
             }
-            ModelKind::LatentPredictor => return Err(StartError::LatentPredictor),
+            ModelKind::LatentPredictor => return Err(ComputeError::LatentPredictorRun),
         };
         if !run.optimizer_restored() {
             self.notice(format!(
@@ -143,7 +118,7 @@ impl Engine {
         Ok(run)
     }
 
-    pub(crate) fn pause_training(&mut self, paused: bool) {
+    pub(super) fn pause_training(&mut self, paused: bool) {
         if let Some(run) = &mut self.training {
             run.paused = paused;
             let state = if paused {
@@ -155,49 +130,33 @@ impl Engine {
         }
     }
 
-    pub(crate) fn stop_training(&mut self) {
+    pub(super) fn stop_training(&mut self) {
         if let Some(run) = &mut self.training {
             run.done = true;
             self.events.send(Event::TrainingState(TrainingState::Stopped));
         }
     }
 
-    pub(crate) fn save_checkpoint(&self, dir: &Path) {
-        let Some(run) = &self.training else {
-            self.events.send(Event::Notice("no training run to checkpoint".to_owned()));
-            return;
-        };
-        let message = match run.run.checkpoint(dir) {
-            Ok(()) => format!("checkpoint written to {}", dir.display()),
-            Err(error) => format!("checkpoint failed: {error}"),
-        };
-        self.events.send(Event::Notice(message));
+    pub(super) fn save_checkpoint(&self, dir: &Path) -> Result<(), ComputeError> {
+        let run = self.training.as_ref().ok_or(ComputeError::NoTrainingRun("to checkpoint"))?;
+        run.run.checkpoint(dir).map_err(ComputeError::CheckpointWrite)?;
+        self.notice(format!("checkpoint written to {}", dir.display()));
+        Ok(())
     }
 
-    pub(crate) async fn download_checkpoint(&self) {
-        let Some(run) = &self.training else {
-            self.notice("no training run to checkpoint");
-            return;
-        };
-        let zip = run.run.snapshot().await.and_then(|checkpoint| {
-            if checkpoint.optimizer.is_none() {
-                self.notice("this checkpoint has no optimizer state: a browser's WebGPU cannot read it back");
-            }
-            Ok(checkpoint.to_zip()?)
-        });
-        match zip {
-            Ok(bytes) => {
-                self.events.send(Event::CheckpointZip { file_name: checkpoint_file_name(run.run.as_ref()), bytes })
-            }
-            Err(error) => self.notice(format!("checkpoint failed: {error}")),
+    pub(super) async fn download_checkpoint(&self) -> Result<(), ComputeError> {
+        let run = self.training.as_ref().ok_or(ComputeError::NoTrainingRun("to checkpoint"))?;
+        let checkpoint = run.run.snapshot().await.map_err(ComputeError::CheckpointWrite)?;
+        if checkpoint.optimizer.is_none() {
+            self.notice("this checkpoint has no optimizer state: a browser's WebGPU cannot read it back");
         }
+        let bytes = checkpoint.to_zip().map_err(|error| ComputeError::CheckpointWrite(error.into()))?;
+        self.events.send(Event::CheckpointZip { file_name: checkpoint_file_name(run.run.as_ref()), bytes });
+        Ok(())
     }
 
-    pub(crate) fn use_trained_model(&mut self) {
-        let Some(run) = &self.training else {
-            self.events.send(Event::Notice("no trained model yet".to_owned()));
-            return;
-        };
+    pub(super) fn use_trained_model(&mut self) -> Result<(), ComputeError> {
+        let run = self.training.as_ref().ok_or(ComputeError::NoTrainingRun("to take a trained model from"))?;
         let device = self.devices.device(run.backend);
         match run.run.trained() {
             TrainedModel::Predictor(model) => {
@@ -212,12 +171,13 @@ impl Engine {
                 self.events
                     .send(Event::ModelReplaced { kind: ModelKind::VsGae, what: "the trained VS-GAE".to_owned() });
             }
-            TrainedModel::LatentPredictor(_) => self.notice("a latent predictor is not used by the app"),
+            TrainedModel::LatentPredictor(_) => return Err(ComputeError::LatentPredictorUnused),
         }
+        Ok(())
     }
 
     /// Runs training steps for up to one slice; whether it did any work.
-    pub(crate) async fn train_slice(&mut self) -> bool {
+    pub(super) async fn train_slice(&mut self) -> bool {
         let Some(run) = self.training.as_mut().filter(|run| !run.paused && !run.done) else {
             return false;
         };
@@ -254,18 +214,5 @@ impl Engine {
             self.events.send(Event::TrainingState(state));
         }
         true
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::StartError;
-
-    #[test]
-    fn a_failed_start_says_why_and_which_checkpoint() {
-        let error = StartError::resuming("run.zip")(StartError::LatentPredictor);
-        assert_eq!(error.to_string(), "run.zip: the app cannot resume a latent predictor's run");
-        let error = StartError::NoTrainingCells { dataset: "cells.csv".to_owned(), metric: "val_acc_108".to_owned() };
-        assert_eq!(error.to_string(), "cells.csv has no cell with the metric val_acc_108 to train on");
     }
 }
