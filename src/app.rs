@@ -25,7 +25,7 @@ pub struct AppOptions {
     pub skip_save_dialogs: bool,
     /// A scripted run (native only).
     #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
-    pub automation: Option<crate::automation::Automation>,
+    pub automation: Option<crate::probe::automation::Automation>,
 }
 
 /// The top-level application state.
@@ -39,9 +39,9 @@ pub struct StudioApp {
     pub(crate) frames: FrameStats,
     last_frame: Option<Instant>,
     #[cfg(all(feature = "probe", target_arch = "wasm32"))]
-    status: crate::status::StatusClock,
+    status: crate::probe::status::StatusClock,
     #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
-    automation: Option<crate::automation::AutomationRun>,
+    automation: Option<crate::probe::automation::AutomationRun>,
 }
 
 impl StudioApp {
@@ -83,9 +83,9 @@ impl StudioApp {
             frames: FrameStats::default(),
             last_frame: None,
             #[cfg(all(feature = "probe", target_arch = "wasm32"))]
-            status: crate::status::StatusClock::default(),
+            status: crate::probe::status::StatusClock::default(),
             #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
-            automation: options.automation.map(crate::automation::AutomationRun::new),
+            automation: options.automation.map(crate::probe::automation::AutomationRun::new),
         };
         if let Some(tab) = options.tab {
             app.settings.tab = tab;

@@ -7,8 +7,6 @@
 //! - [`embedded`]: the shipped models, built into the native binary and fetched by the web build.
 
 mod app;
-#[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
-pub mod automation;
 pub mod compute;
 pub mod embedded;
 mod error;
@@ -17,9 +15,9 @@ mod frame_stats;
 #[cfg(target_arch = "wasm32")]
 mod model_download;
 pub mod panels;
-mod shared;
 #[cfg(feature = "probe")]
-pub mod status;
+pub mod probe;
+mod shared;
 #[cfg(target_arch = "wasm32")]
 mod web_page;
 pub mod widgets;

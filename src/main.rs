@@ -6,9 +6,9 @@ mod native {
 
     use anyhow::Context as _;
     use clap::Parser;
-    #[cfg(feature = "probe")]
-    use vsgae_studio::automation::Automation;
     use vsgae_studio::compute::ComputeOptions;
+    #[cfg(feature = "probe")]
+    use vsgae_studio::probe::automation::Automation;
     use vsgae_studio::{AppOptions, StudioApp, Tab};
 
     /// VS-GAE Studio: predict NAS-Bench-101 accuracies, train the models, walk the latent space.

@@ -18,7 +18,7 @@ pub fn show_backend(backend: &str) {
 #[cfg(feature = "probe")]
 pub fn publish_status(app: &crate::StudioApp) {
     if let Some(element) = element("studio_status") {
-        element.set_text_content(Some(&crate::status::status_json(app)));
+        element.set_text_content(Some(&crate::probe::status::status_json(app)));
     }
 }
 

@@ -9,7 +9,7 @@ use web_time::Instant;
 use crate::StudioApp;
 use crate::compute::Command;
 use crate::panels::Tab;
-use crate::status::StatusClock;
+use crate::probe::status::StatusClock;
 
 /// What to do without a person at the app.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +63,7 @@ impl AutomationRun {
             && (self.clock.due() || ranked)
         {
             let temporary = path.with_extension("tmp");
-            let written = std::fs::write(&temporary, crate::status::status_json(app))
+            let written = std::fs::write(&temporary, crate::probe::status::status_json(app))
                 .and_then(|()| std::fs::rename(&temporary, path));
             if let Err(error) = written {
                 log::error!("{}: {error}", path.display());
