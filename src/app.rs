@@ -9,6 +9,7 @@ use crate::compute::{ComputeHandle, ComputeOptions, Event, PredictionRequest};
 use crate::frame_stats::FrameStats;
 use crate::panels::{PanelContext, Panels};
 use crate::panels::{Settings, Tab};
+use crate::probe::Probe;
 use crate::shared::{Progress, Shared};
 
 /// How the app starts.
@@ -23,9 +24,8 @@ pub struct AppOptions {
     pub tab: Option<Tab>,
     /// Keep checkpoint zips in the train panel without offering them in a save dialog (tests).
     pub skip_save_dialogs: bool,
-    /// A scripted run (native only).
-    #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
-    pub automation: Option<crate::probe::automation::Automation>,
+    /// A scripted run (native, with the `probe` feature).
+    pub automation: Option<crate::probe::Automation>,
 }
 
 /// The top-level application state.
@@ -38,10 +38,7 @@ pub struct StudioApp {
     skip_save_dialogs: bool,
     pub(crate) frames: FrameStats,
     last_frame: Option<Instant>,
-    #[cfg(all(feature = "probe", target_arch = "wasm32"))]
-    status: crate::probe::status::StatusClock,
-    #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
-    automation: Option<crate::probe::automation::AutomationRun>,
+    pub(crate) probe: Probe,
 }
 
 impl StudioApp {
@@ -60,8 +57,7 @@ impl StudioApp {
     /// models load while the GUI starts).
     pub fn with_compute(cc: &eframe::CreationContext<'_>, options: AppOptions, compute: ComputeHandle) -> Self {
         compute.wake(&cc.egui_ctx);
-        // Start the clock of the time to the first prediction.
-        #[cfg(feature = "probe")]
+        // Start the clock of the times to the engine's start and the first prediction.
         let _ = milliseconds_since_start();
         #[cfg_attr(not(target_arch = "wasm32"), expect(unused_mut))]
         let mut settings: Settings = cc
@@ -82,10 +78,7 @@ impl StudioApp {
             skip_save_dialogs: options.skip_save_dialogs,
             frames: FrameStats::default(),
             last_frame: None,
-            #[cfg(all(feature = "probe", target_arch = "wasm32"))]
-            status: crate::probe::status::StatusClock::default(),
-            #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
-            automation: options.automation.map(crate::probe::automation::AutomationRun::new),
+            probe: Probe::new(options.automation),
         };
         if let Some(tab) = options.tab {
             app.settings.tab = tab;
@@ -138,7 +131,7 @@ impl StudioApp {
             }
             Event::LoadFailed { message, .. } => self.shared.load_error = Some(message.clone()),
             Event::Predictions { request, cells, values, device } => {
-                self.note_first_prediction(device);
+                self.probe.saw_prediction(device);
                 if *request == PredictionRequest::Cache {
                     self.shared.store_predictions(cells, values);
                 }
@@ -167,16 +160,6 @@ impl StudioApp {
                 self.shared.engine_stopped = Some(message.clone());
             }
             _ => {}
-        }
-    }
-
-    /// Remembers when the first prediction arrived (a figure of the test probes).
-    #[cfg_attr(not(feature = "probe"), expect(unused_variables))]
-    fn note_first_prediction(&mut self, device: &str) {
-        #[cfg(feature = "probe")]
-        if self.shared.first_prediction_ms.is_none() {
-            self.shared.first_prediction_ms = Some(milliseconds_since_start());
-            self.shared.first_prediction_on = Some(device.to_owned());
         }
     }
 
@@ -241,7 +224,7 @@ impl StudioApp {
 }
 
 /// Milliseconds since the app started (since the page started loading, on the web).
-fn milliseconds_since_start() -> f64 {
+pub(crate) fn milliseconds_since_start() -> f64 {
     #[cfg(target_arch = "wasm32")]
     {
         web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
@@ -258,15 +241,11 @@ impl eframe::App for StudioApp {
         let started = Instant::now();
         let ctx = ui.ctx().clone();
         // Only what this frame draws is on screen.
-        #[cfg(feature = "probe")]
         self.shared.anchors.clear();
         self.handle_events(&ctx);
         self.take_files(&ctx);
-        #[cfg(all(feature = "probe", not(target_arch = "wasm32")))]
-        if let Some(mut automation) = self.automation.take() {
-            automation.tick(self, &ctx);
-            self.automation = Some(automation);
-        }
+        let mut probe = std::mem::take(&mut self.probe);
+        probe.before_frame(self, &ctx);
         egui::Panel::top("tabs").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("VS-GAE Studio");
@@ -298,13 +277,8 @@ impl eframe::App for StudioApp {
         self.last_frame = Some(now);
         let cpu = frame.info().cpu_usage.map(|seconds| seconds * 1000.0);
         self.frames.record(interval, now.duration_since(started).as_secs_f32() * 1000.0, cpu);
-        #[cfg(all(feature = "probe", target_arch = "wasm32"))]
-        if self.status.due() {
-            crate::web_page::publish_status(self);
-        } else {
-            // Publish what this frame changed once the status is due again.
-            ctx.request_repaint_after(web_time::Duration::from_millis(300));
-        }
+        probe.after_frame(self, &ctx);
+        self.probe = probe;
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

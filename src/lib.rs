@@ -15,7 +15,6 @@ mod frame_stats;
 #[cfg(target_arch = "wasm32")]
 mod model_download;
 pub mod panels;
-#[cfg(feature = "probe")]
 pub mod probe;
 mod shared;
 #[cfg(target_arch = "wasm32")]

@@ -7,8 +7,6 @@ mod native {
     use anyhow::Context as _;
     use clap::Parser;
     use vsgae_studio::compute::ComputeOptions;
-    #[cfg(feature = "probe")]
-    use vsgae_studio::probe::automation::Automation;
     use vsgae_studio::{AppOptions, StudioApp, Tab};
 
     /// VS-GAE Studio: predict NAS-Bench-101 accuracies, train the models, walk the latent space.
@@ -66,13 +64,17 @@ mod native {
             open,
             tab: cli.tab,
             skip_save_dialogs: false,
-            #[cfg(feature = "probe")]
-            automation: Some(Automation {
+            ..AppOptions::default()
+        };
+        #[cfg(feature = "probe")]
+        let options = AppOptions {
+            automation: Some(vsgae_studio::probe::Automation {
                 train: cli.probe.train,
                 rank: cli.probe.rank,
                 report: cli.probe.report,
                 quit_after: cli.probe.quit_after,
             }),
+            ..options
         };
         let native = eframe::NativeOptions {
             viewport: egui::ViewportBuilder::default().with_title("VS-GAE Studio").with_inner_size([1280.0, 820.0]),

@@ -42,16 +42,8 @@ pub struct Shared {
     pub open_cell: Option<Cell>,
     /// Cells picked in the data table as the two ends of an interpolation.
     pub picked: [Option<Cell>; 2],
-    /// Milliseconds from start (page load on the web) to the first prediction.
-    #[cfg(feature = "probe")]
-    pub first_prediction_ms: Option<f64>,
-    /// What computed the first prediction.
-    #[cfg(feature = "probe")]
-    pub first_prediction_on: Option<String>,
-    /// Where the main controls are on screen (for the page's status, which the browser test
-    /// clicks through).
-    #[cfg(feature = "probe")]
-    pub anchors: std::collections::BTreeMap<&'static str, [f32; 4]>,
+    /// Where the main controls are on screen (kept only for the test probes).
+    pub anchors: crate::probe::Anchors,
     next_request: u64,
 }
 
@@ -108,13 +100,8 @@ impl Shared {
 
     /// Remembers where a control was drawn this frame (for the test probes; nothing without
     /// the `probe` feature).
-    #[cfg_attr(not(feature = "probe"), expect(unused_variables))]
     pub fn anchor(&mut self, name: &'static str, response: &egui::Response) {
-        #[cfg(feature = "probe")]
-        {
-            let r = response.rect;
-            self.anchors.insert(name, [r.min.x, r.min.y, r.max.x, r.max.y]);
-        }
+        self.anchors.record(name, response.rect);
     }
 
     pub fn notice(&mut self, message: String) {

@@ -1,6 +1,5 @@
 //! The app's side of the web page: a cell named in the address (`?cell=ROWS;OPS`) opens in the
-//! cell panel, the backend goes into `#studio_backend`, and with the `probe` feature the status
-//! (see `crate::status`) goes into `#studio_status` for the browser test.
+//! cell panel, and the backend goes into `#studio_backend`.
 
 /// The page element `id`, if the page has it.
 fn element(id: &str) -> Option<web_sys::Element> {
@@ -11,14 +10,6 @@ fn element(id: &str) -> Option<web_sys::Element> {
 pub fn show_backend(backend: &str) {
     if let Some(element) = element("studio_backend") {
         element.set_text_content(Some(&format!("Running on {backend}")));
-    }
-}
-
-/// Writes the app's status into the page.
-#[cfg(feature = "probe")]
-pub fn publish_status(app: &crate::StudioApp) {
-    if let Some(element) = element("studio_status") {
-        element.set_text_content(Some(&crate::probe::status::status_json(app)));
     }
 }
 

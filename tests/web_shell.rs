@@ -10,7 +10,7 @@ fn read(relative: &str) -> String {
 #[test]
 fn index_html_has_the_elements_main_rs_looks_up() {
     let page = read("index.html");
-    let main = read("src/main.rs") + &read("src/web_page.rs");
+    let main = read("src/main.rs") + &read("src/web_page.rs") + &read("src/probe/status.rs");
     for id in ["studio_canvas", "loading_text", "studio_status", "studio_backend"] {
         let looked_up = [format!("get_element_by_id(\"{id}\")"), format!("element(\"{id}\")")];
         assert!(looked_up.iter().any(|call| main.contains(call)), "the wasm code does not look up {id}");

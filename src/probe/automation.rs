@@ -2,27 +2,13 @@
 //! Start or Rank once the engine is ready, write the status to a file while running, and close
 //! after a while. Used to measure the app for real, in a window, without a person at it.
 
-use std::path::PathBuf;
-
 use web_time::Instant;
 
+use super::Automation;
+use super::status::StatusClock;
 use crate::StudioApp;
 use crate::compute::Command;
 use crate::panels::Tab;
-use crate::probe::status::StatusClock;
-
-/// What to do without a person at the app.
-#[derive(Debug, Clone, Default)]
-pub struct Automation {
-    /// Start training (the train panel's form, predictor) once a labelled dataset is loaded.
-    pub train: bool,
-    /// Rank the search space once the engine is ready.
-    pub rank: bool,
-    /// Write the status JSON here, four times a second.
-    pub report: Option<PathBuf>,
-    /// Close the window after this many seconds (a `rank` run closes as soon as it is done).
-    pub quit_after: Option<f64>,
-}
 
 /// An [`Automation`] under way.
 #[derive(Debug)]
@@ -63,7 +49,7 @@ impl AutomationRun {
             && (self.clock.due() || ranked)
         {
             let temporary = path.with_extension("tmp");
-            let written = std::fs::write(&temporary, crate::probe::status::status_json(app))
+            let written = std::fs::write(&temporary, super::status::status_json(app))
                 .and_then(|()| std::fs::rename(&temporary, path));
             if let Err(error) = written {
                 log::error!("{}: {error}", path.display());

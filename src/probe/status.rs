@@ -2,8 +2,6 @@
 //! are. The web page publishes it in `#studio_status`; the native app writes it to the file
 //! given with `--report`. The browser test and the native measurements read it.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use web_time::{Duration, Instant};
 
@@ -40,7 +38,7 @@ struct Status<'a> {
     ranking_seconds: Option<f64>,
     /// How many cells the whole ensemble predicted (the rest the first member's screen).
     ranking_rescored: Option<usize>,
-    anchors: &'a BTreeMap<&'static str, [f32; 4]>,
+    anchors: &'a super::Anchors,
     notices: &'a [String],
 }
 
@@ -81,8 +79,8 @@ pub fn status_json(app: &StudioApp) -> String {
         load_error: shared.load_error.as_deref(),
         cell_hash: cell.map(|c| c.hash().to_string()),
         cell_predicted: cell.and_then(|c| shared.cached_prediction(&c)).map(|p| p.mean),
-        first_prediction_ms: shared.first_prediction_ms,
-        first_prediction_on: shared.first_prediction_on.as_deref(),
+        first_prediction_ms: app.probe.first_prediction.as_ref().map(|(ms, _)| *ms),
+        first_prediction_on: app.probe.first_prediction.as_ref().map(|(_, on)| on.as_str()),
         pasted_predicted: app.panels.predict.pasted.values.iter().map(|p| p.mean).collect(),
         pasted_predicted_on: &app.panels.predict.pasted.device,
         frame_intervals: app.frames.intervals(),
@@ -102,4 +100,14 @@ pub fn status_json(app: &StudioApp) -> String {
         notices: &shared.notices,
     };
     serde_json::to_string(&status).unwrap_or_default()
+}
+
+/// Writes the app's status into the page's `#studio_status`, for the browser test.
+#[cfg(target_arch = "wasm32")]
+pub fn publish_in_page(app: &StudioApp) {
+    if let Some(element) =
+        web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("studio_status"))
+    {
+        element.set_text_content(Some(&status_json(app)));
+    }
 }
