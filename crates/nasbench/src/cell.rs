@@ -14,34 +14,84 @@ pub const MAX_EDGES: usize = 9;
 /// Why a graph is not a valid NAS-Bench-101 cell.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CellError {
+    /// Fewer than two vertices: the count found.
     #[error("a cell needs at least 2 vertices (input and output), found {0}")]
     TooFewVertices(usize),
+    /// More than [`MAX_VERTICES`] vertices: the count found.
     #[error("a cell has at most {MAX_VERTICES} vertices, found {0}")]
     TooManyVertices(usize),
+    /// More than [`MAX_EDGES`] edges: the count found.
     #[error("a cell has at most {MAX_EDGES} edges, found {0}")]
     TooManyEdges(usize),
+    /// A row of the adjacency matrix has the wrong length.
     #[error("the adjacency matrix must be square: row {row} has {len} entries, expected {expected}")]
-    NotSquare { row: usize, len: usize, expected: usize },
+    NotSquare {
+        /// The row, from 0.
+        row: usize,
+        /// Its entries.
+        len: usize,
+        /// The vertex count.
+        expected: usize,
+    },
+    /// An adjacency entry other than 0 or 1.
     #[error("adjacency entry ({row}, {col}) is {value:?}, expected 0 or 1")]
-    BadEntry { row: usize, col: usize, value: String },
+    BadEntry {
+        /// The entry's row.
+        row: usize,
+        /// The entry's column.
+        col: usize,
+        /// The entry as written.
+        value: String,
+    },
+    /// The operation list and the matrix disagree on the vertex count.
     #[error("{ops} operations given for {vertices} vertices")]
-    OpsLengthMismatch { ops: usize, vertices: usize },
+    OpsLengthMismatch {
+        /// Operations given.
+        ops: usize,
+        /// Vertices of the matrix.
+        vertices: usize,
+    },
     #[error(
         "edge {from}→{to} does not go forward: the adjacency must be strictly upper-triangular (acyclic in topological order)"
     )]
-    NotUpperTriangular { from: usize, to: usize },
+    /// An edge that goes backwards (the matrix must be upper triangular).
+    NotUpperTriangular {
+        /// The edge's source.
+        from: usize,
+        /// The edge's target.
+        to: usize,
+    },
+    /// Vertex 0 is not the input: the op found there.
     #[error("vertex 0 must be the input, found {0}")]
     InputNotFirst(Op),
+    /// The last vertex is not the output: the op found there.
     #[error("the last vertex must be the output, found {0}")]
     OutputNotLast(Op),
+    /// An input or output op between the first and last vertex.
     #[error("vertex {vertex} is {op}, but only the first vertex may be input and only the last output")]
-    MisplacedInputOrOutput { vertex: usize, op: Op },
+    MisplacedInputOrOutput {
+        /// Where it is.
+        vertex: usize,
+        /// The op found there.
+        op: Op,
+    },
+    /// A vertex on no path from input to output (the official pruning removes such vertices).
     #[error("vertex {0} is not on a path from input to output")]
     NotOnPath(usize),
+    /// No path from input to output.
     #[error("the input is not connected to the output")]
     Disconnected,
+    /// An edge list names a vertex that the cell does not have.
     #[error("edge {from}→{to} names a vertex outside 0..{vertices}")]
-    VertexOutOfRange { from: i64, to: i64, vertices: usize },
+    VertexOutOfRange {
+        /// The edge's source.
+        from: i64,
+        /// The edge's target.
+        to: i64,
+        /// The cell's vertex count.
+        vertices: usize,
+    },
+    /// An op name that is not one of NAS-Bench-101's.
     #[error(transparent)]
     UnknownOp(#[from] UnknownOp),
 }

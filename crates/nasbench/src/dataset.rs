@@ -12,9 +12,13 @@ use crate::op::Op;
 /// One cell and everything measured on it. Each metric keeps one value per repeat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
+    /// The official module hash (isomorphic cells share it).
     pub hash: ModuleHash,
+    /// The cell itself.
     pub cell: Cell,
+    /// Trainable parameters of the network built from the cell, where the source gives them.
     pub trainable_parameters: Option<u64>,
+    /// Each metric's values, one per training repeat.
     pub metrics: BTreeMap<MetricKey, Vec<f64>>,
 }
 

@@ -13,7 +13,9 @@ use crate::op::Op;
 /// adjacency bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PaddedCell {
+    /// The op of each vertex slot (`None` past the cell's vertices).
     pub ops: [Option<Op>; MAX_VERTICES],
+    /// The upper-triangular adjacency, one bit per vertex pair.
     pub adjacency: u32,
 }
 

@@ -9,6 +9,7 @@ use crate::op::Op;
 /// A cell being edited; it may be invalid ([`CellDraft::to_cell`] says why).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CellDraft {
+    /// The op of each vertex, input first and output last.
     pub ops: Vec<Op>,
     /// `(from, to)` with `from < to`, sorted.
     pub edges: Vec<(usize, usize)>,
@@ -25,6 +26,7 @@ impl Default for CellDraft {
 }
 
 impl CellDraft {
+    /// The draft of an existing cell, to edit.
     pub fn from_cell(cell: &Cell) -> Self {
         Self { ops: cell.ops().to_vec(), edges: cell.edges().collect() }
     }
@@ -41,6 +43,7 @@ impl CellDraft {
         Cell::new(&adjacency, &self.ops)
     }
 
+    /// Whether the draft has the edge `from → to`.
     pub fn has_edge(&self, from: usize, to: usize) -> bool {
         self.edges.contains(&(from, to))
     }
@@ -89,12 +92,16 @@ impl CellDraft {
 /// Why a line is not a cell.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LineError {
+    /// The text is not `adjacency rows | ops`.
     #[error("expected `adjacency rows | ops`")]
     Shape,
+    /// The adjacency part cannot be read: why.
     #[error("{0}")]
     Adjacency(String),
+    /// The ops part cannot be read: why.
     #[error("{0}")]
     Ops(String),
+    /// The parts read, but they are not a valid cell.
     #[error(transparent)]
     Cell(#[from] CellError),
 }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! NAS-Bench-101 without any machine learning.
 //!
 //! - [`Cell`]: a validated, pruned cell, with conversions to the reference's `node_atts` coding.

@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 pub enum Quantity {
     /// Training time in seconds up to the evaluation.
     TrainingTime,
+    /// Accuracy on the training set.
     TrainAccuracy,
+    /// Accuracy on the validation set.
     ValidationAccuracy,
+    /// Accuracy on the test set.
     TestAccuracy,
 }
 
@@ -44,8 +47,11 @@ impl Quantity {
 /// Written `val_acc_108` for the final evaluation and `val_acc_108@54` for an earlier one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MetricKey {
+    /// What is measured.
     pub quantity: Quantity,
+    /// The training budget in epochs (4, 12, 36 or 108).
     pub budget: u16,
+    /// The epoch at which it was evaluated (the budget itself for the final evaluation).
     pub epoch: u16,
 }
 

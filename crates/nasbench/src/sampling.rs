@@ -26,9 +26,12 @@ use crate::split::rng;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Sampling {
+    /// At random, stratified by vertex count.
     #[default]
     Random,
+    /// Spread evenly over a 4-D PCA embedding of the cells.
     Even,
+    /// Stratified by edit distance to a reference cell.
     Edit,
 }
 
@@ -38,8 +41,10 @@ pub const EVEN_DIMS: usize = 4;
 /// Why a subset could not be chosen.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SamplingError {
+    /// A training size outside 1–100 %.
     #[error("training size must be 1–100 %, got {0}")]
     BadPercent(u8),
+    /// A sampling method name other than random, even or edit.
     #[error("unknown sampling method {0:?} (expected random, even or edit)")]
     UnknownMethod(String),
 }

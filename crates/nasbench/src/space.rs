@@ -32,7 +32,9 @@ pub const UNIQUE_CELLS: usize = 423_624;
 /// One cell of the search space with its official hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SpaceCell {
+    /// The official module hash.
     pub hash: ModuleHash,
+    /// The cell, pruned.
     pub cell: Cell,
 }
 

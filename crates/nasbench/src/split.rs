@@ -13,8 +13,11 @@ use crate::cell::Cell;
 /// Indices into a list of cells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Split {
+    /// Indices of the training part.
     pub train: Vec<usize>,
+    /// Indices of the test part.
     pub test: Vec<usize>,
+    /// Indices of the validation part.
     pub validation: Vec<usize>,
 }
 

@@ -26,6 +26,7 @@ pub struct EncoderConfig {
 /// The performance predictor: the encoder's mean head, then an MLP 56→28→14→7→1.
 #[derive(Config, Debug, PartialEq)]
 pub struct PredictorConfig {
+    /// The GNN encoder whose graph vector the head reads.
     pub encoder: EncoderConfig,
     /// Linear layers of the accuracy head, each halving the width.
     #[config(default = 4)]
@@ -45,13 +46,16 @@ pub struct PredictorConfig {
 /// least squares on the validation part. The spread is scaled by `|scale|` with it.
 #[derive(Config, Debug, PartialEq, Copy)]
 pub struct Calibration {
+    /// Multiplies the members' mean.
     pub scale: f64,
+    /// Added after scaling.
     pub offset: f64,
 }
 
 /// The variational-sequential graph autoencoder.
 #[derive(Config, Debug, PartialEq)]
 pub struct VsGaeConfig {
+    /// The GNN encoder, whose two gated-sum heads give the posterior's mean and log-variance.
     pub encoder: EncoderConfig,
     /// Weight of the KL term (a β-VAE).
     #[config(default = 0.005)]
@@ -122,11 +126,15 @@ pub enum EdgeLoss {
 /// no learning-rate schedule).
 #[derive(Config, Debug, PartialEq)]
 pub struct PredictorTrainingConfig {
+    /// The predictor to train.
     pub model: PredictorConfig,
+    /// Passes over the training cells.
     #[config(default = 100)]
     pub epochs: usize,
+    /// Cells per optimiser step.
     #[config(default = 128)]
     pub batch_size: usize,
+    /// Adam's learning rate.
     #[config(default = 1e-5)]
     pub learning_rate: f64,
     /// Which cells are trained on and which are predicted.
@@ -184,7 +192,13 @@ pub enum PredictorLoss {
     /// pairs of a batch with `y_i > y_j`, plus `mse_weight` × the MSE (0: ranking alone, whose
     /// predictions have no fixed scale). Natively the pairs are those within each thread's
     /// shard of the batch.
-    Ranking { temperature: f64, mse_weight: f64 },
+    /// The pairwise ranking loss.
+    Ranking {
+        /// Divides the predicted difference of a pair.
+        temperature: f64,
+        /// Weight of the MSE beside it.
+        mse_weight: f64,
+    },
 }
 
 /// How the learning rate moves during a run.
@@ -199,7 +213,13 @@ pub enum LearningRateSchedule {
     Plateau,
     /// A linear warm-up from 0 over `warmup_steps` steps, then a cosine decay to
     /// `final_factor` × the learning rate at the end of the planned epochs.
-    WarmupCosine { warmup_steps: usize, final_factor: f64 },
+    /// Warm-up, then cosine decay.
+    WarmupCosine {
+        /// Optimiser steps of the linear warm-up.
+        warmup_steps: usize,
+        /// The last step's learning rate, as a share of the peak.
+        final_factor: f64,
+    },
 }
 
 impl LearningRateSchedule {
@@ -224,11 +244,15 @@ impl LearningRateSchedule {
 /// Training of the VS-GAE, as the reference does it.
 #[derive(Config, Debug, PartialEq)]
 pub struct VsGaeTrainingConfig {
+    /// The VS-GAE to train.
     pub model: VsGaeConfig,
+    /// Passes over the training cells.
     #[config(default = 300)]
     pub epochs: usize,
+    /// Cells per optimiser step.
     #[config(default = 128)]
     pub batch_size: usize,
+    /// Adam's (peak) learning rate.
     #[config(default = 1e-4)]
     pub learning_rate: f64,
     /// Factor of ReduceLROnPlateau on the training loss.
@@ -240,6 +264,7 @@ pub struct VsGaeTrainingConfig {
     /// The learning-rate schedule; absent means [`LearningRateSchedule::Plateau`] (the
     /// reference's).
     pub schedule: Option<LearningRateSchedule>,
+    /// Seeds the initialisation, the shuffling and the reparameterisation noise.
     #[config(default = 0)]
     pub seed: u64,
     /// Write a checkpoint every this many epochs (and at the end); 0 only at the end.
@@ -256,6 +281,7 @@ pub struct VsGaeTrainingConfig {
 pub struct ConfigError {
     /// The field's path, e.g. `model.encoder.node_dim`.
     pub field: String,
+    /// The value it has.
     pub value: String,
     /// What the field may be.
     pub allowed: String,

@@ -160,8 +160,11 @@ impl DeviceCounts {
 /// [`DeviceCounts`] per step.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PerStep {
+    /// Kernel launches per step.
     pub dispatches: f64,
+    /// Reads from the device to the host per step.
     pub readbacks: f64,
+    /// Kernel compilations per step.
     pub compilations: f64,
     /// Launches per step by phase.
     pub dispatches_by_phase: BTreeMap<String, f64>,

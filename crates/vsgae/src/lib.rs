@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The VS-GAE paper's models in Burn (Friede et al., arXiv 1912.05317), numerically equal to the
 //! PyTorch reference.
 //!

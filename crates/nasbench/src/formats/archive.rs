@@ -10,7 +10,9 @@ use crate::dataset::{Dataset, Record};
 /// One `.pth` member of an archive and its records, in file order.
 #[derive(Debug)]
 pub struct ArchiveMember {
+    /// The entry's name in the archive.
     pub name: String,
+    /// The entry's records.
     pub records: Vec<Record>,
 }
 

@@ -64,24 +64,61 @@ impl fmt::Display for Format {
 /// Why bytes could not be read as a dataset.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
+    /// The file has no bytes.
     #[error("empty file")]
     Empty,
+    /// The bytes match none of the formats read here.
     #[error("not a format this tool reads (our CSV, the official tfrecord, a torch .pth, or a zip of .pth files)")]
     Unknown,
+    /// A CSV line that cannot be read.
     #[error("CSV line {line}: {message}")]
-    Csv { line: u64, message: String },
+    Csv {
+        /// The line, from 1.
+        line: u64,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A tfrecord record that cannot be read.
     #[error("tfrecord record {record} at byte {offset}: {message}")]
-    Tfrecord { record: usize, offset: usize, message: String },
+    Tfrecord {
+        /// The record, from 0.
+        record: usize,
+        /// Its first byte in the file.
+        offset: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A pickle that cannot be read.
     #[error("pickle opcode at byte {offset}: {message}")]
-    Pickle { offset: usize, message: String },
+    Pickle {
+        /// The byte of the opcode that failed.
+        offset: usize,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A `torch.save` file whose layout is not what the reference writes: why.
     #[error("torch file: {0}")]
     Torch(String),
+    /// A zip archive that cannot be read: why.
     #[error("zip archive: {0}")]
     Zip(String),
+    /// A record whose cell is not valid.
     #[error("{context}: {error}")]
-    Cell { context: String, error: CellError },
+    Cell {
+        /// Which record.
+        context: String,
+        /// What is wrong with its cell.
+        error: CellError,
+    },
+    /// An error inside one entry of a zip archive.
     #[error("zip entry {entry:?}: {error}")]
-    InEntry { entry: String, error: Box<FormatError> },
+    InEntry {
+        /// The entry's name.
+        entry: String,
+        /// The error in it.
+        error: Box<FormatError>,
+    },
+    /// The file cannot be read.
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -90,7 +127,9 @@ pub enum FormatError {
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {error}", path.display())]
 pub struct FileError {
+    /// The file that failed.
     pub path: PathBuf,
+    /// How it failed.
     pub error: FormatError,
 }
 

@@ -18,11 +18,17 @@ use super::FormatError;
 /// The element type of a torch storage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DType {
+    /// 64-bit signed integers (`torch.LongStorage`).
     I64,
+    /// 32-bit signed integers (`torch.IntStorage`).
     I32,
+    /// Bytes (`torch.ByteStorage`).
     U8,
+    /// Booleans (`torch.BoolStorage`).
     Bool,
+    /// 32-bit floats (`torch.FloatStorage`).
     F32,
+    /// 64-bit floats (`torch.DoubleStorage`).
     F64,
 }
 
@@ -40,18 +46,26 @@ impl DType {
 /// The globals these files may reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Global {
+    /// `torch._utils._rebuild_tensor_v2`, which rebuilds a tensor from its storage.
     RebuildTensorV2,
+    /// A `torch` storage class of this element type.
     Storage(DType),
+    /// `collections.OrderedDict`.
     OrderedDict,
     /// A PyTorch Geometric class (`Data`, `GlobalStorage`, `DataEdgeAttr`, `DataTensorAttr`).
     Pyg(PygClass),
 }
 
+/// The PyTorch Geometric classes a reference dataset pickles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PygClass {
+    /// `torch_geometric.data.Data`, one graph.
     Data,
+    /// `torch_geometric.data.storage.GlobalStorage`, a graph's attributes.
     GlobalStorage,
+    /// `torch_geometric.data.data.DataEdgeAttr`.
     DataEdgeAttr,
+    /// `torch_geometric.data.data.DataTensorAttr`.
     DataTensorAttr,
 }
 
@@ -78,17 +92,24 @@ impl Global {
 /// A storage named by a persistent id: `('storage', StorageType, key, location, numel, …)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StorageRef {
+    /// The storage's key: the name of its file in the archive.
     pub key: Rc<str>,
+    /// The element type.
     pub dtype: DType,
+    /// Number of elements.
     pub numel: u64,
 }
 
 /// A tensor view on a storage, as `_rebuild_tensor_v2` describes it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TensorRef {
+    /// The storage the tensor views.
     pub storage: StorageRef,
+    /// The tensor's first element in the storage.
     pub offset: u64,
+    /// The tensor's shape.
     pub size: Vec<u64>,
+    /// Elements between neighbours along each dimension.
     pub stride: Vec<u64>,
 }
 
@@ -98,17 +119,27 @@ pub type ObjectId = usize;
 /// A value of the pickle machine.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// Python's `None`.
     None,
+    /// A Python `bool`.
     Bool(bool),
+    /// A Python `int` that fits `i64`.
     Int(i64),
     /// An integer too large for `i64`, as little-endian two's-complement bytes.
     BigInt(Rc<[u8]>),
+    /// A Python `float`.
     Float(f64),
+    /// A Python `str`.
     Str(Rc<str>),
+    /// Python `bytes`.
     Bytes(Rc<[u8]>),
+    /// A Python `tuple`.
     Tuple(Rc<Tuple>),
+    /// An allowed global (a class or function the pickle names).
     Global(Global),
+    /// A reference to a tensor storage.
     Storage(Box<StorageRef>),
+    /// A tensor rebuilt from a storage.
     Tensor(Rc<TensorRef>),
     /// A list, dict or object in the arena.
     Object(ObjectId),
@@ -121,7 +152,9 @@ pub const MAX_TUPLE_DEPTH: u16 = 64;
 /// An immutable tuple and how deeply it nests.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tuple {
+    /// How deeply the tuple nests (1 for a tuple of no tuples).
     pub depth: u16,
+    /// The tuple's items.
     pub items: Box<[Value]>,
 }
 
@@ -136,11 +169,15 @@ impl std::ops::Deref for Tuple {
 /// A mutable object in the arena.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Object {
+    /// A Python `list`.
     List(Vec<Value>),
+    /// A Python `dict`, as key-value pairs in insertion order.
     Dict(Vec<(Value, Value)>),
     /// An instance of an allowed class, with the state that `BUILD` gave it.
     Instance {
+        /// The instance's class.
         class: PygClass,
+        /// Its state, once `BUILD` has set it.
         state: Option<Value>,
     },
 }
@@ -148,7 +185,9 @@ pub enum Object {
 /// The result of running one pickle: its value, the arena it refers to, and where it ended.
 #[derive(Debug)]
 pub struct Pickle {
+    /// The pickle's value (the object on the stack at `STOP`).
     pub value: Value,
+    /// The arena that [`Value::Object`] indexes.
     pub objects: Vec<Object>,
     /// The offset just past the `STOP` opcode.
     pub end: usize,

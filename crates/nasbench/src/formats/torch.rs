@@ -1,4 +1,4 @@
-//! `torch.save` files in both formats, read with the safe [`pickle`](super::pickle) machine.
+//! `torch.save` files in both formats, read with the safe [`super::pickle`] machine.
 //!
 //! - **Legacy** (torch < 1.6): pickles of the magic number, the protocol version (1001) and
 //!   sys_info; the object; the list of storage keys; then one record per key in that order, an
@@ -35,6 +35,7 @@ fn is_data_pkl(name: &str) -> bool {
 /// A loaded `torch.save` object with the raw bytes of its storages.
 #[derive(Debug)]
 pub struct TorchFile {
+    /// The file's pickle (`data.pkl`).
     pub pickle: Pickle,
     storages: HashMap<String, Vec<u8>>,
 }
@@ -42,7 +43,9 @@ pub struct TorchFile {
 /// The elements of a tensor.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TensorData {
+    /// 64-bit integers.
     I64(Vec<i64>),
+    /// 64-bit floats (any float storage, widened).
     F64(Vec<f64>),
 }
 

@@ -27,6 +27,7 @@ use crate::readback::ReadbackError;
 
 /// How many times each latent point is decoded, and each test cell encoded.
 pub const DECODINGS: usize = 10;
+/// How many times each test cell is encoded (sampled latents) in the reference's reconstruction test.
 pub const ENCODINGS: usize = 10;
 
 /// A decoded graph in node order: types and sorted edges.
@@ -35,13 +36,21 @@ type GraphKey = (Vec<u8>, Vec<(usize, usize)>);
 /// The results of the ability tests; every share is in `[0, 1]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Abilities {
+    /// Share of test cells decoded back to the same graph, node for node.
     pub reconstruction: f64,
+    /// Share of test cells decoded back to a graph with the same hash.
     pub reconstruction_isomorphic: f64,
+    /// Share of prior samples that decode to a valid DAG (one input, one output).
     pub validity: f64,
+    /// Share of prior samples that decode to a valid NAS-Bench-101 cell.
     pub validity_nasbench: f64,
+    /// Distinct graphs among the valid samples, as a share of them.
     pub uniqueness: f64,
+    /// Distinct hashes among the valid samples, as a share of them.
     pub uniqueness_isomorphic: f64,
+    /// Valid samples whose graph is not among the training cells, as a share of them.
     pub novelty: f64,
+    /// Valid samples whose hash is not among the training cells, as a share of them.
     pub novelty_isomorphic: f64,
     /// Distinct cells (by hash) among the valid NAS-Bench-101 cells that the prior's points
     /// decode to, one decoding per point. The reference's uniqueness counts every one of a
@@ -52,7 +61,9 @@ pub struct Abilities {
     pub prior: PriorKind,
     /// The mean β-VAE loss of the test cells at their latent means (deterministic).
     pub test_loss: f64,
+    /// Test cells encoded and decoded.
     pub test_cells: usize,
+    /// Latent points drawn from the prior.
     pub prior_points: usize,
 }
 
@@ -111,6 +122,7 @@ pub fn encode_means(model: &VsGae, cells: &[Cell], device: &Device, chunk: usize
 pub struct ReconstructionProtocol {
     /// Decodings of each mean.
     pub repeats: usize,
+    /// Whether each decoding samples or takes the most likely choice.
     pub mode: DecodeMode,
 }
 
@@ -178,6 +190,7 @@ pub enum PriorKind {
 /// A distribution of latent points to decode ([`PriorKind`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LatentPrior {
+    /// Which distribution this is.
     pub kind: PriorKind,
     /// Per dimension: the fitted mean (zeros for the standard normal).
     pub mean: Vec<f64>,
@@ -287,7 +300,9 @@ pub fn validity(decoded: &[DecodedGraph]) -> (f64, f64) {
 /// Shares of decodings that are the cell itself, in node order and by hash.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Shares {
+    /// Decoded to the same graph, node for node.
     pub exact: f64,
+    /// Decoded to a graph with the same hash.
     pub by_hash: f64,
 }
 
@@ -304,9 +319,13 @@ pub struct CurvePoint {
     /// Validity of `prior_points` sampled prior points, by the reference's rule and as
     /// NAS-Bench-101 cells.
     pub validity: f64,
+    /// Share of prior samples that decode to a valid NAS-Bench-101 cell.
     pub validity_nasbench: f64,
+    /// Held-out cells the point measures on.
     pub held_out_cells: usize,
+    /// Sampled decodings per held-out cell.
     pub samples: usize,
+    /// Latent points drawn from the prior.
     pub prior_points: usize,
 }
 
@@ -377,7 +396,9 @@ pub fn test_abilities(
 /// How many prior points the tests decode, and from where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PriorDraws {
+    /// Latent points to draw.
     pub points: usize,
+    /// The distribution to draw them from.
     pub kind: PriorKind,
 }
 

@@ -5,19 +5,27 @@ use serde::{Deserialize, Serialize};
 /// Every metric the predictor is reported with.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RegressionMetrics {
+    /// Number of cells.
     pub n: usize,
+    /// Mean squared error.
     #[serde(with = "nan_as_null")]
     pub mse: f64,
+    /// Root mean squared error.
     #[serde(with = "nan_as_null")]
     pub rmse: f64,
+    /// Mean absolute error.
     #[serde(with = "nan_as_null")]
     pub mae: f64,
+    /// Kendall's τ-b between predictions and truth.
     #[serde(with = "nan_as_null")]
     pub kendall_tau: f64,
+    /// Spearman's rank correlation.
     #[serde(with = "nan_as_null")]
     pub spearman: f64,
+    /// Pearson's correlation.
     #[serde(with = "nan_as_null")]
     pub pearson: f64,
+    /// The coefficient of determination.
     #[serde(with = "nan_as_null")]
     pub r2: f64,
     /// Share of the true top 1 % (at least one cell) among the predicted top 1 %.
@@ -31,8 +39,15 @@ pub struct RegressionMetrics {
 /// Why metrics could not be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MetricsError {
+    /// The predictions and the truth differ in length.
     #[error("{predicted} predictions for {truth} true values")]
-    UnequalLengths { predicted: usize, truth: usize },
+    UnequalLengths {
+        /// Predictions given.
+        predicted: usize,
+        /// True values given.
+        truth: usize,
+    },
+    /// No values to compare.
     #[error("no values to compare")]
     Empty,
 }

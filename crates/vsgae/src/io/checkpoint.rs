@@ -35,8 +35,14 @@ impl ModelKind {
 /// Why a checkpoint could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
+    /// A file of the checkpoint that cannot be read or written.
     #[error("{path}: {message}")]
-    File { path: PathBuf, message: String },
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 fn file_error(path: &Path, message: impl ToString) -> CheckpointError {
@@ -74,30 +80,37 @@ pub const MAX_CHECKPOINT_FILE_BYTES: u64 = 256 << 20;
 /// The files of a checkpoint directory.
 #[derive(Debug, Clone)]
 pub struct CheckpointFiles {
+    /// The checkpoint's folder.
     pub dir: PathBuf,
 }
 
 impl CheckpointFiles {
+    /// The files of a checkpoint in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self { dir: dir.into() }
     }
 
+    /// The model's weights (`weights.safetensors`).
     pub fn weights(&self) -> PathBuf {
         self.dir.join(WEIGHTS)
     }
 
+    /// The training config (`config.json`).
     pub fn config(&self) -> PathBuf {
         self.dir.join(CONFIG)
     }
 
+    /// Adam's state (`optimizer.bpk`).
     pub fn optimizer(&self) -> PathBuf {
         self.dir.join(OPTIMIZER)
     }
 
+    /// Where the run stands (`progress.json`).
     pub fn progress(&self) -> PathBuf {
         self.dir.join(PROGRESS)
     }
 
+    /// The weights of the best epoch so far (`best.safetensors`).
     pub fn best(&self) -> PathBuf {
         self.dir.join(BEST)
     }

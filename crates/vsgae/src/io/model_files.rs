@@ -13,19 +13,39 @@ use crate::{Predictor, VsGae};
 /// Why a model could not be loaded; names the file and the problem.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelFileError {
+    /// A file cannot be read.
     #[error("{file}: {message}")]
-    Read { file: String, message: String },
+    Read {
+        /// The file.
+        file: String,
+        /// Why.
+        message: String,
+    },
+    /// The config cannot be read or is out of range.
     #[error("{file}: {problem}")]
-    Config { file: String, problem: crate::config::ConfigError },
+    Config {
+        /// The config file.
+        file: String,
+        /// What is wrong with it.
+        problem: crate::config::ConfigError,
+    },
+    /// The weights do not fit the config's model.
     #[error("{file}: {problem}")]
-    Weights { file: String, problem: ImportError },
+    Weights {
+        /// The weights file.
+        file: String,
+        /// What does not fit.
+        problem: ImportError,
+    },
 }
 
 /// A training config with a model config inside, and that model's type.
 pub trait TrainedModel: Sized {
+    /// The training config stored beside the weights.
     type Config: serde::de::DeserializeOwned;
     /// Checks the config before anything is built from it.
     fn validate(config: &Self::Config) -> Result<(), crate::config::ConfigError>;
+    /// A model of the config's shape, with fresh weights to load into.
     fn init(config: &Self::Config, device: &Device) -> Self;
 }
 
@@ -52,6 +72,7 @@ impl TrainedModel for VsGae {
 /// A model's two files read and checked, not yet built on a device (reading needs none, so it
 /// can happen while a device is still being asked for).
 pub struct ModelFiles<M: TrainedModel> {
+    /// The config the files hold.
     pub config: M::Config,
     state: StateDict,
     weights_file: String,

@@ -14,12 +14,23 @@ use nasbench::formats::torch::{TensorData as TorchData, TorchFile};
 /// Why weights could not be imported.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
+    /// The file is not a state dict: why.
     #[error("not a safetensors file or a torch state dict: {0}")]
     Format(String),
+    /// A tensor the model needs is not in the state dict: its name.
     #[error("parameter {0} is missing")]
     Missing(String),
+    /// A tensor of the wrong shape.
     #[error("parameter {name} has shape {found:?}, expected {expected:?}")]
-    Shape { name: String, expected: Vec<usize>, found: Vec<usize> },
+    Shape {
+        /// The tensor's name.
+        name: String,
+        /// The shape the model needs.
+        expected: Vec<usize>,
+        /// The shape in the file.
+        found: Vec<usize>,
+    },
+    /// A tensor of the state dict that no parameter took: its name.
     #[error("parameters not used by the model: {0}")]
     Unused(String),
 }
@@ -27,7 +38,9 @@ pub enum ImportError {
 /// One tensor: its shape and its values, row-major.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedTensor {
+    /// The tensor's shape.
     pub shape: Vec<usize>,
+    /// Its values in row-major order.
     pub values: Vec<f32>,
 }
 
@@ -73,6 +86,7 @@ fn quantize_rows(values: &[f32], width: usize) -> (Vec<u8>, Vec<f32>) {
 /// Float tensors by PyTorch parameter name.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StateDict {
+    /// The tensors by their PyTorch names.
     pub tensors: BTreeMap<String, NamedTensor>,
     /// Tensors saved into a [`StateDict::deferred`] dict, not yet read back.
     pending: PendingTensors,

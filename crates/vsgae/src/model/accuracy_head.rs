@@ -9,6 +9,7 @@ use burn::tensor::{Device, Tensor};
 /// `graph → graph/2 → … → 1`, ReLU between the layers.
 #[derive(Module, Debug)]
 pub struct AccuracyHead {
+    /// The linear layers, first to last (ReLU between them).
     pub layers: Vec<Linear>,
 }
 

@@ -43,17 +43,21 @@ pub struct Decoder {
     pub graph_init: GatedSum,
     /// `nodeAdd.f_an`, `nodeAdd.f_an_2`: `[h_G; c]` → node type logits.
     pub add_hidden: Linear,
+    /// The type scorer's second layer (`nodeAdd.f_an_2`).
     pub add_out: Linear,
     /// `nodeInit.NodeInits`: node type embedding.
     pub types: Embedding,
     /// `nodeInit.f_init`, `f_init_2`: `[e; h_G_init; c]` → the new node's state.
     pub init_hidden: Linear,
+    /// The new node's state, second layer (`nodeInit.f_init_2`).
     pub init_out: Linear,
     /// `nodeInit.f_start`, `f_start_2`: `[e; c]` → the start node's state.
     pub start_hidden: Linear,
+    /// The start node's state, second layer (`nodeInit.f_start_2`).
     pub start_out: Linear,
     /// `nodes.f_s_1`, `f_s_2`: `[h_j; h_v; h_G; c]` → edge logit `j → v`.
     pub edge_hidden: Linear,
+    /// The edge scorer's second layer (`nodes.f_s_2`).
     pub edge_out: Linear,
 }
 

@@ -40,15 +40,20 @@ pub struct GruCell {
 /// shape `[hidden]` ([`GruCell::gate_bias_sums`]).
 #[derive(Debug, Clone)]
 pub struct GateBiasSums {
+    /// The reset gate's input and hidden biases, summed.
     pub reset: Tensor<1>,
+    /// The update gate's input and hidden biases, summed.
     pub update: Tensor<1>,
 }
 
 /// One bias vector per gate of a [`GruCell`], each of shape `[hidden]`.
 #[derive(Module, Debug)]
 pub struct GateBiases {
+    /// The reset gate's bias.
     pub reset: Param<Tensor<1>>,
+    /// The update gate's bias.
     pub update: Param<Tensor<1>>,
+    /// The candidate state's bias.
     pub new: Param<Tensor<1>>,
 }
 

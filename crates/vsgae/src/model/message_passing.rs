@@ -30,6 +30,7 @@ pub struct MessagePassing {
     pub messages: Param<Tensor<2>>,
     /// `[b; b']`, the biases of `msg` and `msg_rev`. Shape `[2, 2·node]`.
     pub message_bias: Param<Tensor<2>>,
+    /// Takes the summed messages into each node's state.
     pub update: GruCell,
 }
 

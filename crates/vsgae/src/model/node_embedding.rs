@@ -14,6 +14,7 @@ use crate::model::signature_round::NodeSignatures;
 pub struct NodeEmbedding {
     /// One vector per node type.
     pub types: Embedding,
+    /// The rounds of message passing, in order.
     pub layers: Vec<MessagePassing>,
     /// How [`NodeEmbedding::forward`] computes the first round.
     #[module(skip)]

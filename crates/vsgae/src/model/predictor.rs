@@ -16,8 +16,11 @@ use crate::model::signature_round::NodeSignatures;
 /// One network: the reference's `GNNpred`, with optional auxiliary outputs.
 #[derive(Module, Debug)]
 pub struct PredictorNet {
+    /// The node embedding and message passing.
     pub nodes: NodeEmbedding,
+    /// The gated sum that gives the graph vector.
     pub readout: GatedSum,
+    /// The MLP from the graph vector to the accuracy.
     pub head: AccuracyHead,
     /// The auxiliary targets' outputs from the graph vector (not in the reference).
     pub auxiliary: Option<Linear>,
@@ -27,7 +30,9 @@ pub struct PredictorNet {
 /// calibrated where its config says so.
 #[derive(Module, Debug)]
 pub struct Predictor {
+    /// The ensemble's networks (one for the reference's model).
     pub members: Vec<PredictorNet>,
+    /// The affine map of the members' mean, where fitted.
     #[module(skip)]
     pub calibration: Option<Calibration>,
     /// How [`Predictor::predict_members`] computes the second round of message passing.

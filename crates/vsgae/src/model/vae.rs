@@ -16,7 +16,9 @@ use crate::readback::ReadbackError;
 /// The reference's `GNNVAE`.
 #[derive(Module, Debug)]
 pub struct VsGae {
+    /// Gives each graph's posterior mean and log-variance.
     pub encoder: VaeEncoder,
+    /// Builds graphs node by node from latent points.
     pub decoder: Decoder,
     /// The most nodes a decoding may have before it is cut off ([`VsGaeConfig::max_nodes`]).
     #[module(skip)]
@@ -28,6 +30,7 @@ pub struct VsGae {
 pub struct VaeLoss {
     /// `recon + β·kl`.
     pub total: Tensor<1>,
+    /// The reconstruction loss (`total` without the KL term).
     pub recon: Tensor<1>,
     /// `−½ Σ_{b,d} (1 + log σ² − μ² − σ²)`, summed over the batch as in the reference (or its
     /// mean over the batch, [`crate::config::KlReduction::Mean`]).

@@ -12,8 +12,11 @@ use crate::model::readout::GatedSum;
 /// The reference's `GNNEncoder`.
 #[derive(Module, Debug)]
 pub struct VaeEncoder {
+    /// The node embedding and message passing.
     pub nodes: NodeEmbedding,
+    /// The gated sum that gives the posterior mean.
     pub mean: GatedSum,
+    /// The gated sum that gives the posterior log-variance.
     pub log_var: GatedSum,
 }
 

@@ -9,24 +9,57 @@ use crate::evaluation::metrics::RegressionMetrics;
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum TrainingEvent {
     /// The run starts (or resumes) at `epoch` (1-based) of `epochs`.
-    Started { epoch: usize, epochs: usize, steps_per_epoch: usize, training_cells: usize },
+    /// An epoch begins.
+    Started {
+        /// The epoch, from 0.
+        epoch: usize,
+        /// Epochs planned.
+        epochs: usize,
+        /// Optimiser steps per epoch.
+        steps_per_epoch: usize,
+        /// Cells trained on.
+        training_cells: usize,
+    },
     /// One optimiser step.
-    Step { epoch: usize, step: usize, loss: f64 },
+    /// An optimiser step's loss.
+    Step {
+        /// The epoch.
+        epoch: usize,
+        /// The step within it.
+        step: usize,
+        /// The batch's mean loss.
+        loss: f64,
+    },
     /// One finished epoch.
     Epoch(EpochRecord),
     /// A checkpoint was written.
-    Checkpoint { epoch: usize, path: String },
+    /// A checkpoint was written.
+    Checkpoint {
+        /// Epochs done.
+        epoch: usize,
+        /// Where.
+        path: String,
+    },
     /// The run is done.
-    Finished { epochs: usize },
+    /// The run is done.
+    Finished {
+        /// Epochs trained.
+        epochs: usize,
+    },
 }
 
 /// The summary of one epoch; one line of `metrics.jsonl`.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct EpochRecord {
+    /// The epoch, from 0.
     pub epoch: usize,
+    /// Mean training loss over the epoch.
     pub train_loss: f64,
+    /// The learning rate at the epoch's end.
     pub learning_rate: f64,
+    /// Metrics on the validation part, where measured.
     pub validation: Option<RegressionMetrics>,
+    /// Metrics on the test part, where measured.
     pub test: Option<RegressionMetrics>,
     /// The VS-GAE's loss (reconstruction and KL) on its held-out part, the 10 % of its 90/10
     /// split (which has no validation part); read as `validation_loss` from older runs.
@@ -36,6 +69,7 @@ pub struct EpochRecord {
 
 /// Receives training events.
 pub trait EventSink {
+    /// Takes one event.
     fn event(&mut self, event: TrainingEvent);
 }
 

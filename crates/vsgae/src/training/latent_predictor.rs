@@ -21,6 +21,7 @@ use crate::model::accuracy_head::AccuracyHead;
 /// Cells with targets and their latent points.
 #[derive(Debug, Clone)]
 pub struct LatentData {
+    /// The cells and targets, shared with the other runs on them.
     pub data: Arc<PredictorData>,
     /// One row per cell of `data`, on a device without autodiff. Shape `[cells, graph_dim]`.
     pub latents: Tensor<2>,

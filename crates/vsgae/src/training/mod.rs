@@ -28,28 +28,47 @@ pub type VaeSession = Session<VaeTask>;
 /// Why a training run stopped early.
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {
+    /// The loss stopped being a finite number.
     #[error("the loss became {loss} at epoch {epoch}, step {step}")]
-    NonFinite { epoch: usize, step: usize, loss: f64 },
+    NonFinite {
+        /// The epoch.
+        epoch: usize,
+        /// The step within it.
+        step: usize,
+        /// The loss there.
+        loss: f64,
+    },
+    /// The run was cancelled.
     #[error("cancelled")]
     Cancelled,
+    /// Nothing to train on: why.
     #[error("no training cells: {0}")]
     NoData(String),
+    /// A checkpoint cannot be read or written.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    /// Weights cannot be imported.
     #[error(transparent)]
     Import(#[from] crate::io::state_dict::ImportError),
+    /// The training subset cannot be chosen.
     #[error(transparent)]
     Sampling(#[from] nasbench::sampling::SamplingError),
+    /// A checkpoint does not match the run resuming from it: how.
     #[error("the checkpoint does not fit this run: {0}")]
     Mismatch(String),
+    /// Reading values back from the device failed: why.
     #[error("reading a result back from the device failed: {0}")]
     Readback(String),
+    /// A worker thread failed: why.
     #[error("a training thread failed: {0}")]
     Worker(String),
+    /// Reading values back from the device failed.
     #[error(transparent)]
     Values(#[from] crate::readback::ReadbackError),
+    /// The metrics cannot be computed.
     #[error(transparent)]
     Metrics(#[from] crate::evaluation::metrics::MetricsError),
+    /// The config is out of range.
     #[error("the config: {0}")]
     Config(#[from] crate::config::ConfigError),
 }

@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 /// `patience` epochs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReduceLrOnPlateau {
+    /// Multiplies the learning rate when the loss plateaus.
     pub factor: f64,
+    /// Epochs without improvement before it does.
     pub patience: usize,
+    /// The current learning rate.
     pub learning_rate: f64,
     best: Option<f64>,
     bad_epochs: usize,
@@ -17,6 +20,7 @@ const THRESHOLD: f64 = 1e-4;
 const MIN_CHANGE: f64 = 1e-8;
 
 impl ReduceLrOnPlateau {
+    /// A plateau at `learning_rate` that has seen no epoch yet.
     pub fn new(learning_rate: f64, factor: f64, patience: usize) -> Self {
         Self { factor, patience, learning_rate, best: None, bad_epochs: 0 }
     }

@@ -22,8 +22,11 @@ use crate::model::predictor::{Predictor, PredictorNet};
 /// Cells with a known target.
 #[derive(Debug, Clone, Default)]
 pub struct PredictorData {
+    /// Each cell's official hash.
     pub hashes: Vec<ModuleHash>,
+    /// The cells.
     pub cells: Vec<Cell>,
+    /// Each cell's target value.
     pub targets: Vec<f64>,
     /// Per cell, the auxiliary targets' values (empty without auxiliary targets).
     pub auxiliary: Vec<Vec<f64>>,
@@ -60,10 +63,12 @@ impl PredictorData {
         Ok(Self::with_auxiliary(dataset, key(&config.target)?, &auxiliary))
     }
 
+    /// Number of cells.
     pub fn len(&self) -> usize {
         self.cells.len()
     }
 
+    /// Whether there are no cells.
     pub fn is_empty(&self) -> bool {
         self.cells.is_empty()
     }
@@ -74,7 +79,9 @@ impl PredictorData {
 pub struct PredictorSplit {
     /// The sampled training subset.
     pub train: Vec<usize>,
+    /// Indices of the validation part.
     pub validation: Vec<usize>,
+    /// Indices of the test part.
     pub test: Vec<usize>,
 }
 
@@ -234,6 +241,7 @@ impl PredictorTask {
         &self.split
     }
 
+    /// The cells and targets trained on.
     pub fn data(&self) -> &PredictorData {
         &self.data
     }

@@ -16,6 +16,7 @@ pub type RunFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, TrainError>> +
 
 /// What a caller does with a run of any kind. Every [`Session`] is one.
 pub trait TrainingRun {
+    /// Which model the run trains.
     fn kind(&self) -> ModelKind;
     /// One optimiser step ([`Session::step`]).
     fn step<'a>(&'a mut self, sink: &'a mut dyn EventSink) -> RunFuture<'a, StepOutcome>;
@@ -27,8 +28,11 @@ pub trait TrainingRun {
     fn checkpoint(&self, dir: &Path) -> Result<(), TrainError>;
     /// Checkpoints into `dir` from now on.
     fn set_checkpoint_dir(&mut self, dir: &Path);
+    /// The epochs done so far.
     fn history(&self) -> &[EpochRecord];
+    /// How many epochs are done.
     fn epochs_done(&self) -> usize;
+    /// Whether Adam's state came back from the checkpoint (rather than starting fresh).
     fn optimizer_restored(&self) -> bool;
     /// The model as it is now.
     fn trained(&self) -> TrainedModel;

@@ -62,7 +62,9 @@ struct Progress<S> {
 /// The epoch with the best selection score so far.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BestEpoch {
+    /// The epoch, from 0.
     pub epoch: usize,
+    /// Its selection score.
     pub score: f64,
 }
 
@@ -96,7 +98,7 @@ impl<T: TrainingTask> std::fmt::Debug for Session<T> {
 }
 
 /// Steps between readbacks of the loss on `device`: every step on Burn's CPU backend, where a
-/// readback is a copy, every [`GPU_LOG_EVERY`] steps on a GPU.
+/// readback is a copy, every `GPU_LOG_EVERY` steps on a GPU.
 pub fn default_log_every(device: &Device) -> usize {
     if crate::parallel::is_cpu(device) { 1 } else { GPU_LOG_EVERY }
 }
@@ -248,10 +250,12 @@ impl<T: TrainingTask> Session<T> {
         self.cancel.clone()
     }
 
+    /// The task the session runs.
     pub fn task(&self) -> &T {
         &self.task
     }
 
+    /// The training config.
     pub fn config(&self) -> &T::Config {
         self.task.config()
     }
@@ -266,6 +270,7 @@ impl<T: TrainingTask> Session<T> {
         self.model.valid()
     }
 
+    /// How many epochs are done.
     pub fn epochs_done(&self) -> usize {
         self.cursor.epochs_done
     }
@@ -275,6 +280,7 @@ impl<T: TrainingTask> Session<T> {
         self.position().global_step()
     }
 
+    /// The epochs done so far.
     pub fn history(&self) -> &[EpochRecord] {
         &self.history
     }

@@ -19,15 +19,20 @@ use crate::model::vae::VsGae;
 /// A trained model, ready to use (no autodiff).
 #[derive(Debug, Clone)]
 pub enum TrainedModel {
+    /// A trained predictor.
     Predictor(Box<Predictor>),
+    /// A trained VS-GAE.
     VsGae(Box<VsGae>),
+    /// A trained accuracy head on frozen latents.
     LatentPredictor(AccuracyHead),
 }
 
 /// The shape of a run, from its config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RunPlan {
+    /// Epochs planned.
     pub epochs: usize,
+    /// Cells per optimiser step.
     pub batch_size: usize,
     /// Seeds the shuffle of every epoch (and whatever else the task draws).
     pub seed: u64,
@@ -57,18 +62,22 @@ impl StepPosition {
 /// items.len()]`.
 #[derive(Debug, Clone, Copy)]
 pub struct Shard<'a> {
+    /// The batch positions of the cells this shard computes.
     pub items: &'a [usize],
     /// The shard's first position in the batch.
     pub offset: usize,
     /// The whole batch's size.
     pub batch_len: usize,
+    /// Where the step is in the run.
     pub position: StepPosition,
 }
 
 /// The cells a run trains on, as a resumed run checks them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataFingerprint {
+    /// How many cells.
     pub cells: usize,
+    /// The first cell's hash.
     pub first_hash: Option<String>,
 }
 
@@ -83,21 +92,26 @@ pub trait TrainingTask: Sized + Sync {
     type State: Serialize + DeserializeOwned + Clone + std::fmt::Debug + PartialEq;
     /// What it trains on.
     type Data: Clone;
+    /// Which model the task trains.
     const KIND: ModelKind;
 
     /// Checks the config before anything is built from it.
     fn validate(config: &Self::Config) -> Result<(), crate::config::ConfigError>;
     /// The task of `config` on `data` (its split and sampling); the config is validated first.
     fn new(config: Self::Config, data: Self::Data) -> Result<Self, TrainError>;
+    /// The training config.
     fn config(&self) -> &Self::Config;
+    /// The run's epochs and batch size.
     fn plan(&self) -> RunPlan;
     /// The items an epoch shuffles and batches.
     fn training_items(&self) -> &[usize];
+    /// The cells the run trains on, as a checkpoint records them.
     fn fingerprint(&self) -> DataFingerprint;
     /// A freshly initialised model (seeded by the config).
     fn new_model(&self, device: &Device) -> Result<Self::Model, TrainError>;
     /// The config's model with `weights` loaded.
     fn load_model(&self, weights: &mut StateDict, device: &Device) -> Result<Self::Model, TrainError>;
+    /// What the task keeps between epochs (the data split, the plateau, the best score), at the run's start.
     fn initial_state(&self) -> Self::State;
     /// The learning rate of a step.
     fn learning_rate(&self, state: &Self::State, position: StepPosition) -> f64;

@@ -55,6 +55,7 @@ impl VaeTask {
         (&self.train, &self.test)
     }
 
+    /// The cells trained on.
     pub fn cells(&self) -> &[Cell] {
         &self.cells
     }
