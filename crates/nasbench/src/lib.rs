@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! NAS-Bench-101 without any machine learning.
 //!
 //! - [`Cell`]: a validated, pruned cell, with conversions to the reference's `node_atts` coding.
@@ -16,6 +15,8 @@
 //! assert_eq!(cell.hash().to_string(), "d32d0b26d534203b48d866facd98cc3e");
 //! # Ok::<(), nasbench::draft::LineError>(())
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod cell;
 pub mod dataset;

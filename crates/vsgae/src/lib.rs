@@ -1,4 +1,3 @@
-#![warn(missing_docs)]
 //! The VS-GAE paper's models in Burn (Friede et al., arXiv 1912.05317), numerically equal to the
 //! PyTorch reference.
 //!
@@ -46,6 +45,8 @@
 //! assert!(decoded.len() == 1 && decoded[0].types.len() <= model.max_nodes);
 //! # Ok::<(), vsgae::readback::ReadbackError>(())
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod config;
 pub mod device_counts;
