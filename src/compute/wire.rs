@@ -129,7 +129,8 @@ mod tests {
         };
         assert_eq!(record, epoch);
 
-        let prediction = Prediction { mean: 0.9312345678901234, spread: 0.0021 };
+        let prediction =
+            Prediction { mean: 0.9312345678901234, spread: 0.0021, half_widths: Some([0.001, 0.002, 0.004]) };
         let ranking = Event::Ranking {
             top: vec![(a, prediction)],
             cells: 1,

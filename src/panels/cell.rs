@@ -5,7 +5,7 @@
 use nasbench::{CellDraft, MAX_VERTICES, Op};
 
 use crate::compute::ComputeHandle;
-use crate::panels::{Panel, PanelContext, percent, space_rank_words, with_spread};
+use crate::panels::{Panel, PanelContext, percent, space_rank_words, with_uncertainty};
 use crate::shared::Shared;
 use crate::widgets::accessible_name;
 use crate::widgets::cell_graph::{GraphView, cell_graph_ui, legend_ui};
@@ -119,7 +119,7 @@ fn facts_ui(ui: &mut egui::Ui, draft: &CellDraft, shared: &mut Shared, compute: 
                 ui.end_row();
                 ui.label("Predicted accuracy");
                 let predicted = shared.prediction(&cell, compute);
-                ui.label(predicted.map(with_spread).unwrap_or_else(|| "…".to_owned()));
+                ui.label(predicted.map(with_uncertainty).unwrap_or_else(|| "…".to_owned()));
                 ui.end_row();
                 ui.label("Within the search space");
                 let percentile = predicted.and_then(|p| shared.space_percentile(p.mean));

@@ -123,12 +123,17 @@ pub fn percent(value: f64) -> String {
     format!("{:.2} %", value * 100.0)
 }
 
-/// A prediction in percent, with its spread over an ensemble's members where it has one.
-pub fn with_spread(prediction: vsgae::inference::Prediction) -> String {
-    if prediction.spread > 0.0 {
-        format!("{} ± {:.2}", percent(prediction.mean), prediction.spread * 100.0)
-    } else {
-        percent(prediction.mean)
+/// A prediction in percent with its uncertainty: the calibrated 95 % interval where the
+/// predictor has intervals, else the spread over an ensemble's members where it has one.
+pub fn with_uncertainty(prediction: vsgae::inference::Prediction) -> String {
+    match prediction.interval(vsgae::inference::IntervalLevel::P95) {
+        Some([low, high]) => {
+            format!("{} (95 %: {:.2}–{:.2})", percent(prediction.mean), low * 100.0, high * 100.0)
+        }
+        None if prediction.spread > 0.0 => {
+            format!("{} ± {:.2}", percent(prediction.mean), prediction.spread * 100.0)
+        }
+        None => percent(prediction.mean),
     }
 }
 

@@ -9,7 +9,7 @@ use vsgae::evaluation::metrics::RegressionMetrics;
 use crate::compute::{Command, Event, PredictionRequest};
 use vsgae::inference::Prediction;
 
-use crate::panels::{Panel, PanelContext, percent, with_spread};
+use crate::panels::{Panel, PanelContext, percent, with_uncertainty};
 use crate::shared::Shared;
 
 /// The form; persisted.
@@ -237,7 +237,7 @@ fn table_ui(ui: &mut egui::Ui, id: &str, table: &PredictionTable, shared: &mut S
                     shared.open_cell = Some(*cell);
                 }
                 ui.label(cell.ops().iter().map(|op| op.short_name()).collect::<Vec<_>>().join(" "));
-                ui.label(with_spread(*value));
+                ui.label(with_uncertainty(*value));
                 ui.label(shared.true_accuracy(cell).map(percent).unwrap_or_else(|| "—".to_owned()));
                 ui.end_row();
             }

@@ -40,6 +40,10 @@ pub struct PredictorConfig {
     /// An affine map of the members' mean, fitted on the validation part after training
     /// (`vsgae calibrate-predictor`); absent means none (the reference's model).
     pub calibration: Option<Calibration>,
+    /// Split-conformal intervals on the ensemble's spread, fitted on the validation part after
+    /// training (`vsgae calibrate-intervals`); absent means a bare spread (the reference's model
+    /// has none).
+    pub intervals: Option<ConformalIntervals>,
 }
 
 /// `accuracy = offset + scale · mean`: the map from the members' mean to the predicted accuracy,
@@ -50,6 +54,24 @@ pub struct Calibration {
     pub scale: f64,
     /// Added after scaling.
     pub offset: f64,
+}
+
+/// Split-conformal prediction intervals, normalised by the ensemble's spread (Papadopoulos et
+/// al.'s normalised nonconformity score `|truth − mean| / (spread + floor)`): the interval at
+/// level `L` is `mean ± scale_L · (spread + floor)`, where `scale_L` is the `⌈(n + 1) L⌉`-th
+/// smallest score of the `n` validation cells. For a cell exchangeable with them, it holds the
+/// truth with probability at least `L`.
+#[derive(Config, Debug, PartialEq, Copy)]
+pub struct ConformalIntervals {
+    /// Added to every spread, so that a cell whose members agree still gets an interval: the
+    /// validation part's median spread.
+    pub floor: f64,
+    /// The 50 % interval's scale.
+    pub scale_50: f64,
+    /// The 80 % interval's scale.
+    pub scale_80: f64,
+    /// The 95 % interval's scale.
+    pub scale_95: f64,
 }
 
 /// The variational-sequential graph autoencoder.

@@ -5,6 +5,6 @@ pub mod prediction;
 pub mod screening;
 
 pub use prediction::{
-    PREDICT_CHUNK, Prediction, predict, predict_async, predict_with_spread, predict_with_spread_async,
+    IntervalLevel, PREDICT_CHUNK, Prediction, predict, predict_async, predict_with_spread, predict_with_spread_async,
 };
 pub use screening::{Phase, Screening};

@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use nasbench::Cell;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Calibration;
+use crate::config::{Calibration, ConformalIntervals};
 use crate::model::batch::GraphBatch;
 use crate::model::predictor::Predictor;
 use crate::readback::ReadbackError;
@@ -22,6 +22,44 @@ pub struct Prediction {
     pub mean: f64,
     /// The members' standard deviation (n − 1 in the denominator; 0 for a single network).
     pub spread: f64,
+    /// Half-widths of the calibrated intervals around `mean`, by [`IntervalLevel`], where the
+    /// predictor has conformal intervals.
+    #[serde(default)]
+    pub half_widths: Option<[f64; 3]>,
+}
+
+/// The levels of the calibrated intervals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntervalLevel {
+    /// Holds the truth for half of the cells.
+    P50,
+    /// For 80 % of them.
+    P80,
+    /// For 95 % of them.
+    P95,
+}
+
+impl IntervalLevel {
+    /// Every level, narrowest first.
+    pub const ALL: [Self; 3] = [Self::P50, Self::P80, Self::P95];
+
+    /// The share of cells whose truth the interval holds.
+    pub fn share(self) -> f64 {
+        match self {
+            Self::P50 => 0.5,
+            Self::P80 => 0.8,
+            Self::P95 => 0.95,
+        }
+    }
+
+    /// The level's scale in `intervals`.
+    pub fn scale(self, intervals: &ConformalIntervals) -> f64 {
+        match self {
+            Self::P50 => intervals.scale_50,
+            Self::P80 => intervals.scale_80,
+            Self::P95 => intervals.scale_95,
+        }
+    }
 }
 
 impl Prediction {
@@ -29,21 +67,34 @@ impl Prediction {
     pub fn of_members(values: &[f32]) -> Self {
         let n = values.len();
         if n == 1 {
-            return Self { mean: f64::from(values[0]), spread: 0.0 };
+            return Self { mean: f64::from(values[0]), spread: 0.0, half_widths: None };
         }
         let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
         let squares = values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>();
-        Self { mean, spread: (squares / (n.max(2) - 1) as f64).sqrt() }
+        Self { mean, spread: (squares / (n.max(2) - 1) as f64).sqrt(), half_widths: None }
     }
 
     /// The prediction through `calibration`, where there is one.
     pub fn calibrated(self, calibration: Option<Calibration>) -> Self {
         match calibration {
             Some(Calibration { scale, offset }) => {
-                Self { mean: offset + scale * self.mean, spread: scale.abs() * self.spread }
+                Self { mean: offset + scale * self.mean, spread: scale.abs() * self.spread, ..self }
             }
             None => self,
         }
+    }
+
+    /// The prediction with its intervals, where there are `intervals` (taken around the
+    /// calibrated mean and spread).
+    pub fn with_intervals(self, intervals: Option<ConformalIntervals>) -> Self {
+        let half_widths = intervals.map(|i| IntervalLevel::ALL.map(|level| level.scale(&i) * (self.spread + i.floor)));
+        Self { half_widths, ..self }
+    }
+
+    /// The calibrated interval `[low, high]` at `level`, where the predictor has intervals.
+    pub fn interval(&self, level: IntervalLevel) -> Option<[f64; 2]> {
+        let half = self.half_widths?[level as usize];
+        Some([self.mean - half, self.mean + half])
     }
 }
 
@@ -108,7 +159,9 @@ pub async fn predict_with_spread_async(
                 part.len()
             )));
         }
-        out.extend(values.chunks(members).map(|values| Prediction::of_members(values).calibrated(model.calibration)));
+        out.extend(values.chunks(members).map(|values| {
+            Prediction::of_members(values).calibrated(model.calibration).with_intervals(model.intervals)
+        }));
     }
     Ok(out)
 }

@@ -111,7 +111,7 @@ mod tests {
     use super::*;
 
     fn predictions(means: &[f64]) -> Vec<Prediction> {
-        means.iter().map(|&mean| Prediction { mean, spread: 0.0 }).collect()
+        means.iter().map(|&mean| Prediction { mean, spread: 0.0, half_widths: None }).collect()
     }
 
     #[test]
@@ -126,9 +126,9 @@ mod tests {
     #[test]
     fn the_ensemble_replaces_the_screen_where_it_rescored() {
         let mut screened = predictions(&[0.1, 0.9, 0.5]);
-        let rescored = vec![Prediction { mean: 0.85, spread: 0.01 }];
+        let rescored = vec![Prediction { mean: 0.85, spread: 0.01, half_widths: None }];
         Screening::merge(&mut screened, &[1], rescored);
-        assert_eq!(screened[1], Prediction { mean: 0.85, spread: 0.01 });
+        assert_eq!(screened[1], Prediction { mean: 0.85, spread: 0.01, half_widths: None });
         assert_eq!(screened[0].mean, 0.1);
     }
 }

@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use crate::config::{Calibration, PredictorConfig};
+use crate::config::{Calibration, ConformalIntervals, PredictorConfig};
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
 use crate::model::accuracy_head::AccuracyHead;
 use crate::model::batch::GraphBatch;
@@ -35,6 +35,9 @@ pub struct Predictor {
     /// The affine map of the members' mean, where fitted.
     #[module(skip)]
     pub calibration: Option<Calibration>,
+    /// The conformal intervals around its predictions, where fitted.
+    #[module(skip)]
+    pub intervals: Option<ConformalIntervals>,
     /// How [`Predictor::predict_members`] computes the second round of message passing.
     #[module(skip)]
     pub second_round: SecondRound,
@@ -58,6 +61,7 @@ impl PredictorConfig {
         Predictor {
             members: (0..self.ensemble_size()).map(|_| self.init_net(device)).collect(),
             calibration: self.calibration,
+            intervals: self.intervals,
             second_round: SecondRound::default(),
         }
     }
@@ -183,11 +187,11 @@ impl ReferenceParams for PredictorNet {
 
 /// One member has the reference's names; the members of an ensemble are `members.k.…`.
 impl Predictor {
-    /// An ensemble of the members `indices` only, uncalibrated; the error is the first index
+    /// An ensemble of the members `indices` only, uncalibrated and without intervals; the error is the first index
     /// this predictor has no member for.
     pub fn subset(&self, indices: &[usize]) -> Result<Predictor, usize> {
         let members = indices.iter().map(|&k| self.members.get(k).cloned().ok_or(k)).collect::<Result<_, _>>()?;
-        Ok(Predictor { members, calibration: None, second_round: self.second_round })
+        Ok(Predictor { members, calibration: None, intervals: None, second_round: self.second_round })
     }
 }
 
@@ -200,7 +204,7 @@ impl ReferenceParams for Predictor {
             .enumerate()
             .map(|(k, member)| member.load(weights, &member_prefix(prefix, k, single), device))
             .collect::<Result<_, _>>()?;
-        Ok(Self { members, calibration: self.calibration, second_round: self.second_round })
+        Ok(Self { members, calibration: self.calibration, intervals: self.intervals, second_round: self.second_round })
     }
 
     fn save(&self, weights: &mut StateDict, prefix: &str) {

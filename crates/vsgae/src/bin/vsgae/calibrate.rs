@@ -1,12 +1,14 @@
 //! `calibrate-predictor`: leaves out an ensemble's collapsed members and fits the affine map from
 //! the members' mean to the accuracy, both on the validation part of the run's own split.
+//! `calibrate-intervals`: fits split-conformal intervals on the ensemble's spread on the same
+//! part, and reports how often they hold the truth on the test part.
 
 use std::path::PathBuf;
 
 use serde_json::json;
-use vsgae::evaluation::calibration::{fit, is_constant};
+use vsgae::evaluation::calibration::{UncertaintyReport, fit, fit_intervals, is_constant};
 use vsgae::evaluation::metrics::RegressionMetrics;
-use vsgae::inference::{Prediction, predict};
+use vsgae::inference::{Prediction, predict, predict_with_spread};
 use vsgae::io::checkpoint::{write_atomically, write_json};
 use vsgae::training::PredictorSplit;
 use vsgae::{Predictor, ReferenceParams, StateDict};
@@ -93,6 +95,68 @@ pub fn calibrate(args: CalibratePredictorArgs) -> anyhow::Result<()> {
         "validation_after": RegressionMetrics::compute(&after, &truth)?,
     });
     write_json(&args.out.join("calibration.json"), &report)?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CalibrateIntervalsArgs {
+    /// A predictor directory (calibrated or not); an ensemble gives intervals that follow its
+    /// spread, one network intervals of one width.
+    #[arg(long)]
+    model: PathBuf,
+    /// The data it was trained on (the split follows from its config): the intervals are fitted
+    /// on the validation part and checked on the test part.
+    #[arg(long, required = true, num_args = 1..)]
+    data: Vec<PathBuf>,
+    /// Where the model with intervals goes (config.json, weights.safetensors, intervals.json);
+    /// may be --model itself.
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
+}
+
+pub fn calibrate_intervals(args: CalibrateIntervalsArgs) -> anyhow::Result<()> {
+    let device = args.backend.device(false)?;
+    let (mut config, mut model) = vsgae::io::model_files::load_from_dir::<Predictor>(&args.model, &device)?;
+    model.intervals = None;
+    let data = read_training_data(&args.data, &config)?;
+    let split = PredictorSplit::new(&data, &config)?;
+    let part = |indices: &[usize]| -> anyhow::Result<(Vec<Prediction>, Vec<f64>)> {
+        let cells: Vec<nasbench::Cell> = indices.iter().map(|&i| data.cells[i]).collect();
+        let truth = indices.iter().map(|&i| data.targets[i]).collect();
+        Ok((predict_with_spread(&model, &cells, &device)?, truth))
+    };
+    let (validation, validation_truth) = part(&split.validation)?;
+    let intervals = fit_intervals(&validation, &validation_truth).ok_or_else(|| {
+        anyhow::anyhow!(
+            "{}: intervals need at least 20 validation cells with finite predictions, found {}",
+            args.model.display(),
+            validation.len()
+        )
+    })?;
+    let (test, test_truth) = part(&split.test)?;
+    let with_intervals = |predictions: Vec<Prediction>| -> Vec<Prediction> {
+        predictions.into_iter().map(|p| p.with_intervals(Some(intervals))).collect()
+    };
+    let validation_report = UncertaintyReport::compute(&with_intervals(validation), &validation_truth);
+    let test_report = UncertaintyReport::compute(&with_intervals(test), &test_truth);
+
+    config.model.intervals = Some(intervals);
+    std::fs::create_dir_all(&args.out)?;
+    write_json(&args.out.join("config.json"), &config)?;
+    if args.out != args.model {
+        let weights = std::fs::read(args.model.join("weights.safetensors"))?;
+        write_atomically(&args.out.join("weights.safetensors"), &weights)?;
+    }
+    let report = json!({
+        "model": args.model.display().to_string(),
+        "intervals": intervals,
+        "validation": validation_report,
+        "test": test_report,
+    });
+    write_json(&args.out.join("intervals.json"), &report)?;
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }

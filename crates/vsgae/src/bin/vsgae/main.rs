@@ -45,6 +45,9 @@ enum Command {
     /// Leave out an ensemble's collapsed members and fit the map from the members' mean to the
     /// accuracy on the validation part.
     CalibratePredictor(calibrate::CalibratePredictorArgs),
+    /// Fit split-conformal intervals on an ensemble's spread on the validation part, and report
+    /// their coverage on the test part.
+    CalibrateIntervals(calibrate::CalibrateIntervalsArgs),
     /// Rewrite a weights file in another precision (f32, f16 or row-scaled int8).
     ConvertWeights(convert::ConvertWeightsArgs),
     /// Predict the accuracy of every cell of a file.
@@ -206,6 +209,7 @@ fn main() -> ExitCode {
         Command::TrainPredictor(args) => predictor_commands::train(args),
         Command::EvalPredictor(args) => predictor_commands::eval(args),
         Command::CalibratePredictor(args) => calibrate::calibrate(args),
+        Command::CalibrateIntervals(args) => calibrate::calibrate_intervals(args),
         Command::ConvertWeights(args) => convert::convert(args),
         Command::Predict(args) => predictor_commands::predict(args),
         Command::TrainVae(args) => vae_train::train(args),

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use serde_json::json;
 use vsgae::evaluation::metrics::RegressionMetrics;
-use vsgae::inference::{Prediction, predict as predict_cells, predict_with_spread};
+use vsgae::inference::{IntervalLevel, Prediction, predict_with_spread};
 use vsgae::io::checkpoint::write_json;
 use vsgae::training::{CheckpointFiles, PredictorSession, PredictorSplit, TrainingEvent};
 use vsgae::{EncoderConfig, Predictor, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
@@ -250,8 +250,10 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
     anyhow::ensure!(!indices.is_empty(), "no cells to evaluate");
     let cells: Vec<nasbench::Cell> = indices.iter().map(|&i| data.cells[i]).collect();
     let truth: Vec<f64> = indices.iter().map(|&i| data.targets[i]).collect();
-    let predicted = predict_cells(&model, &cells, &device)?;
+    let predictions = predict_with_spread(&model, &cells, &device)?;
+    let predicted: Vec<f64> = predictions.iter().map(|p| p.mean).collect();
     let metrics = RegressionMetrics::compute(&predicted, &truth)?;
+    let uncertainty = vsgae::evaluation::calibration::UncertaintyReport::compute(&predictions, &truth);
     if let Some(path) = &args.plot {
         let title = format!(
             "{} cells ({:?} part): RMSE {:.4}, Kendall tau {:.3}",
@@ -269,10 +271,11 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
     let worst_json = |&(i, predicted, truth): &(usize, f64, f64)| serde_json::json!({"hash": data.cells[i].hash().to_string(), "predicted": predicted, "true": truth});
     if args.json {
         let mut object = serde_json::to_value(metrics)?;
-        if args.worst.is_some()
-            && let Some(fields) = object.as_object_mut()
-        {
-            fields.insert("worst".to_owned(), worst.iter().map(worst_json).collect());
+        if let Some(fields) = object.as_object_mut() {
+            fields.insert("uncertainty".to_owned(), serde_json::to_value(uncertainty)?);
+            if args.worst.is_some() {
+                fields.insert("worst".to_owned(), worst.iter().map(worst_json).collect());
+            }
         }
         println!("{object}");
     } else {
@@ -285,6 +288,15 @@ pub fn eval(args: EvalPredictorArgs) -> anyhow::Result<()> {
         println!("R²:           {:.4}", metrics.r2);
         println!("top-1% prec.: {:.3}", metrics.top_1pct_precision);
         println!("top-10% prec.: {:.3}", metrics.top_10pct_precision);
+        if let Some(report) = uncertainty.filter(|_| model.members.len() > 1) {
+            println!("spread–error Spearman: {:.3}", report.spread_error_spearman);
+            println!("|error| ≤ 2 spreads:   {:.3}", report.within_two_spreads);
+        }
+        if let Some(report) = uncertainty
+            && let (Some(c50), Some(c80), Some(c95)) = (report.coverage_50, report.coverage_80, report.coverage_95)
+        {
+            println!("interval coverage:     50 % {c50:.3}, 80 % {c80:.3}, 95 % {c95:.3}");
+        }
         for (i, predicted, truth) in &worst {
             println!("{}  predicted {predicted:.4}  true {truth:.4}", data.cells[*i].hash());
         }
@@ -329,7 +341,9 @@ pub struct PredictArgs {
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
     /// Print a JSON array, in input order (or best first with --top), of {"hash", "predicted",
-    /// "spread", "true"} (the spread over an ensemble's members; 0 for one network).
+    /// "spread", "interval_50", "interval_95", "true"} (the spread over an ensemble's members, 0
+    /// for one network; the calibrated intervals as [low, high], null for a predictor without
+    /// them).
     #[arg(long)]
     json: bool,
 }
@@ -384,12 +398,25 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
     if args.json {
         let rows: Vec<_> = rows
             .iter()
-            .map(|(r, p)| json!({"hash": r.hash, "predicted": p.mean, "spread": p.spread, "true": r.mean(key)}))
+            .map(|(r, p)| {
+                json!({
+                    "hash": r.hash,
+                    "predicted": p.mean,
+                    "spread": p.spread,
+                    "interval_50": p.interval(IntervalLevel::P50),
+                    "interval_95": p.interval(IntervalLevel::P95),
+                    "true": r.mean(key),
+                })
+            })
             .collect();
         println!("{}", serde_json::to_string(&rows)?);
     } else {
         for (record, p) in rows {
-            let spread = if ensemble { format!(" ± {:.6}", p.spread) } else { String::new() };
+            let spread = match p.interval(IntervalLevel::P95) {
+                Some([low, high]) => format!(" [{low:.6}, {high:.6}] (95 %)"),
+                None if ensemble => format!(" ± {:.6}", p.spread),
+                None => String::new(),
+            };
             match record.mean(key) {
                 Some(t) => println!("{} {:.6}{spread} (true {t:.6})", record.hash, p.mean),
                 None => println!("{} {:.6}{spread}", record.hash, p.mean),
