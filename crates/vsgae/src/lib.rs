@@ -59,6 +59,7 @@ pub mod latent;
 pub mod model;
 pub mod parallel;
 pub mod readback;
+pub mod search;
 pub mod training;
 
 pub use config::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGaeConfig, VsGaeTrainingConfig};

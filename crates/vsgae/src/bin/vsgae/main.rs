@@ -10,6 +10,7 @@ mod latent_predictor_command;
 mod plot;
 mod predictor_commands;
 mod progress;
+mod search_command;
 mod vae_curves;
 mod vae_latent;
 mod vae_train;
@@ -50,6 +51,10 @@ enum Command {
     CalibrateIntervals(calibrate::CalibrateIntervalsArgs),
     /// Rewrite a weights file in another precision (f32, f16 or row-scaled int8).
     ConvertWeights(convert::ConvertWeightsArgs),
+    /// Search a labelled pool with few queries: random search, regularised evolution,
+    /// predictor-guided search and Bayesian optimisation in the VS-GAE's latent space, many
+    /// seeds each.
+    Search(search_command::SearchArgs),
     /// Predict the accuracy of every cell of a file.
     Predict(predictor_commands::PredictArgs),
     /// Train the VS-GAE (the reference's train_gae.py).
@@ -210,6 +215,7 @@ fn main() -> ExitCode {
         Command::EvalPredictor(args) => predictor_commands::eval(args),
         Command::CalibratePredictor(args) => calibrate::calibrate(args),
         Command::CalibrateIntervals(args) => calibrate::calibrate_intervals(args),
+        Command::Search(args) => search_command::search(args),
         Command::ConvertWeights(args) => convert::convert(args),
         Command::Predict(args) => predictor_commands::predict(args),
         Command::TrainVae(args) => vae_train::train(args),

@@ -144,3 +144,55 @@ pub fn learning_curves(path: &Path, runs: &[std::path::PathBuf]) -> anyhow::Resu
     };
     draw().map_err(|e| anyhow::anyhow!("{e}")).with_context(|| path.display().to_string())
 }
+
+/// The mean regret against queries of each method, with a band of one standard deviation.
+pub fn search_curves(path: &Path, summaries: &[vsgae::search::MethodSummary]) -> anyhow::Result<()> {
+    register_font()?;
+    let budget = summaries.iter().map(|s| s.regret.len()).max().unwrap_or(0);
+    anyhow::ensure!(budget > 0, "no search to plot");
+    let top =
+        summaries.iter().flat_map(|s| s.regret.iter().skip(budget / 10).map(|r| r.mean + r.sd)).fold(1e-4, f64::max)
+            * 100.0;
+    let draw = || -> Result<(), Box<dyn std::error::Error>> {
+        let root = BitMapBackend::new(path, (900, 600)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("regret: best accuracy in the pool minus the best found", ("sans-serif", 20))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(1.0..budget as f64, 0.0..top * 1.05)?;
+        chart
+            .configure_mesh()
+            .x_desc("queries")
+            .y_desc("regret (percentage points)")
+            .label_style(("sans-serif", 14))
+            .draw()?;
+        for (k, summary) in summaries.iter().enumerate() {
+            let colour = Palette99::pick(k).to_rgba();
+            let point = |(q, r): (usize, &vsgae::search::summary::MeanSd), shift: f64| {
+                ((q + 1) as f64, (r.mean + shift * r.sd).clamp(0.0, top / 100.0) * 100.0)
+            };
+            let upper: Vec<(f64, f64)> = summary.regret.iter().enumerate().map(|p| point(p, 1.0)).collect();
+            let lower: Vec<(f64, f64)> = summary.regret.iter().enumerate().rev().map(|p| point(p, -1.0)).collect();
+            chart.draw_series(std::iter::once(Polygon::new([upper, lower].concat(), colour.mix(0.15).filled())))?;
+            chart
+                .draw_series(LineSeries::new(
+                    summary.regret.iter().enumerate().map(|p| point(p, 0.0)),
+                    colour.stroke_width(2),
+                ))?
+                .label(format!("{} ({} runs)", summary.method, summary.runs))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 14))
+            .draw()?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
+}

@@ -1,0 +1,59 @@
+//! Features of a pool's cells for the model-based searches: the VS-GAE's latent means,
+//! standardised per dimension over the pool.
+
+use super::SearchError;
+
+/// One row of `dim` values per pool cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Features {
+    values: Vec<f32>,
+    dim: usize,
+}
+
+impl Features {
+    /// Rows of `dim` values (`values.len()` a multiple of `dim`), standardised per dimension.
+    pub fn new(mut values: Vec<f32>, dim: usize) -> Result<Self, SearchError> {
+        if dim == 0 || values.is_empty() || !values.len().is_multiple_of(dim) {
+            return Err(SearchError::Features(format!("{} values are not rows of {dim}", values.len())));
+        }
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(SearchError::Features("a latent is not a finite number".to_owned()));
+        }
+        let rows = values.len() / dim;
+        for d in 0..dim {
+            let column = || values.iter().skip(d).step_by(dim).map(|&v| f64::from(v));
+            let mean = column().sum::<f64>() / rows as f64;
+            let sd = (column().map(|v| (v - mean).powi(2)).sum::<f64>() / rows as f64).sqrt();
+            let sd = if sd > 0.0 { sd } else { 1.0 };
+            for v in values.iter_mut().skip(d).step_by(dim) {
+                *v = ((f64::from(*v) - mean) / sd) as f32;
+            }
+        }
+        Ok(Self { values, dim })
+    }
+
+    /// The values of every row, row after row.
+    pub fn values(&self) -> &[f32] {
+        &self.values
+    }
+
+    /// Values per row.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Rows.
+    pub fn len(&self) -> usize {
+        self.values.len() / self.dim
+    }
+
+    /// Whether there are no rows (never: [`Features::new`] refuses none).
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Row `index`.
+    pub fn row(&self, index: usize) -> &[f32] {
+        &self.values[index * self.dim..(index + 1) * self.dim]
+    }
+}
