@@ -3,11 +3,13 @@
 //! a smooth function of the features.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::sync::Arc;
+
 use rand::Rng;
 use vsgae::search::{EnsembleConfig, Features, Pool, Search, SearchConfig, SearchMethod, Trace};
 
 /// 300 cells with 16 random features each; the accuracy peaks at one point of feature space.
-fn smooth_pool() -> (Pool, Features) {
+fn smooth_pool() -> (Arc<Pool>, Arc<Features>) {
     let cells: Vec<nasbench::Cell> =
         (2..=5).flat_map(nasbench::space::enumerate_vertices).map(|c| c.cell).take(300).collect();
     assert_eq!(cells.len(), 300);
@@ -15,10 +17,10 @@ fn smooth_pool() -> (Pool, Features) {
     let values: Vec<f32> = (0..cells.len() * 16).map(|_| rng.random_range(-2.0..2.0)).collect();
     let accuracy =
         values.chunks(16).map(|f| 0.95 - 0.01 * f.iter().map(|&v| (f64::from(v) - 0.5).powi(2)).sum::<f64>()).collect();
-    (Pool::new(cells, accuracy).unwrap(), Features::new(values, 16).unwrap())
+    (Arc::new(Pool::new(cells, accuracy).unwrap()), Arc::new(Features::new(values, 16).unwrap()))
 }
 
-fn run(pool: &Pool, features: &Features, method: SearchMethod, seed: u64) -> Trace {
+fn run(pool: &Arc<Pool>, features: &Arc<Features>, method: SearchMethod, seed: u64) -> Trace {
     let config = SearchConfig {
         budget: 40,
         ensemble: EnsembleConfig { steps: 100, ..EnsembleConfig::default() },
@@ -26,7 +28,7 @@ fn run(pool: &Pool, features: &Features, method: SearchMethod, seed: u64) -> Tra
         tournament: 3,
         ..SearchConfig::new(method, seed)
     };
-    Search::new(pool, Some(features), config, &burn::tensor::Device::flex()).unwrap().run().unwrap()
+    Search::new(pool.clone(), Some(features.clone()), config, &burn::tensor::Device::flex()).unwrap().run().unwrap()
 }
 
 #[test]
@@ -66,12 +68,12 @@ fn bad_settings_and_missing_latents_are_refused() {
     let (pool, features) = smooth_pool();
     let device = burn::tensor::Device::flex();
     let config = |method| SearchConfig::new(method, 0);
-    let error = Search::new(&pool, None, config(SearchMethod::LatentBo), &device).unwrap_err();
+    let error = Search::new(pool.clone(), None, config(SearchMethod::LatentBo), &device).unwrap_err();
     assert!(error.to_string().contains("needs the pool's latents"), "{error}");
     let too_long = SearchConfig { budget: 301, ..config(SearchMethod::Random) };
-    assert!(Search::new(&pool, Some(&features), too_long, &device).is_err());
+    assert!(Search::new(pool.clone(), Some(features.clone()), too_long, &device).is_err());
     let bad_tournament = SearchConfig { tournament: 31, ..config(SearchMethod::Evolution) };
-    assert!(Search::new(&pool, Some(&features), bad_tournament, &device).is_err());
-    let short = Features::new(vec![0.0; 32], 16).unwrap();
-    assert!(Search::new(&pool, Some(&short), config(SearchMethod::PredictorGuided), &device).is_err());
+    assert!(Search::new(pool.clone(), Some(features.clone()), bad_tournament, &device).is_err());
+    let short = Arc::new(Features::new(vec![0.0; 32], 16).unwrap());
+    assert!(Search::new(pool, Some(short), config(SearchMethod::PredictorGuided), &device).is_err());
 }

@@ -65,6 +65,30 @@ fn the_shipped_predictor_gives_its_recorded_test_figures() {
 }
 
 #[test]
+fn the_shipped_predictors_intervals_hold_the_truth_as_often_as_they_say() {
+    let Some(dataset) = csv() else { return };
+    let device = Device::flex();
+    let (config, model) = vsgae::io::model_files::load_from_dir::<Predictor>(&data_dir("predictor"), &device).unwrap();
+    assert!(model.intervals.is_some(), "the shipped predictor has conformal intervals");
+    let data = PredictorData::for_config(&dataset, &config).unwrap();
+    let split = PredictorSplit::new(&data, &config).unwrap();
+    // The first 1,000 cells of the test part, which the intervals were not fitted on.
+    let indices = &split.test[..1000];
+    let cells: Vec<nasbench::Cell> = indices.iter().map(|&i| data.cells[i]).collect();
+    let truth: Vec<f64> = indices.iter().map(|&i| data.targets[i]).collect();
+    let predictions = vsgae::inference::predict_with_spread(&model, &cells, &device).unwrap();
+    let report = vsgae::evaluation::calibration::UncertaintyReport::compute(&predictions, &truth).unwrap();
+    let (c50, c95) = (report.coverage_50.unwrap(), report.coverage_95.unwrap());
+    assert!((0.45..=0.55).contains(&c50), "50 % intervals cover {c50}");
+    assert!((0.92..=0.97).contains(&c95), "95 % intervals cover {c95}");
+    let within = report.within_two_spreads;
+    assert!(
+        within < 0.5,
+        "the bare spread is too narrow ({within} within two spreads): the intervals are what calibrates it"
+    );
+}
+
+#[test]
 fn the_reference_predictor_gives_its_recorded_test_figures() {
     check_predictor("predictor-reference");
 }

@@ -17,10 +17,10 @@
 //! let cells: Vec<nasbench::Cell> =
 //!     nasbench::space::enumerate_vertices(4).into_iter().map(|c| c.cell).take(40).collect();
 //! let accuracy: Vec<f64> = (0..cells.len()).map(|k| 0.9 + k as f64 * 1e-4).collect();
-//! let pool = Pool::new(cells, accuracy)?;
+//! let pool = std::sync::Arc::new(Pool::new(cells, accuracy)?);
 //! let config = SearchConfig { budget: 10, ..SearchConfig::new(SearchMethod::Evolution, 3) };
 //! let device = burn::tensor::Device::flex();
-//! let trace = Search::new(&pool, None, config, &device)?.run()?;
+//! let trace = Search::new(pool, None, config, &device)?.run()?;
 //! assert_eq!(trace.len(), 10);
 //! assert_eq!(trace.best.last(), trace.accuracy.iter().copied().reduce(f64::max).as_ref());
 //! # Ok::<(), vsgae::search::SearchError>(())
@@ -34,6 +34,8 @@ pub mod gp;
 pub mod pool;
 pub mod summary;
 pub mod trace;
+
+use std::sync::Arc;
 
 use burn::tensor::Device;
 use rand::Rng;
@@ -169,11 +171,34 @@ impl SearchConfig {
     }
 }
 
-/// A search under way over `pool`: [`Search::step`] makes the next queries.
+/// A cell a search queried, with what its model believed of the cell when choosing it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Query {
+    /// The cell's index in the pool.
+    pub index: usize,
+    /// Its accuracy, revealed by the query.
+    pub accuracy: f64,
+    /// The model's belief about it (model-based methods, once their model is fitted).
+    pub belief: Option<Belief>,
+}
+
+/// A model's predicted accuracy for a cell and its standard deviation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Belief {
+    /// The predicted accuracy.
+    pub mean: f64,
+    /// Its standard deviation.
+    pub sd: f64,
+}
+
+/// A cell chosen for a query, with the model's belief about it.
+type Choice = (usize, Option<Belief>);
+
+/// A search under way over a pool: [`Search::step`] makes the next queries.
 #[derive(Debug)]
-pub struct Search<'a> {
-    pool: &'a Pool,
-    features: Option<&'a Features>,
+pub struct Search {
+    pool: Arc<Pool>,
+    features: Option<Arc<Features>>,
     config: SearchConfig,
     trace: Trace,
     rng: ChaCha8Rng,
@@ -181,18 +206,18 @@ pub struct Search<'a> {
     device: Device,
 }
 
-impl<'a> Search<'a> {
+impl Search {
     /// A search of `pool` under `config`; the model-based methods need the pool's `features`
     /// (one row per cell). Models run on `device`.
     pub fn new(
-        pool: &'a Pool,
-        features: Option<&'a Features>,
+        pool: Arc<Pool>,
+        features: Option<Arc<Features>>,
         config: SearchConfig,
         device: &Device,
     ) -> Result<Self, SearchError> {
         config.validate(pool.len())?;
         if config.method.needs_features() {
-            match features {
+            match &features {
                 None => {
                     return Err(SearchError::Features(format!("{} needs the pool's latents", config.method.name())));
                 }
@@ -203,11 +228,11 @@ impl<'a> Search<'a> {
             }
         }
         Ok(Self {
+            trace: Trace::new(pool.len()),
             pool,
             features,
             rng: nasbench::split::rng(config.seed),
             evolution: evolution::Evolution::new(config.population, config.tournament),
-            trace: Trace::new(pool.len()),
             config,
             device: device.clone(),
         })
@@ -218,32 +243,46 @@ impl<'a> Search<'a> {
         &self.trace
     }
 
+    /// The pool searched.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &SearchConfig {
+        &self.config
+    }
+
     /// Whether the budget is spent.
     pub fn done(&self) -> bool {
         self.trace.len() >= self.config.budget
     }
 
-    /// Makes the next queries (one, or a batch for the model-based methods) and returns the
-    /// cells queried; none once the budget is spent.
-    pub fn step(&mut self) -> Result<Vec<usize>, SearchError> {
+    /// Makes the next queries (one, or a batch for the model-based methods) and returns them;
+    /// none once the budget is spent.
+    pub fn step(&mut self) -> Result<Vec<Query>, SearchError> {
         if self.done() {
             return Ok(Vec::new());
         }
         let left = self.config.budget - self.trace.len();
-        let chosen = match self.config.method {
-            SearchMethod::Random => {
-                evolution::random_unqueried(self.pool, &self.trace, &mut self.rng).into_iter().collect()
-            }
+        let unbelieved = |index: Option<usize>| index.map(|index| (index, None)).into_iter().collect::<Vec<_>>();
+        let chosen: Vec<Choice> = match self.config.method {
+            SearchMethod::Random => unbelieved(evolution::random_unqueried(&self.pool, &self.trace, &mut self.rng)),
             SearchMethod::Evolution => {
-                let next = self.evolution.propose(self.pool, &self.trace, &mut self.rng);
-                next.into_iter().inspect(|&i| self.evolution.add(i)).collect()
+                let next = self.evolution.propose(&self.pool, &self.trace, &mut self.rng);
+                next.iter().for_each(|&i| self.evolution.add(i));
+                unbelieved(next)
             }
             SearchMethod::PredictorGuided | SearchMethod::LatentBo if self.trace.len() < self.config.initial => {
-                evolution::random_unqueried(self.pool, &self.trace, &mut self.rng).into_iter().collect()
+                unbelieved(evolution::random_unqueried(&self.pool, &self.trace, &mut self.rng))
             }
             SearchMethod::PredictorGuided | SearchMethod::LatentBo => self.model_batch(left)?,
         };
-        let queried: Vec<usize> = chosen.into_iter().filter(|&i| self.trace.query(self.pool, i)).collect();
+        let queried: Vec<Query> = chosen
+            .into_iter()
+            .filter(|&(index, _)| self.trace.query(&self.pool, index))
+            .map(|(index, belief)| Query { index, accuracy: self.pool.accuracy(index), belief })
+            .collect();
         if queried.is_empty() {
             return Err(SearchError::Model("no cell left to query".to_owned()));
         }
@@ -259,9 +298,9 @@ impl<'a> Search<'a> {
     }
 
     /// Fits the method's model to the labels so far and picks the best `left` (at most a batch)
-    /// unqueried cells by the acquisition.
-    fn model_batch(&mut self, left: usize) -> Result<Vec<usize>, SearchError> {
-        let features = self.features.ok_or_else(|| SearchError::Features("no latents".to_owned()))?;
+    /// unqueried cells by the acquisition, each with the model's belief in accuracy units.
+    fn model_batch(&mut self, left: usize) -> Result<Vec<Choice>, SearchError> {
+        let features = self.features.as_deref().ok_or_else(|| SearchError::Features("no latents".to_owned()))?;
         let labelled = self.trace.queried.clone();
         let (centre, scale) = standardisation(&self.trace.accuracy);
         let targets: Vec<f64> = self.trace.accuracy.iter().map(|a| (a - centre) / scale).collect();
@@ -279,7 +318,8 @@ impl<'a> Search<'a> {
         let candidate_mean: Vec<f64> = candidates.iter().map(|&i| mean[i]).collect();
         let candidate_sd: Vec<f64> = candidates.iter().map(|&i| sd[i]).collect();
         let scores = self.config.acquisition.scores(&candidate_mean, &candidate_sd, incumbent, &mut self.rng);
-        Ok(acquisition::top(&scores, self.config.batch.min(left)).into_iter().map(|k| candidates[k]).collect())
+        let chosen = acquisition::top(&scores, self.config.batch.min(left)).into_iter().map(|k| candidates[k]);
+        Ok(chosen.map(|i| (i, Some(Belief { mean: centre + scale * mean[i], sd: scale * sd[i] }))).collect())
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::io::Write as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use serde_json::json;
@@ -87,7 +88,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
     let device = args.backend.device(false)?;
     let key: nasbench::MetricKey = args.metric.parse()?;
     let dataset = read_dataset(&args.pool)?;
-    let pool = Pool::from_dataset(&dataset, key)?;
+    let pool = Arc::new(Pool::from_dataset(&dataset, key)?);
     for &method in &args.methods {
         args.config(method, 0).validate(pool.len())?;
     }
@@ -95,7 +96,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
         let (_, model) = vsgae::io::model_files::load_from_dir::<VsGae>(&args.vsgae, &device)?;
         let means = vsgae::evaluation::abilities::encode_means(&model, pool.cells(), &device, 1024);
         let dim = means.dims()[1];
-        Some(Features::new(vsgae::readback::floats(means)?, dim)?)
+        Some(Arc::new(Features::new(vsgae::readback::floats(means)?, dim)?))
     } else {
         None
     };
@@ -116,7 +117,8 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
                 group
                     .into_iter()
                     .map(|seed| {
-                        let trace = Search::new(&pool, features.as_ref(), args.config(method, seed), &device)?.run()?;
+                        let trace =
+                            Search::new(pool.clone(), features.clone(), args.config(method, seed), &device)?.run()?;
                         progress.inc(1);
                         Ok((seed, trace))
                     })
