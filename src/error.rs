@@ -11,7 +11,7 @@ pub enum AppError {
     NoDatasetToSearch,
     #[error("{hash} is not in {dataset}")]
     NotInDataset { hash: String, dataset: String },
-    #[error("{0:?} is not a panel (data, train, cell, latent, predict)")]
+    #[error("{0:?} is not a panel (data, train, cell, latent, predict, search)")]
     UnknownPanel(String),
     /// The browser's own words.
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

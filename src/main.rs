@@ -16,7 +16,7 @@ mod native {
         /// Load this data file at start (zip, .pth, tfrecord or CSV).
         #[arg(long)]
         open: Option<PathBuf>,
-        /// The panel to show first: data, train, cell, latent or predict.
+        /// The panel to show first: data, train, cell, latent, predict or search.
         #[arg(long)]
         tab: Option<Tab>,
         /// Run the models on Burn's CPU backend instead of the GPU.

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use nasbench::CellDraft;
-use vsgae_studio::compute::{ComputeOptions, TrainingState};
+use vsgae::search::{Pool, Search, SearchConfig, SearchMethod};
+use vsgae_studio::compute::{ComputeOptions, SearchState, TrainingState};
+use vsgae_studio::panels::search::SearchSettings;
 use vsgae_studio::{AppOptions, StudioApp, Tab};
 
 /// A file as egui hands over a dropped one.
@@ -125,7 +127,7 @@ fn every_panel_works_on_the_embedded_models() {
     harness.get_by_label_contains("Not a valid cell");
 
     // Every panel opens.
-    for tab in [Tab::Data, Tab::Train, Tab::Latent, Tab::Predict, Tab::Cell] {
+    for tab in [Tab::Data, Tab::Train, Tab::Latent, Tab::Predict, Tab::Search, Tab::Cell] {
         harness.get_by_label(tab.title()).click();
         harness.run_steps(2);
         assert_eq!(harness.state().settings.tab, tab);
@@ -199,6 +201,46 @@ fn every_panel_works_on_the_embedded_models() {
     run_until(&mut harness, "the pasted cell's prediction", 60, |app| !app.panels.predict.pasted.values.is_empty());
     let pasted: Vec<f64> = harness.state().panels.predict.pasted.values.iter().map(|p| p.mean).collect();
     assert_eq!(pasted, vec![before]);
+
+    // Search the small space with regularised evolution: the panel's queries are the library's
+    // for the same pool and seed, in order, and the curve's best is the best revealed.
+    harness.state_mut().settings.search =
+        SearchSettings { method: SearchMethod::Evolution, budget: 25, seed: 3, acquisition: None };
+    harness.get_by_label("Search").click();
+    harness.run_steps(1);
+    harness.get_by_label("Start search").click();
+    run_until(&mut harness, "the finished search", 60, |app| {
+        matches!(app.panels.search.state, Some(SearchState::Finished { .. }))
+    });
+    let queried: Vec<nasbench::Cell> = harness.state().panels.search.queried.iter().map(|q| q.cell).collect();
+    let dataset = nasbench::formats::read_bytes(&small_space_csv()).unwrap().1;
+    let pool = Arc::new(Pool::from_dataset(&dataset, nasbench::MetricKey::VAL_ACC_108).unwrap());
+    let config = SearchConfig { budget: 25, ..SearchConfig::new(SearchMethod::Evolution, 3) };
+    let trace = Search::new(pool.clone(), None, config, &burn::tensor::Device::flex()).unwrap().run().unwrap();
+    let expected: Vec<nasbench::Cell> = trace.queried.iter().map(|&i| pool.cells()[i]).collect();
+    assert_eq!(queried, expected);
+    let best = harness.state().panels.search.queried.last().unwrap().best;
+    assert_eq!(best, *trace.best.last().unwrap());
+    harness.get_by_label_contains("25 of 25 queries. Best found");
+
+    // Bayesian optimisation in the VS-GAE's latent space: after 10 random queries, a batch of 5
+    // chosen by the GP, each with its prediction.
+    harness.state_mut().settings.search =
+        SearchSettings { method: SearchMethod::LatentBo, budget: 15, seed: 1, acquisition: None };
+    harness.run_steps(2);
+    harness.get_by_label("Start search").click();
+    harness.run_steps(1);
+    assert!(!matches!(harness.state().panels.search.state, Some(SearchState::Finished { .. })), "a new search");
+    run_until(&mut harness, "the latent search", 120, |app| {
+        matches!(app.panels.search.state, Some(SearchState::Finished { .. }))
+    });
+    let queries = &harness.state().panels.search.queried;
+    assert_eq!(queries.len(), 15);
+    assert!(queries[..10].iter().all(|q| q.predicted.is_none()), "the first 10 are random");
+    for query in &queries[10..] {
+        let (mean, [low, high]) = query.predicted.expect("the GP's belief");
+        assert!(low < mean && mean < high, "{low} {mean} {high}");
+    }
 
     // A tiny predictor run: start it, see an epoch finish, stop it.
     harness.get_by_label("Train").click();

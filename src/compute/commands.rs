@@ -78,6 +78,42 @@ pub enum Command {
     UseTrainedModel,
     /// Use one of the built-in predictors for predictions.
     UseBuiltInPredictor(crate::embedded::BuiltInPredictor),
+    /// Search the current (labelled) dataset with a query budget ([`vsgae::search`]); the
+    /// queries come back as [`Event::SearchQueried`].
+    StartSearch(SearchRequest),
+    StopSearch,
+}
+
+/// A search of the current dataset as a pool of `val_acc_108` labels.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SearchRequest {
+    pub method: vsgae::search::SearchMethod,
+    pub budget: usize,
+    pub seed: u64,
+    /// The model-based methods' acquisition; `None` takes the method's default.
+    pub acquisition: Option<vsgae::search::Acquisition>,
+}
+
+/// One query of a search, as the GUI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SearchedCell {
+    pub cell: Cell,
+    /// The accuracy the query revealed.
+    pub accuracy: f64,
+    /// The best accuracy found after this query.
+    pub best: f64,
+    /// What the search's model predicted for the cell, with a 95 % interval under its Gaussian
+    /// belief (model-based methods, once fitted).
+    pub predicted: Option<(f64, [f64; 2])>,
+}
+
+/// Where a search stands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SearchState {
+    Running,
+    Finished { seconds: f64 },
+    Stopped,
+    Failed(String),
 }
 
 /// Who asked for predictions, so that the answer goes back to them.
@@ -202,6 +238,15 @@ pub enum Event {
         #[serde(with = "byte_string")]
         bytes: Vec<u8>,
     },
+    /// A search began on a pool of `pool_cells` cells whose best accuracy is `pool_best`.
+    SearchBegan {
+        request: SearchRequest,
+        pool_cells: usize,
+        pool_best: f64,
+    },
+    /// The search's latest queries, in order.
+    SearchQueried(Vec<SearchedCell>),
+    SearchState(SearchState),
     /// Something the user should read, such as a failed job.
     Notice(String),
     /// The engine stopped on an internal error (a panic, with its message); nothing computes
@@ -227,6 +272,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::StartTraining(_) => "StartTraining",
         Command::PauseTraining(_) => "PauseTraining",
         Command::StopTraining => "StopTraining",
+        Command::StartSearch(_) => "StartSearch",
+        Command::StopSearch => "StopSearch",
         Command::SaveCheckpoint { .. } => "SaveCheckpoint",
         Command::ResumeTraining { .. } => "ResumeTraining",
         Command::DownloadCheckpoint => "DownloadCheckpoint",

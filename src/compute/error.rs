@@ -29,6 +29,8 @@ pub(crate) enum ComputeError {
     Encoding(ReadbackError),
     #[error("decoding failed: {0}")]
     Decoding(ReadbackError),
+    #[error("the search: {0}")]
+    Search(vsgae::search::SearchError),
     #[error("the latent map has no cell to draw")]
     EmptyLatentMap,
     /// `0` says what needs the run.

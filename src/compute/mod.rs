@@ -22,7 +22,8 @@ pub mod worker;
 
 pub use backend::{BackendChoice, ComputeDevices};
 pub use commands::{
-    Command, DatasetInfo, DecodedPoint, Event, LatentPoint, PredictionRequest, TrainRequest, TrainingState,
+    Command, DatasetInfo, DecodedPoint, Event, LatentPoint, PredictionRequest, SearchRequest, SearchState,
+    SearchedCell, TrainRequest, TrainingState,
 };
 pub use error::ModelsUnavailable;
 pub use handle::{ComputeHandle, ComputeOptions};

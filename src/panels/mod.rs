@@ -6,6 +6,7 @@ pub mod cell;
 pub mod data;
 pub mod latent;
 pub mod predict;
+pub mod search;
 pub mod train;
 
 use nasbench::CellDraft;
@@ -15,6 +16,7 @@ use crate::compute::{ComputeHandle, Event};
 use crate::shared::Shared;
 use latent::LatentSettings;
 use predict::PredictSettings;
+use search::SearchSettings;
 use train::TrainForm;
 
 /// The panels, in tab order.
@@ -26,10 +28,11 @@ pub enum Tab {
     Cell,
     Latent,
     Predict,
+    Search,
 }
 
 impl Tab {
-    pub const ALL: [Self; 5] = [Self::Data, Self::Train, Self::Cell, Self::Latent, Self::Predict];
+    pub const ALL: [Self; 6] = [Self::Data, Self::Train, Self::Cell, Self::Latent, Self::Predict, Self::Search];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -38,6 +41,7 @@ impl Tab {
             Self::Cell => "Cell",
             Self::Latent => "Latent",
             Self::Predict => "Predict",
+            Self::Search => "Search",
         }
     }
 }
@@ -64,6 +68,7 @@ pub struct Settings {
     pub cell: CellDraft,
     pub latent: LatentSettings,
     pub predict: PredictSettings,
+    pub search: SearchSettings,
 }
 
 /// What a panel may use besides its own state.
@@ -90,7 +95,7 @@ pub trait Panel {
     }
 }
 
-/// The five panels, in tab order.
+/// The six panels, in tab order.
 #[derive(Debug, Default)]
 pub struct Panels {
     pub data: data::DataPanel,
@@ -98,12 +103,13 @@ pub struct Panels {
     pub cell: cell::CellPanel,
     pub latent: latent::LatentPanel,
     pub predict: predict::PredictPanel,
+    pub search: search::SearchPanel,
 }
 
 impl Panels {
     /// Every panel.
-    pub fn all(&mut self) -> [&mut dyn Panel; 5] {
-        [&mut self.data, &mut self.train, &mut self.cell, &mut self.latent, &mut self.predict]
+    pub fn all(&mut self) -> [&mut dyn Panel; 6] {
+        [&mut self.data, &mut self.train, &mut self.cell, &mut self.latent, &mut self.predict, &mut self.search]
     }
 
     /// The panel under `tab`.
@@ -114,6 +120,7 @@ impl Panels {
             Tab::Cell => &mut self.cell,
             Tab::Latent => &mut self.latent,
             Tab::Predict => &mut self.predict,
+            Tab::Search => &mut self.search,
         }
     }
 }

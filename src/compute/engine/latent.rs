@@ -18,7 +18,7 @@ use crate::compute::platform::pause;
 impl Engine {
     /// The VS-GAE's latent means of `cells`, in chunks (reporting progress and yielding
     /// between them), as rows of `dim` values.
-    async fn encode(&self, cells: &[Cell]) -> Result<(Vec<f32>, usize), ComputeError> {
+    pub(super) async fn encode(&self, cells: &[Cell]) -> Result<(Vec<f32>, usize), ComputeError> {
         const JOB: &str = "encoding cells";
         let loaded = self.vsgae.as_ref().ok_or(ComputeError::NoVsGae)?;
         let dim = loaded.model.latent_dim();

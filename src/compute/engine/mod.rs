@@ -25,6 +25,7 @@ use training_run::TrainingRun;
 mod latent;
 mod models;
 mod ranking;
+mod search;
 mod training;
 mod training_run;
 
@@ -41,6 +42,7 @@ pub(crate) struct Engine {
     dataset: Option<Arc<DatasetInfo>>,
     space: Option<Arc<Vec<Cell>>>,
     training: Option<TrainingRun>,
+    search: Option<search::SearchJob>,
     events: EventSender,
     cancel: Arc<AtomicBool>,
     rng: ChaCha8Rng,
@@ -101,6 +103,9 @@ pub(crate) async fn run(
         if engine.train_slice().await {
             worked = true;
         }
+        if engine.search_slice() {
+            worked = true;
+        }
         // Natively the thread naps when idle; on the web every turn goes back to the page.
         pause(if worked { 0 } else { 10 }).await;
     }
@@ -121,6 +126,7 @@ impl Engine {
             dataset: None,
             space: None,
             training: None,
+            search: None,
             events,
             cancel,
             rng: nasbench::split::rng(0),
@@ -163,6 +169,8 @@ impl Engine {
             Command::ResumeFromZip { name, bytes, backend } => self.resume_from_zip(&name, &bytes, backend),
             Command::UseTrainedModel => self.use_trained_model()?,
             Command::UseBuiltInPredictor(which) => self.use_built_in_predictor(which).await?,
+            Command::StartSearch(request) => self.start_search(request).await?,
+            Command::StopSearch => self.stop_search(),
         }
         Ok(())
     }

@@ -18,7 +18,7 @@ use crate::compute::error::ComputeError;
 
 /// How long one slice of training may run before the engine looks at its commands again (and,
 /// where the engine shares the page's thread, before the page gets a turn).
-fn slice() -> Duration {
+pub(super) fn slice() -> Duration {
     Duration::from_millis(if crate::compute::platform::shares_the_page_thread() { 8 } else { 50 })
 }
 
