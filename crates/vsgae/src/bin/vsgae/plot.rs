@@ -166,6 +166,7 @@ pub fn search_curves(path: &Path, summaries: &[vsgae::search::MethodSummary]) ->
             .configure_mesh()
             .x_desc("queries")
             .y_desc("regret (percentage points)")
+            .x_label_formatter(&|v| format!("{v:.0}"))
             .label_style(("sans-serif", 14))
             .draw()?;
         for (k, summary) in summaries.iter().enumerate() {
