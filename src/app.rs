@@ -1,4 +1,4 @@
-//! The app: tabs over the five panels, a status bar, and the loop that feeds engine events to
+//! The app: tabs over the six panels, a status bar, and the loop that feeds engine events to
 //! the panels. State that persists ([`Settings`]) is kept apart from runtime state.
 
 use web_time::Instant;

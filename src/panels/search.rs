@@ -105,17 +105,18 @@ impl Panel for SearchPanel {
         };
         egui::Grid::new("search_form").num_columns(2).show(ui, |ui| {
             ui.label("Method");
-            egui::ComboBox::from_id_salt("search_method").selected_text(method_label(settings.method)).show_ui(
-                ui,
-                |ui| {
-                    for method in SearchMethod::ALL {
-                        ui.selectable_value(&mut settings.method, method, method_label(method));
-                    }
-                },
-            );
+            ui.horizontal_wrapped(|ui| {
+                for method in SearchMethod::ALL {
+                    let choice = ui
+                        .selectable_value(&mut settings.method, method, method.name())
+                        .on_hover_text(method_label(method));
+                    shared.anchor(method.name(), &choice);
+                }
+            });
             ui.end_row();
             ui.label("Queries");
-            ui.add(egui::DragValue::new(&mut settings.budget).range(1..=MAX_BUDGET));
+            let budget = ui.add(egui::DragValue::new(&mut settings.budget).range(1..=MAX_BUDGET));
+            shared.anchor("search_budget", &budget);
             ui.end_row();
             ui.label("Seed");
             ui.add(egui::DragValue::new(&mut settings.seed));

@@ -38,6 +38,10 @@ struct Status<'a> {
     ranking_seconds: Option<f64>,
     /// How many cells the whole ensemble predicted (the rest the first member's screen).
     ranking_rescored: Option<usize>,
+    /// The search panel's queries so far, its state, and the best accuracy found.
+    search_queries: usize,
+    search_state: Option<String>,
+    search_best: Option<f64>,
     anchors: &'a super::Anchors,
     notices: &'a [String],
 }
@@ -96,6 +100,9 @@ pub fn status_json(app: &StudioApp) -> String {
         ranking_cells: app.panels.predict.ranking.as_ref().map(|r| r.cells),
         ranking_seconds: app.panels.predict.ranking.as_ref().map(|r| r.seconds),
         ranking_rescored: app.panels.predict.ranking.as_ref().map(|r| r.rescored),
+        search_queries: app.panels.search.queried.len(),
+        search_state: app.panels.search.state.as_ref().map(|s| format!("{s:?}")),
+        search_best: app.panels.search.queried.last().map(|q| q.best),
         anchors: &shared.anchors,
         notices: &shared.notices,
     };

@@ -390,6 +390,21 @@ async function webgpuRun() {
   await page.waitForTimeout(500);
   await shoot(page, "latent");
 
+  // Search the 20,001 cells: regularised evolution, 60 queries.
+  await click(page, "Search");
+  await click(page, "evolution");
+  await click(page, "search_budget");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("60");
+  await page.keyboard.press("Enter");
+  await page.waitForTimeout(300);
+  await click(page, "Start search");
+  const searched = await waitFor(page, "the search", 180, (s) => s.search_state?.startsWith("Finished"));
+  check(searched.search_queries === 60, `webgpu: the search queried ${searched.search_queries} cells`);
+  check(searched.search_best > 0.9, `webgpu: the search found a cell of ${searched.search_best}`);
+  await page.waitForTimeout(500);
+  await shoot(page, "search");
+
   await click(page, "Train");
   const trainingSince = await pageNow(page);
   await click(page, "Start");
