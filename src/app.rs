@@ -22,8 +22,6 @@ pub struct AppOptions {
     pub open: Option<(String, Vec<u8>)>,
     /// The panel to show first.
     pub tab: Option<Tab>,
-    /// Keep checkpoint zips in the train panel without offering them in a save dialog (tests).
-    pub skip_save_dialogs: bool,
     /// A scripted run (native, with the `probe` feature).
     pub automation: Option<crate::probe::Automation>,
 }
@@ -35,7 +33,6 @@ pub struct StudioApp {
     pub shared: Shared,
     pub panels: Panels,
     compute: ComputeHandle,
-    skip_save_dialogs: bool,
     pub(crate) frames: FrameStats,
     last_frame: Option<Instant>,
     pub(crate) probe: Probe,
@@ -75,7 +72,6 @@ impl StudioApp {
             shared: Shared::default(),
             panels: Panels::default(),
             compute,
-            skip_save_dialogs: options.skip_save_dialogs,
             frames: FrameStats::default(),
             last_frame: None,
             probe: Probe::new(options.automation),
@@ -104,7 +100,6 @@ impl StudioApp {
                 shared: &mut self.shared,
                 compute: &self.compute,
                 egui: ctx,
-                skip_save_dialogs: self.skip_save_dialogs,
             };
             for panel in self.panels.all() {
                 panel.on_event(&event, &mut panel_ctx);
@@ -264,7 +259,6 @@ impl eframe::App for StudioApp {
                 shared: &mut self.shared,
                 compute: &self.compute,
                 egui: &ctx,
-                skip_save_dialogs: self.skip_save_dialogs,
             };
             panel.ui(ui, &mut panel_ctx);
         });

@@ -63,7 +63,6 @@ mod native {
             fresh: cli.fresh,
             open,
             tab: cli.tab,
-            skip_save_dialogs: false,
             ..AppOptions::default()
         };
         #[cfg(feature = "probe")]

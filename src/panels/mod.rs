@@ -80,8 +80,6 @@ pub struct PanelContext<'a> {
     pub shared: &'a mut Shared,
     pub compute: &'a ComputeHandle,
     pub egui: &'a egui::Context,
-    /// Keep downloads (checkpoint zips) without offering a save dialog (tests).
-    pub skip_save_dialogs: bool,
 }
 
 /// A panel of the app.

@@ -70,6 +70,8 @@ pub struct TrainPanel {
     pub inbox: FileInbox,
     /// The last checkpoint zip packed for download: its file name and bytes.
     pub checkpoint_zip: Option<(String, Vec<u8>)>,
+    /// Whether the user pressed "Download checkpoint" and waits for the zip.
+    download_asked: bool,
 }
 
 impl TrainPanel {
@@ -138,7 +140,9 @@ impl Panel for TrainPanel {
             Event::Training(event) => self.on_training_event(event),
             Event::TrainingState(state) => self.on_state(state),
             Event::CheckpointZip { file_name, bytes } => {
-                if !ctx.skip_save_dialogs {
+                // Offered for saving where the user pressed the button (not where another part of
+                // the app, or a test, asked the engine for it).
+                if std::mem::take(&mut self.download_asked) {
                     self.inbox.save(ctx.egui, file_name.clone(), bytes.clone());
                 }
                 self.checkpoint_zip = Some((file_name.clone(), bytes.clone()));
@@ -214,6 +218,7 @@ impl TrainPanel {
             let download = ui.add_enabled(self.state.is_some(), egui::Button::new("Download checkpoint"));
             shared.anchor("Download checkpoint", &download);
             if download.on_hover_text("The run as it stands, as a zip to resume from later").clicked() {
+                self.download_asked = true;
                 compute.send(Command::DownloadCheckpoint);
             }
             let resume = ui.add_enabled(!self.running(), egui::Button::new("Resume from zip"));
