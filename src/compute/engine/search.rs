@@ -68,7 +68,13 @@ impl Engine {
         let mut state = None;
         while state.is_none() && started.elapsed() < super::training::slice() {
             match job.search.step() {
-                Ok(queries) => queried.extend(queries.iter().map(|query| searched_cell(&job.search, query))),
+                Ok(queries) => {
+                    // The step's queries are the trace's last ones, in order.
+                    let trace = job.search.trace();
+                    let bests = &trace.best[trace.len() - queries.len()..];
+                    let pool = job.search.pool();
+                    queried.extend(queries.iter().zip(bests).map(|(query, &best)| searched_cell(pool, query, best)));
+                }
                 Err(error) => state = Some(SearchState::Failed(ComputeError::Search(error).to_string())),
             }
             if job.search.done() && state.is_none() {
@@ -86,14 +92,12 @@ impl Engine {
     }
 }
 
-/// A query as the GUI shows it.
-fn searched_cell(search: &Search, query: &Query) -> SearchedCell {
-    let trace = search.trace();
-    let position = trace.queried.iter().rposition(|&i| i == query.index).unwrap_or(trace.len().saturating_sub(1));
+/// A query as the GUI shows it, with the `best` accuracy found after it.
+fn searched_cell(pool: &Pool, query: &Query, best: f64) -> SearchedCell {
     SearchedCell {
-        cell: search.pool().cells()[query.index],
+        cell: pool.cells()[query.index],
         accuracy: query.accuracy,
-        best: trace.best.get(position).copied().unwrap_or(query.accuracy),
+        best,
         predicted: query.belief.map(|b| (b.mean, [b.mean - Z_95 * b.sd, b.mean + Z_95 * b.sd])),
     }
 }

@@ -150,9 +150,7 @@ mod tests {
         (0..n)
             .map(|_| {
                 let spread = rng.random_range(0.001..0.02);
-                // A standard normal draw (Box–Muller).
-                let (u, v): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
-                let z = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+                let z = crate::search::acquisition::standard_normal(&mut rng);
                 let mean = rng.random_range(0.8..0.95);
                 (Prediction { mean, spread, half_widths: None }, mean + 3.0 * spread * z)
             })

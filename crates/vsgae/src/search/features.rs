@@ -19,12 +19,9 @@ impl Features {
         if values.iter().any(|v| !v.is_finite()) {
             return Err(SearchError::Features("a latent is not a finite number".to_owned()));
         }
-        let rows = values.len() / dim;
         for d in 0..dim {
-            let column = || values.iter().skip(d).step_by(dim).map(|&v| f64::from(v));
-            let mean = column().sum::<f64>() / rows as f64;
-            let sd = (column().map(|v| (v - mean).powi(2)).sum::<f64>() / rows as f64).sqrt();
-            let sd = if sd > 0.0 { sd } else { 1.0 };
+            let column: Vec<f64> = values.iter().skip(d).step_by(dim).map(|&v| f64::from(v)).collect();
+            let (mean, sd) = standardisation(&column);
             for v in values.iter_mut().skip(d).step_by(dim) {
                 *v = ((f64::from(*v) - mean) / sd) as f32;
             }
@@ -56,4 +53,13 @@ impl Features {
     pub fn row(&self, index: usize) -> &[f32] {
         &self.values[index * self.dim..(index + 1) * self.dim]
     }
+}
+
+/// The mean and standard deviation (over `n`) that standardise `values` (a unit scale where
+/// they do not vary): the features' columns, and a model-based search's labels.
+pub(super) fn standardisation(values: &[f64]) -> (f64, f64) {
+    let n = values.len().max(1) as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    (mean, if sd > 0.0 { sd } else { 1.0 })
 }

@@ -302,7 +302,7 @@ impl Search {
     fn model_batch(&mut self, left: usize) -> Result<Vec<Choice>, SearchError> {
         let features = self.features.as_deref().ok_or_else(|| SearchError::Features("no latents".to_owned()))?;
         let labelled = self.trace.queried.clone();
-        let (centre, scale) = standardisation(&self.trace.accuracy);
+        let (centre, scale) = features::standardisation(&self.trace.accuracy);
         let targets: Vec<f64> = self.trace.accuracy.iter().map(|a| (a - centre) / scale).collect();
         let candidates: Vec<usize> = (0..self.pool.len()).filter(|&i| !self.trace.has(i)).collect();
         let (mean, sd) = match self.config.method {
@@ -321,13 +321,4 @@ impl Search {
         let chosen = acquisition::top(&scores, self.config.batch.min(left)).into_iter().map(|k| candidates[k]);
         Ok(chosen.map(|i| (i, Some(Belief { mean: centre + scale * mean[i], sd: scale * sd[i] }))).collect())
     }
-}
-
-/// The mean and standard deviation that standardise `values` (a unit scale where they do not
-/// vary).
-fn standardisation(values: &[f64]) -> (f64, f64) {
-    let n = values.len().max(1) as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
-    (mean, if sd > 0.0 { sd } else { 1.0 })
 }
