@@ -30,6 +30,7 @@ compile_error!(
 );
 
 mod backend;
+mod fast_math;
 mod layout;
 mod qtensor;
 mod strided_index;

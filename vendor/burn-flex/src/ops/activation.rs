@@ -169,14 +169,9 @@ impl ActivationOps<Flex> for Flex {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn sigmoid_f32(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
+    crate::fast_math::sigmoid_f32(x)
 }
 
 #[inline]

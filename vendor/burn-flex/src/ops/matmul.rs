@@ -261,8 +261,10 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
     let rhs_ptr = unsafe { rhs_data.as_ptr().add(rhs.layout().start_offset()) };
 
     let out_shape = Shape::from(vec![m, n]);
-    let mut output = FlexTensor::empty(out_shape, T::dtype());
-    let out_data: &mut [T] = output.storage_mut();
+    // The product is written into unzeroed memory: `gemm_call` passes `read_dst = false`, so
+    // gemm stores every element of `dst` without reading it (zeros where `k = 0`).
+    let len = checked_size(m, n);
+    let mut out_data: Vec<T> = Vec::with_capacity(len);
 
     let parallelism = get_parallelism(m, n, k);
 
@@ -282,9 +284,11 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
             rhs_row_stride,
             parallelism,
         );
+        // SAFETY: gemm has initialised all `m · n` elements (see above).
+        out_data.set_len(len);
     }
 
-    output
+    FlexTensor::new(Bytes::from_elems(out_data), Layout::contiguous(out_shape), T::dtype())
 }
 
 /// Strided gemm call for one matrix. Wraps `gemm::gemm` with GemmScalar zero/one.

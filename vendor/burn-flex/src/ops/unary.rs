@@ -256,7 +256,7 @@ pub fn sinh(tensor: FlexTensor) -> FlexTensor {
 
 /// Hyperbolic tangent
 pub fn tanh(tensor: FlexTensor) -> FlexTensor {
-    unary_op(tensor, |x| x.tanh(), |x| x.tanh())
+    unary_op(tensor, crate::fast_math::tanh_f32, |x| x.tanh())
 }
 
 /// Inverse cosine (arccos)
