@@ -48,6 +48,33 @@ pub fn on_threads<J: Send, T: Send, E: Send>(
     })
 }
 
+/// Adds `items` up pairwise, each level's pairs on threads of their own: `⌈log₂ n⌉` levels of
+/// additions instead of `n − 1` one after the other. An odd item out waits for the next level.
+/// The order of the additions depends only on `items.len()`. `None` for no items.
+pub fn reduce_pairwise<T: Send, E: Send>(
+    items: Vec<T>,
+    add: impl Fn(T, T) -> Result<T, E> + Sync,
+    panicked: impl Fn(String) -> E,
+) -> Result<Option<T>, E> {
+    let mut level = items;
+    while level.len() > 1 {
+        let mut pairs = Vec::with_capacity(level.len() / 2);
+        let mut rest = level.into_iter();
+        let mut odd = None;
+        while let Some(first) = rest.next() {
+            match rest.next() {
+                Some(second) => pairs.push((first, second)),
+                None => odd = Some(first),
+            }
+        }
+        level = on_threads(pairs, |(first, second)| add(first, second), &panicked)
+            .into_iter()
+            .collect::<Result<Vec<T>, E>>()?;
+        level.extend(odd);
+    }
+    Ok(level.pop())
+}
+
 /// What a thread panicked with, where it is text; "a thread panicked" otherwise.
 pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
@@ -59,7 +86,20 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::on_threads;
+    use super::{on_threads, reduce_pairwise};
+
+    #[test]
+    fn pairwise_reduction_adds_every_item_once_in_a_tree() {
+        let joined = |a: String, b: String| Ok::<String, String>(format!("({a}+{b})"));
+        let items = |n: usize| (0..n).map(|k| k.to_string()).collect::<Vec<_>>();
+        let reduce = |n: usize| reduce_pairwise(items(n), joined, |m| m).expect("no panic");
+        assert_eq!(reduce(0), None);
+        assert_eq!(reduce(1).as_deref(), Some("0"));
+        assert_eq!(reduce(2).as_deref(), Some("(0+1)"));
+        assert_eq!(reduce(5).as_deref(), Some("(((0+1)+(2+3))+4)"));
+        let failed = reduce_pairwise(items(4), |_, _| Err::<String, String>("no".into()), |m| m);
+        assert_eq!(failed, Err("no".to_owned()));
+    }
 
     #[test]
     fn jobs_come_back_in_their_order_and_a_panic_is_an_error() {

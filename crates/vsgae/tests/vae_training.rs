@@ -51,6 +51,12 @@ fn a_resumed_vae_run_on_one_thread_equals_an_uninterrupted_one() {
     resumed_equals_straight(1);
 }
 
+/// Five shards: their gradients are added in a tree of three levels, one shard waiting a level.
+#[test]
+fn a_resumed_vae_run_on_five_threads_equals_an_uninterrupted_one() {
+    resumed_equals_straight(5);
+}
+
 fn resumed_equals_straight(threads: usize) {
     let straight_dir = tempfile::tempdir().unwrap();
     let mut straight = VaeSession::new(config(3), cells(), Device::flex().autodiff())

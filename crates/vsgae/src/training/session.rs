@@ -387,7 +387,8 @@ impl<T: TrainingTask> Session<T> {
     }
 
     /// Each shard's forward and backward pass on its own thread, with its own copy of the
-    /// parameters (separate autodiff graphs), then the gradients added.
+    /// parameters (separate autodiff graphs), then the gradients added pairwise on threads
+    /// ([`crate::parallel::reduce_pairwise`]).
     #[cfg(not(target_family = "wasm"))]
     fn shard_gradients(&self, shards: &[Shard<'_>]) -> Result<(Tensor<1>, GradientsParams), TrainError> {
         let (task, device) = (&self.task, &self.device);
@@ -400,18 +401,21 @@ impl<T: TrainingTask> Session<T> {
         );
         drop(shards_phase);
         let _phase = crate::device_counts::phase("reduce");
-        let mut total: Option<Tensor<1>> = None;
-        let mut accumulator = GradientsAccumulator::<T::Model>::new();
-        for result in results {
-            let (loss, grads) = result?;
-            total = Some(match total {
-                Some(total) => total + loss,
-                None => loss,
-            });
-            accumulator.accumulate(&self.model, grads);
-        }
-        let total = total.ok_or_else(|| TrainError::NoData("a batch without shards".to_owned()))?;
-        Ok((total, accumulator.grads()))
+        // Each partial sum carries a copy of the model (its tensors shared, not copied) to find
+        // its parameters' gradients by, as the model does not cross threads by reference.
+        let add = |(loss, grads, model): Partial<T::Model>, (more_loss, more_grads, _): Partial<T::Model>| {
+            let mut accumulator = GradientsAccumulator::<T::Model>::new();
+            accumulator.accumulate(&model, grads);
+            accumulator.accumulate(&model, more_grads);
+            Ok((loss + more_loss, accumulator.grads(), model))
+        };
+        let partials = results
+            .into_iter()
+            .map(|result| result.map(|(loss, grads)| (loss, grads, self.model.clone())))
+            .collect::<Result<Vec<_>, _>>()?;
+        crate::parallel::reduce_pairwise(partials, add, TrainError::Worker)?
+            .map(|(loss, grads, _)| (loss, grads))
+            .ok_or_else(|| TrainError::NoData("a batch without shards".to_owned()))
     }
 
     async fn finish_epoch(&mut self, learning_rate: f64, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
@@ -558,6 +562,9 @@ fn shards(batch: &[usize], threads: usize, position: StepPosition) -> Vec<Shard<
         .map(|(k, items)| Shard { items, offset: k * size, batch_len: batch.len(), position })
         .collect()
 }
+
+/// A shard's loss and gradients, or a sum of several, with the model they are of.
+type Partial<M> = (Tensor<1>, GradientsParams, M);
 
 /// Gives every parameter a new autodiff leaf with the same id, so a replica's operations form
 /// a graph of their own (Burn merges graphs that share a leaf and locks each graph while it
