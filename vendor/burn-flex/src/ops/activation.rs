@@ -103,7 +103,8 @@ impl ActivationOps<Flex> for Flex {
     }
 
     fn sigmoid(tensor: FloatTensor<Flex>) -> FloatTensor<Flex> {
-        unary_op(tensor, sigmoid_f32, sigmoid_f64)
+        crate::fast_math::map_contiguous_f32(tensor, sigmoid_f32)
+            .unwrap_or_else(|tensor| unary_op(tensor, sigmoid_f32, sigmoid_f64))
     }
 
     fn sigmoid_backward(output: FloatTensor<Flex>, grad: FloatTensor<Flex>) -> FloatTensor<Flex> {

@@ -256,7 +256,8 @@ pub fn sinh(tensor: FlexTensor) -> FlexTensor {
 
 /// Hyperbolic tangent
 pub fn tanh(tensor: FlexTensor) -> FlexTensor {
-    unary_op(tensor, crate::fast_math::tanh_f32, |x| x.tanh())
+    crate::fast_math::map_contiguous_f32(tensor, crate::fast_math::tanh_f32)
+        .unwrap_or_else(|tensor| unary_op(tensor, crate::fast_math::tanh_f32, |x| x.tanh()))
 }
 
 /// Inverse cosine (arccos)
