@@ -564,6 +564,7 @@ fn shards(batch: &[usize], threads: usize, position: StepPosition) -> Vec<Shard<
 }
 
 /// A shard's loss and gradients, or a sum of several, with the model they are of.
+#[cfg(not(target_family = "wasm"))]
 type Partial<M> = (Tensor<1>, GradientsParams, M);
 
 /// Gives every parameter a new autodiff leaf with the same id, so a replica's operations form
