@@ -5,7 +5,7 @@
 
 mod common;
 
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use common::{assert_close, assert_close_to, cells_of, floats, json, values};
 use nasbench::Cell;
@@ -84,7 +84,7 @@ fn one_training_step_matches_the_reference() {
 
     common::assert_gradients_match(&model, &grads, "gnnpred_grads_batch64.safetensors");
 
-    let mut optimizer = AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init();
+    let mut optimizer = vsgae::training::adam::ReferenceAdam::init();
     let model = optimizer.step(1e-5, model, grads);
     assert_close(
         "loss after one Adam step",

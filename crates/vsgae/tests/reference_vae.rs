@@ -5,7 +5,7 @@
 
 mod common;
 
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use common::{assert_close, cells_of, floats, json, values};
 use nasbench::Cell;
@@ -75,7 +75,7 @@ fn gradients_and_one_adam_step_match_the_reference() {
 
     common::assert_gradients_match(&model, &grads, "gnnvae_grads_batch16_eval.safetensors");
 
-    let mut optimizer = AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init();
+    let mut optimizer = vsgae::training::adam::ReferenceAdam::init();
     let model = optimizer.step(1e-4, model, grads);
     let after = model.loss(&batch, &targets, Latent::Mean, &config).total;
     assert_close(

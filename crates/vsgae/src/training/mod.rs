@@ -1,6 +1,7 @@
 //! Explicit, resumable training loops that advance one step at a time (so the browser can yield
 //! between steps), report [`TrainingEvent`]s to a sink, check a cancel flag, and never print.
 
+pub mod adam;
 mod cursor;
 pub mod events;
 pub mod latent_predictor;

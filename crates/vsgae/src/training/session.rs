@@ -103,9 +103,9 @@ pub fn default_log_every(device: &Device) -> usize {
     if crate::parallel::is_cpu(device) { 1 } else { GPU_LOG_EVERY }
 }
 
-/// The reference's optimiser: Adam with β = (0.9, 0.999) and ε = 1e-8.
+/// The reference's optimiser: Adam with β = (0.9, 0.999) and ε = 1e-8, fused on the CPU.
 pub(crate) fn reference_adam() -> ModuleOptimizer {
-    burn::optim::AdamConfig::new().with_beta_1(0.9).with_beta_2(0.999).with_epsilon(1e-8).init()
+    super::adam::ReferenceAdam::init()
 }
 
 impl<T: TrainingTask> Session<T> {
