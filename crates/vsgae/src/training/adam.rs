@@ -10,12 +10,18 @@
 use burn::optim::{Adam, AdamConfig, AdamState, AdaptiveMomentumState, ModuleOptimizer, Optimizer};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
+use crate::readback::{ReadbackError, floats};
+
 /// Adam's first-moment decay.
 const BETA_1: f32 = 0.9;
 /// Adam's second-moment decay.
 const BETA_2: f32 = 0.999;
 /// Added to the second moment's root.
 const EPSILON: f32 = 1e-8;
+/// The gradient's weight in the first moment, `1 − β₁`.
+const KEEP_GRADIENT_1: f32 = 1.0 - BETA_1;
+/// The squared gradient's weight in the second moment, `1 − β₂`.
+const KEEP_GRADIENT_2: f32 = 1.0 - BETA_2;
 
 /// Adam with the reference's constants; see the module's documentation.
 #[derive(Clone)]
@@ -42,7 +48,7 @@ impl ReferenceAdam {
 }
 
 /// Burn's Adam with the reference's constants.
-pub(crate) fn burn_adam() -> AdamConfig {
+fn burn_adam() -> AdamConfig {
     AdamConfig::new().with_beta_1(BETA_1).with_beta_2(BETA_2).with_epsilon(EPSILON)
 }
 
@@ -81,48 +87,32 @@ fn fuses<const D: usize>(tensor: &Tensor<D>, grad: &Tensor<D>, state: Option<&Ad
         })
 }
 
-/// Why the fused step could not read a tensor: never on the CPU backend with `f32` tensors.
-#[derive(Debug, thiserror::Error)]
-enum ReadError {
-    #[error("{0:?}")]
-    Device(burn::tensor::ExecutionError),
-    #[error("{0:?}")]
-    Values(burn::tensor::DataError),
-}
-
-/// A tensor's values, without a copy where it holds them alone.
-fn values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadError> {
-    tensor.try_into_data().map_err(ReadError::Device)?.try_into_vec::<f32>().map_err(ReadError::Values)
-}
-
-/// One Adam step of one parameter in one pass over its four arrays.
+/// One Adam step of one parameter in one pass over its four arrays. Each tensor's values are
+/// read without a copy where it holds them alone (a readback on the CPU backend, which never fails
+/// for `f32` tensors).
 fn fused_step<const D: usize>(
     lr: f64,
     tensor: Tensor<D>,
     grad: Tensor<D>,
     state: Option<AdamState<D>>,
-) -> Result<(Tensor<D>, AdamState<D>), ReadError> {
+) -> Result<(Tensor<D>, AdamState<D>), ReadbackError> {
     let device = tensor.device();
     let shape = tensor.shape();
-    let grad = values(grad)?;
+    let grad = floats(grad)?;
     let (time, mut moment_1, mut moment_2) = match state {
-        Some(AdamState { momentum }) => (momentum.time + 1, values(momentum.moment_1)?, values(momentum.moment_2)?),
+        Some(AdamState { momentum }) => (momentum.time + 1, floats(momentum.moment_1)?, floats(momentum.moment_2)?),
         // Zero moments give Burn's first step: 0 · β + g · (1 − β) is g · (1 − β).
         None => (1, vec![0.0; grad.len()], vec![0.0; grad.len()]),
     };
-    let mut parameter = values(tensor)?;
+    let mut parameter = floats(tensor)?;
     Update::at(time, lr).apply(&mut parameter, &grad, &mut moment_1, &mut moment_2);
     let tensor = |values: Vec<f32>| Tensor::from_data(TensorData::new(values, shape.clone()), &device);
     let momentum = AdaptiveMomentumState::new(time, tensor(moment_1), tensor(moment_2));
     Ok((tensor(parameter), AdamState::new(momentum)))
 }
 
-/// The scalars of one step, computed as Burn's Adam computes them.
+/// The scalars of one step that depend on its time, computed as Burn's Adam computes them.
 struct Update {
-    /// `1 − β₁`.
-    keep_gradient_1: f32,
-    /// `1 − β₂`.
-    keep_gradient_2: f32,
     /// `√(1 − β₂ᵗ) / (1 − β₁ᵗ)`.
     combined_factor: f32,
     /// `ε · √(1 − β₂ᵗ)`.
@@ -137,8 +127,6 @@ impl Update {
         let time = i32::try_from(time).unwrap_or(i32::MAX);
         let bias_correction_2_sqrt = (1.0 - BETA_2.powi(time)).sqrt();
         Self {
-            keep_gradient_1: 1.0 - BETA_1,
-            keep_gradient_2: 1.0 - BETA_2,
             combined_factor: bias_correction_2_sqrt / (1.0 - BETA_1.powi(time)),
             epsilon: EPSILON * bias_correction_2_sqrt,
             lr: lr as f32,
@@ -147,11 +135,11 @@ impl Update {
 
     /// Updates the moments and the parameter in place, element by element.
     fn apply(&self, parameter: &mut [f32], grad: &[f32], moment_1: &mut [f32], moment_2: &mut [f32]) {
-        let Self { keep_gradient_1, keep_gradient_2, combined_factor, epsilon, lr } = *self;
+        let Self { combined_factor, epsilon, lr } = *self;
         let elements = parameter.iter_mut().zip(grad).zip(moment_1.iter_mut().zip(moment_2.iter_mut()));
         for ((p, &g), (m, v)) in elements {
-            *m = *m * BETA_1 + g * keep_gradient_1;
-            *v = *v * BETA_2 + (g * g) * keep_gradient_2;
+            *m = *m * BETA_1 + g * KEEP_GRADIENT_1;
+            *v = *v * BETA_2 + (g * g) * KEEP_GRADIENT_2;
             let step = (*m * combined_factor) / (v.sqrt() + epsilon);
             *p -= step * lr;
         }
@@ -188,8 +176,8 @@ mod tests {
             let grads = GradientsParams::from_grads(loss.backward(), &model);
             model = optimizer.step(1e-2 * (1.0 + step as f64), model, grads);
         }
-        let weight = model.weight.val().into_data().try_into_vec::<f32>().expect("f32");
-        let bias = model.bias.map(|b| b.val().into_data().try_into_vec::<f32>().expect("f32")).unwrap_or_default();
+        let weight = floats(model.weight.val()).expect("weights");
+        let bias = model.bias.map(|b| floats(b.val()).expect("biases")).unwrap_or_default();
         [weight, bias].concat()
     }
 
@@ -222,7 +210,7 @@ mod tests {
         let step = |mut optimizer: ModuleOptimizer| {
             let grads = GradientsParams::from_grads(model.forward(x.clone()).powi_scalar(2).sum().backward(), &model);
             let model = optimizer.step(1e-2, model.clone(), grads);
-            model.weight.val().into_data().try_into_vec::<f32>().expect("f32")
+            floats(model.weight.val()).expect("weights")
         };
         assert_eq!(step(fused), step(burn));
     }

@@ -21,6 +21,7 @@ use burn::tensor::Device;
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
+use super::adam::ReferenceAdam;
 use super::cursor::{EpochCursor, EpochPosition, StepTaken};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
 use super::task::{DataFingerprint, EpochClosing, ModelKind, Shard, StepPosition, TrainingTask};
@@ -103,11 +104,6 @@ pub fn default_log_every(device: &Device) -> usize {
     if crate::parallel::is_cpu(device) { 1 } else { GPU_LOG_EVERY }
 }
 
-/// The reference's optimiser: Adam with β = (0.9, 0.999) and ε = 1e-8, fused on the CPU.
-pub(crate) fn reference_adam() -> ModuleOptimizer {
-    super::adam::ReferenceAdam::init()
-}
-
 impl<T: TrainingTask> Session<T> {
     /// A new run of `config` on `data`. `device` should have autodiff (`Device::flex().autodiff()`, …).
     pub fn new(config: T::Config, data: T::Data, device: Device) -> Result<Self, TrainError> {
@@ -123,7 +119,7 @@ impl<T: TrainingTask> Session<T> {
             state: task.initial_state(),
             task,
             model,
-            optimizer: reference_adam(),
+            optimizer: ReferenceAdam::init(),
             device,
             cancel: Arc::new(AtomicBool::new(false)),
             cursor: EpochCursor::default(),
@@ -547,7 +543,7 @@ fn restore_adam(
         return Ok(false);
     }
     let Some(record) = checkpoint.optimizer()? else { return Ok(false) };
-    *optimizer = std::mem::replace(optimizer, reference_adam()).load_record(record);
+    *optimizer = std::mem::replace(optimizer, ReferenceAdam::init()).load_record(record);
     Ok(true)
 }
 
