@@ -25,6 +25,7 @@ use nasbench::Cell;
 
 use crate::config::{EdgeLoss, EdgePairing, EncoderConfig, VsGaeConfig};
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
+use crate::model::block_linear::{BlockProduct, InputBlock, forward_blocks};
 use crate::model::gru::GateBiasSums;
 use crate::model::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
 use crate::model::readout::GatedSum;
@@ -136,9 +137,11 @@ impl Decoder {
     /// - output: `[batch, 1, node_dim]`
     pub fn start(&self, c: Tensor<2>) -> Tensor<3> {
         let batch = c.dims()[0];
-        let input = Tensor::<1, Int>::from_data(TensorData::new(vec![INPUT_TYPE; batch], [batch]), &c.device());
-        let e = self.types.forward(input.unsqueeze_dim(1)).squeeze_dim(1);
-        self.start_out.forward(relu(self.start_hidden.forward(Tensor::cat(vec![e, c], 1)))).unsqueeze_dim(1)
+        let device = c.device();
+        let input = Tensor::<1, Int>::from_data(TensorData::new(vec![INPUT_TYPE; batch], [batch]), &device);
+        let features = vec![InputBlock::Selected { table: self.types.weight.val(), rows: input }, InputBlock::Rows(c)];
+        let hidden = forward_blocks(&self.start_hidden, features, BlockProduct::for_device(&device));
+        self.start_out.forward(relu(hidden)).unsqueeze_dim(1)
     }
 
     /// Message passing over the partial graph and its two graph vectors; `sums` holds each
@@ -193,8 +196,13 @@ impl Decoder {
     /// - `types`: `[batch]`
     /// - output: `[batch, node_dim]`
     pub fn new_node(&self, h_g_init: Tensor<2>, types: Tensor<1, Int>, c: Tensor<2>) -> Tensor<2> {
-        let e = self.types.forward(types.unsqueeze_dim(1)).squeeze_dim(1);
-        self.init_out.forward(relu(self.init_hidden.forward(Tensor::cat(vec![e, h_g_init, c], 1))))
+        let device = c.device();
+        let features = vec![
+            InputBlock::Selected { table: self.types.weight.val(), rows: types },
+            InputBlock::Rows(h_g_init),
+            InputBlock::Rows(c),
+        ];
+        self.init_out.forward(relu(forward_blocks(&self.init_hidden, features, BlockProduct::for_device(&device))))
     }
 
     /// Edge logits with each graph's own graph vector and latent (the reference's computation
@@ -291,16 +299,15 @@ impl Decoder {
         // Edges: every candidate of every step at once (step k ≥ 1 has k + 1 candidates).
         let edge_losses = if let Some(candidates) = candidates {
             let rows = targets.edge_rows.of(config.edge_pairing(), &device);
-            let features = Tensor::cat(
-                vec![
-                    candidates,
-                    Tensor::cat(new_nodes, 0).select(0, rows.new_node.clone()),
-                    graph_vectors.select(0, rows.graph),
-                    c.select(0, rows.latent),
-                ],
-                1,
-            );
-            let logits = self.edge_out.forward(relu(self.edge_hidden.forward(features))).squeeze_dim::<1>(1);
+            // Each step's new node, graph vector and latent repeat over its candidates.
+            let features = vec![
+                InputBlock::Rows(candidates),
+                InputBlock::Selected { table: Tensor::cat(new_nodes, 0), rows: rows.new_node },
+                InputBlock::Selected { table: graph_vectors, rows: rows.graph },
+                InputBlock::Selected { table: c, rows: rows.latent },
+            ];
+            let hidden = forward_blocks(&self.edge_hidden, features, BlockProduct::for_device(&device));
+            let logits = self.edge_out.forward(relu(hidden)).squeeze_dim::<1>(1);
             let losses = binary_cross_entropy_with_logits_1d(logits, targets.edge_labels.clone());
             total = total + (losses.clone() * targets.edge_weights(alpha, edge_loss, &device)).sum();
             losses

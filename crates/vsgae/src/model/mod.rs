@@ -1,7 +1,8 @@
 //! The layers and the three models, each built from its config.
 //!
 //! - Layers: [`node_embedding`] (type embedding and [`message_passing`] rounds with a [`gru`]
-//!   update), [`readout`] (gated sums), [`accuracy_head`].
+//!   update), [`readout`] (gated sums), [`accuracy_head`], [`block_linear`] (a linear map of
+//!   side-by-side blocks, some repeating a table's rows).
 //! - Models: [`predictor`], [`vae`] ([`vae_encoder`] and [`decoder`], with [`decoding`]).
 //! - [`batch`]: dense batches and the operators message passing needs, built once per batch;
 //!   [`signature_round`]: the second round for prediction, on the nodes' distinct signatures.
@@ -9,6 +10,7 @@
 
 pub mod accuracy_head;
 pub mod batch;
+pub mod block_linear;
 pub mod decoder;
 pub mod decoding;
 pub mod flops;
