@@ -17,9 +17,13 @@
 //! - **VS-GAE** ([`vae_forward`]): the encoder (its rounds and two readouts) and the
 //!   teacher-forced decoder on the cell padded to 7 nodes. Its step `k = 0‥5` runs over `m = k + 1`
 //!   nodes: `L` rounds and two readouts when `m > 1` (two bare `D → G` maps when `m = 1`), the
-//!   type head `2G → G → T`, the new node's init `D + 2G → D + G → D`, and for `k ≥ 1` the edge
-//!   head `2D + 2G → D + G → 1` on each of the `m` candidate predecessors. The start node adds
-//!   `D + G → D + G → D`.
+//!   type head `2G → G → T`, the new node's init `2G → D + G → D` (its type's part maps the
+//!   embedding table, a fixed amount per batch, left out), and for `k ≥ 1` the edge head
+//!   `D → D + G → 1` on each of the `m` candidate predecessors. The edge head's parts that repeat
+//!   over a step's candidates are mapped once per step (`D + G → D + G`: the new node and the
+//!   graph vector) and once per graph (`G → D + G`: the latent), as
+//!   [`crate::model::block_linear`] computes them on the CPU. The start node adds
+//!   `G → D + G → D`.
 //! - **Training** ([`training`]): the forward pass and a backward pass of twice its cost (one
 //!   product for the input's gradient, one for the weight's).
 
@@ -78,19 +82,22 @@ pub fn vae_forward(config: &VsGaeConfig, nodes: usize) -> f64 {
     let (d, g, t) = (e.node_dim, e.graph_dim, e.num_node_types);
     let rounds = e.num_layers as f64;
     let encoder = encoder_rounds(e, nodes) + 2.0 * readout(e, nodes);
-    let start = product(1, d + g, d + g) + product(1, d + g, d);
+    let start = product(1, g, d + g) + product(1, d + g, d);
+    // The edge head's latent part, once per graph; its new-node and graph-vector parts, once per step.
+    let latent = product(1, g, d + g);
     let decoder: f64 = (0..nasbench::MAX_VERTICES - 1)
         .map(|k| {
             let m = k + 1;
             let propagate =
                 if m == 1 { 2.0 * product(1, d, g) } else { rounds * message_passing(e, m) + 2.0 * readout(e, m) };
             let types = product(1, 2 * g, g) + product(1, g, t);
-            let init = product(1, d + 2 * g, d + g) + product(1, d + g, d);
-            let edges = if k == 0 { 0.0 } else { product(m, 2 * d + 2 * g, d + g) + product(m, d + g, 1) };
-            propagate + types + init + edges
+            let init = product(1, 2 * g, d + g) + product(1, d + g, d);
+            let repeated = product(1, d + g, d + g);
+            let edges = if k == 0 { 0.0 } else { product(m, d, d + g) + product(m, d + g, 1) };
+            propagate + types + init + repeated + edges
         })
         .sum();
-    encoder + start + decoder
+    encoder + start + latent + decoder
 }
 
 /// A training step's FLOPs from its forward pass's: forward plus a backward of twice the cost.
