@@ -31,8 +31,7 @@ impl GatedSum {
     /// - `node_mask`: `[batch, nodes, 1]`, 1 for real nodes and 0 for padding
     /// - output: `[batch, graph_dim]`
     pub fn forward(&self, h: Tensor<3>, node_mask: Tensor<3>) -> Tensor<2> {
-        let gated = self.value.forward(h.clone()) * sigmoid(self.gate.forward(h)) * node_mask;
-        gated.sum_dim(1).squeeze_dim(1)
+        (self.gated_nodes(h) * node_mask).sum_dim(1).squeeze_dim(1)
     }
 
     /// The graph vectors summed over every node (a mask of ones).
@@ -41,8 +40,22 @@ impl GatedSum {
     /// - `h`: `[batch, nodes, node_dim]`
     /// - output: `[batch, graph_dim]`
     pub fn forward_all(&self, h: Tensor<3>) -> Tensor<2> {
-        let gated = self.value.forward(h.clone()) * sigmoid(self.gate.forward(h));
-        gated.sum_dim(1).squeeze_dim(1)
+        self.gated_nodes(h).sum_dim(1).squeeze_dim(1)
+    }
+
+    /// Every node's gated value `f_m(h_v) · σ(g_m(h_v))`. Both maps take the batch's nodes as
+    /// the rows of one matrix: a `[batch, nodes, ·]` input would broadcast each weight to every
+    /// graph, one small product per graph on Burn's CPU backend.
+    ///
+    /// # Shapes
+    /// - `h`: `[batch, nodes, node_dim]`
+    /// - output: `[batch, nodes, graph_dim]`
+    fn gated_nodes(&self, h: Tensor<3>) -> Tensor<3> {
+        let [batch, nodes, node_dim] = h.dims();
+        let rows = h.reshape([batch * nodes, node_dim]);
+        let gated = self.value.forward(rows.clone()) * sigmoid(self.gate.forward(rows));
+        let graph_dim = gated.dims()[1];
+        gated.reshape([batch, nodes, graph_dim])
     }
 }
 
