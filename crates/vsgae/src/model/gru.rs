@@ -6,7 +6,7 @@ use burn::module::{Module, Param};
 use burn::nn::Initializer;
 use burn::tensor::activation::{sigmoid, tanh};
 use burn::tensor::module::linear;
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// `torch.nn.GRUCell`: gates in the order reset, update, new.
 ///
@@ -176,6 +176,32 @@ impl GruCell {
         let from_input = linear(x, self.new_input.val(), Some(self.input_bias.new.val()));
         let from_hidden = linear(h.clone(), self.new_hidden.val(), Some(self.hidden_bias.new.val()));
         combine(r, z, from_input, from_hidden, h)
+    }
+
+    /// One step for rows whose states are rows of a small table: row `i`'s state is
+    /// `states[of_row[i]]`. The state's maps apply to the table and the rows select from the
+    /// results; the input's maps apply to every row, as in [`GruCell::forward`]. Equal to
+    /// [`GruCell::forward`] on the selected states up to rounding.
+    ///
+    /// # Shapes
+    /// - `x`: `[rows, input]`
+    /// - `states`: `[table, hidden]`
+    /// - `of_row`: `[rows]`, each below `table`
+    /// - output: `[rows, hidden]`
+    pub fn forward_on_state_table(&self, x: Tensor<2>, states: Tensor<2>, of_row: Tensor<1, Int>) -> Tensor<2> {
+        let hidden = self.hidden_dim();
+        let input = x.dims()[1];
+        let pick = |table: Tensor<2>| table.select(0, of_row.clone());
+        // A stacked gate's argument: its input rows' map per row, its state rows' map per table row.
+        let gate = |weight: Tensor<2>, bias: Tensor<1>| {
+            let from_state = states.clone().matmul(weight.clone().narrow(0, input, hidden));
+            linear(x.clone(), weight.narrow(0, 0, input), Some(bias)) + pick(from_state)
+        };
+        let r = sigmoid(gate(self.reset.val(), self.reset_bias()));
+        let z = sigmoid(gate(self.update.val(), self.update_bias()));
+        let from_input = linear(x, self.new_input.val(), Some(self.input_bias.new.val()));
+        let from_hidden = pick(linear(states.clone(), self.new_hidden.val(), Some(self.hidden_bias.new.val())));
+        combine(r, z, from_input, from_hidden, pick(states))
     }
 
     /// The reset and update gates' bias sums `b_ir + b_hr` and `b_iz + b_hz`.

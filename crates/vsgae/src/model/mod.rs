@@ -5,7 +5,8 @@
 //!   side-by-side blocks, some repeating a table's rows).
 //! - Models: [`predictor`], [`vae`] ([`vae_encoder`] and [`decoder`], with [`decoding`]).
 //! - [`batch`]: dense batches and the operators message passing needs, built once per batch;
-//!   [`signature_round`]: the second round for prediction, on the nodes' distinct signatures.
+//!   [`signature_round`]: the second round on the nodes' distinct signatures, for prediction and
+//!   for training on the CPU.
 //! - [`initialization`]: seeded PyTorch-style initialisation; [`flops`]: the work per graph.
 
 pub mod accuracy_head;

@@ -106,10 +106,33 @@ impl NodeSignatures {
         self.unique.shape[1]
     }
 
+    /// Whether the batch repeats enough signatures for training to work on them: at most four
+    /// for every five nodes. Training's batches of 7-vertex cells have about 0.87 signatures per
+    /// node in 8 cells, 0.78 in 16, 0.49 in 64 and 0.35 in 128 (NAS-Bench-101's cells). On such
+    /// cells `vsgae bench` at one thread, four alternating rounds, put the round on signatures
+    /// behind at 8 cells (predictor training 0.87×: the rows each node gathers and sums cost more
+    /// than the maps saved), level or ahead at 16 (1.01×, VS-GAE 1.10×) and ahead from 32.
+    pub fn repeat_enough(&self) -> bool {
+        let nodes = self.shape[0] * self.shape[1];
+        5 * self.len() <= 4 * nodes
+    }
+
     /// Whether there are none (an empty batch).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Where [`MessagePassing::forward_on_signatures`] applies the GRU's input maps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateInputs {
+    /// Composed with the message maps and applied to the signature table, so that a node only
+    /// sums table rows: the fewest products for prediction. Composing costs a weight-sized
+    /// product per map (and two more for a gradient), which a large batch repays.
+    Composed,
+    /// Applied to each node's summed messages, as the dense round does: for training, where the
+    /// composition's gradient would cost more than the per-node maps it saves.
+    PerNode,
 }
 
 impl MessagePassing {
@@ -125,13 +148,58 @@ impl MessagePassing {
         first: &MessagePassing,
         embedding: Tensor<2>,
         signatures: &NodeSignatures,
+        gate_inputs: GateInputs,
     ) -> Tensor<3> {
         let [batch, nodes] = signatures.shape;
         let d = self.node_dim();
         let count = signatures.len();
-        let device = embedding.device();
         // The first round's states of the distinct signatures.
         let states = first.forward_from_embedding(embedding, &signatures.unique).reshape([count, d]);
+        let states_out = match gate_inputs {
+            GateInputs::Composed => self.composed_round(states, signatures),
+            GateInputs::PerNode => self.per_node_round(states, signatures),
+        };
+        states_out.reshape([batch, nodes, d])
+    }
+
+    /// Each signature's in- and out-degree, each `[signatures, 1]`.
+    fn signature_degrees(signatures: &NodeSignatures) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+        let columns = signatures.unique.parts.dims()[1];
+        let degrees = signatures.unique.parts.clone().narrow(1, columns - 2, 2);
+        (degrees.clone(), degrees.clone().narrow(1, 0, 1), degrees.narrow(1, 1, 1))
+    }
+
+    /// Every node's sum of the rows of `[own; as sender; as receiver; zero]` it lists.
+    ///
+    /// # Shapes
+    /// - `own`, `as_sender`, `as_receiver`: `[signatures, width]`
+    /// - output: `[batch·nodes, width]`
+    fn sum_rows(
+        signatures: &NodeSignatures,
+        own: Tensor<2>,
+        as_sender: Tensor<2>,
+        as_receiver: Tensor<2>,
+    ) -> Tensor<2> {
+        let width = own.dims()[1];
+        let zero = Tensor::zeros([1, width], &own.device());
+        let total = signatures.shape[0] * signatures.shape[1];
+        Tensor::cat(vec![own, as_sender, as_receiver, zero], 0)
+            .select(0, signatures.rows.clone())
+            .reshape([total, signatures.slots, width])
+            .sum_dim(1)
+            .reshape([total, width])
+    }
+
+    /// [`GateInputs::Composed`]: the message maps and the GRU's input maps applied to the
+    /// signatures' states together; a node sums rows of the gates' arguments.
+    ///
+    /// # Shapes
+    /// - `states`: `[signatures, node_dim]`
+    /// - output: `[batch·nodes, node_dim]`
+    fn composed_round(&self, states: Tensor<2>, signatures: &NodeSignatures) -> Tensor<2> {
+        let d = self.node_dim();
+        let count = signatures.len();
+        let device = states.device();
         let (input_maps, hidden_maps) = self.update.gate_maps();
         let gates = 3 * d;
         // Each signature's state through each part of the message map, then the GRU's input maps.
@@ -143,8 +211,7 @@ impl MessagePassing {
         let part = |k: usize| parts.clone().narrow(0, k, 1).reshape([count, gates]);
         let (input_bias, hidden_bias) = self.update.biases();
         let hidden = states.clone().matmul(hidden_maps) + hidden_bias.unsqueeze::<2>();
-        let degrees = signatures.unique.parts.clone().narrow(1, signatures.unique.parts.dims()[1] - 2, 2);
-        let (in_degree, out_degree) = (degrees.clone().narrow(1, 0, 1), degrees.clone().narrow(1, 1, 1));
+        let (degrees, in_degree, out_degree) = Self::signature_degrees(signatures);
         // A node's own row: its self parts, the messages' biases by degree, the GRU's input bias,
         // and the reset and update gates' part of its state's map (the new gate's stays apart).
         let hidden_gates = Tensor::cat(vec![hidden.clone().narrow(1, 0, 2 * d), Tensor::zeros([count, d], &device)], 1);
@@ -153,17 +220,29 @@ impl MessagePassing {
             + degrees.matmul(self.message_bias.val().matmul(input_maps))
             + input_bias.unsqueeze::<2>()
             + hidden_gates;
-        let table = Tensor::cat(vec![own, part(0), part(2), Tensor::zeros([1, gates], &device)], 0);
-        let total = batch * nodes;
-        let summed = table
-            .select(0, signatures.rows.clone())
-            .reshape([total, signatures.slots, gates])
-            .sum_dim(1)
-            .reshape([total, gates]);
+        let summed = Self::sum_rows(signatures, own, part(0), part(2));
         let node_tables =
             Tensor::cat(vec![hidden.narrow(1, 2 * d, d), states], 1).select(0, signatures.of_node.clone());
         let (new_hidden, state) = (node_tables.clone().narrow(1, 0, d), node_tables.narrow(1, d, d));
-        self.update.step_from_gates(summed, new_hidden, state).reshape([batch, nodes, d])
+        self.update.step_from_gates(summed, new_hidden, state)
+    }
+
+    /// [`GateInputs::PerNode`]: the message maps applied to the signatures' states, a node's
+    /// messages summed from their rows, then the GRU on every node with its state's maps on the
+    /// signatures ([`GruCell::forward_on_state_table`](crate::model::gru::GruCell::forward_on_state_table)).
+    ///
+    /// # Shapes
+    /// - `states`: `[signatures, node_dim]`
+    /// - output: `[batch·nodes, node_dim]`
+    fn per_node_round(&self, states: Tensor<2>, signatures: &NodeSignatures) -> Tensor<2> {
+        let d = self.node_dim();
+        let count = signatures.len();
+        let parts = states.clone().unsqueeze::<3>().matmul(self.messages.val().reshape([4, d, 2 * d]));
+        let part = |k: usize| parts.clone().narrow(0, k, 1).reshape([count, 2 * d]);
+        let (degrees, in_degree, out_degree) = Self::signature_degrees(signatures);
+        let own = part(1) * in_degree + part(3) * out_degree + degrees.matmul(self.message_bias.val());
+        let received = Self::sum_rows(signatures, own, part(0), part(2));
+        self.update.forward_on_state_table(received, states, signatures.of_node.clone())
     }
 }
 
@@ -172,6 +251,8 @@ mod tests {
     use super::*;
     use crate::model::batch::GraphBatch;
     use crate::model::node_embedding::NodeEmbedding;
+    use burn::module::Param;
+    use burn::tensor::{Distribution, Gradients};
 
     #[test]
     fn signatures_count_distinct_neighbourhoods_and_list_each_nodes_rows() {
@@ -195,24 +276,94 @@ mod tests {
         assert_eq!(&rows[18..27], &[3, zero, zero, 4, zero, zero, 4, zero, zero]);
     }
 
-    #[test]
-    fn the_round_on_signatures_equals_two_dense_rounds() {
-        let device = Device::flex();
-        let nodes = NodeEmbedding::init(crate::model::batch::NODE_TYPES, 8, 3, &device);
-        // Cells of 2 to 7 vertices in one padded batch.
+    /// Cells of 2 to 7 vertices in one padded batch, and its signatures (fewer than its nodes).
+    fn mixed_batch(device: &Device) -> (GraphBatch, NodeSignatures) {
         let cells: Vec<nasbench::Cell> = (2..=7)
             .flat_map(|n| nasbench::space::enumerate_vertices(n).into_iter().step_by(997).take(12))
             .map(|c| c.cell)
             .collect();
         let refs: Vec<&nasbench::Cell> = cells.iter().collect();
-        let batch = GraphBatch::new(&refs, &device);
-        let signatures = batch.signatures(&device);
+        let batch = GraphBatch::new(&refs, device);
+        let signatures = batch.signatures(device);
         assert!(signatures.len() < cells.len() * 7, "{} signatures", signatures.len());
-        let dense = crate::readback::floats(nodes.forward(&batch)).expect("read");
-        let tabled = crate::readback::floats(nodes.forward_on_signatures(&batch, &signatures)).expect("read");
-        assert_eq!(dense.len(), cells.len() * 7 * 8);
-        for (a, b) in dense.iter().zip(&tabled) {
-            assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "{a} vs {b}");
+        (batch, signatures)
+    }
+
+    /// Two rounds of `nodes`: dense over every node, or on the signatures.
+    fn two_rounds(
+        nodes: &NodeEmbedding,
+        batch: &GraphBatch,
+        signatures: &NodeSignatures,
+        on_signatures: Option<GateInputs>,
+    ) -> Tensor<3> {
+        let [first, second] = nodes.layers.as_slice() else { panic!("two rounds") };
+        match on_signatures {
+            None => {
+                second.forward(first.forward(nodes.types.forward(batch.ops.clone()), &batch.messages), &batch.messages)
+            }
+            Some(how) => second.forward_on_signatures(first, nodes.types.weight.val(), signatures, how),
         }
+    }
+
+    #[test]
+    fn the_round_on_signatures_equals_two_dense_rounds() {
+        let device = Device::flex();
+        let nodes = NodeEmbedding::init(crate::model::batch::NODE_TYPES, 8, 2, &device);
+        let (batch, signatures) = mixed_batch(&device);
+        let dense = crate::readback::floats(two_rounds(&nodes, &batch, &signatures, None)).expect("read");
+        assert_eq!(dense.len(), batch.len() * 7 * 8);
+        for how in [GateInputs::Composed, GateInputs::PerNode] {
+            let tabled = crate::readback::floats(two_rounds(&nodes, &batch, &signatures, Some(how))).expect("read");
+            assert_eq!(tabled.len(), dense.len());
+            for (a, b) in dense.iter().zip(&tabled) {
+                assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "{how:?}: {a} vs {b}");
+            }
+        }
+    }
+
+    /// Training's round on signatures gives every parameter the dense rounds' gradient.
+    #[test]
+    fn the_round_on_signatures_has_the_dense_rounds_gradients() {
+        let device = Device::flex().autodiff();
+        let nodes = NodeEmbedding::init(crate::model::batch::NODE_TYPES, 8, 2, &device);
+        let (batch, signatures) = mixed_batch(&device);
+        // Weigh the states unevenly, so that every gradient depends on which rows are summed.
+        let weights = Tensor::<3>::random([batch.len(), 7, 8], Distribution::Normal(0.0, 1.0), &device);
+        let loss = |how| (two_rounds(&nodes, &batch, &signatures, how) * weights.clone()).sum().backward();
+        let (dense, tabled) = (loss(None), loss(Some(GateInputs::PerNode)));
+        let mut checked = 0;
+        let mut compare = |name: &str, of: &dyn Fn(&Gradients) -> Option<Vec<f32>>| {
+            let (a, b) = (of(&dense).expect("a dense gradient"), of(&tabled).expect("a gradient"));
+            assert_eq!(a.len(), b.len(), "{name}");
+            for (a, b) in a.iter().zip(&b) {
+                assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "{name}: {a} vs {b}");
+                checked += 1;
+            }
+        };
+        let read2 =
+            |p: &Param<Tensor<2>>, g: &Gradients| p.val().grad(g).map(|t| crate::readback::floats(t).expect("read"));
+        let read1 =
+            |p: &Param<Tensor<1>>, g: &Gradients| p.val().grad(g).map(|t| crate::readback::floats(t).expect("read"));
+        compare("embedding", &|g| read2(&nodes.types.weight, g));
+        for (k, layer) in nodes.layers.iter().enumerate() {
+            let gru = &layer.update;
+            compare(&format!("{k}.messages"), &|g| read2(&layer.messages, g));
+            compare(&format!("{k}.message_bias"), &|g| read2(&layer.message_bias, g));
+            for (name, weight) in [
+                ("reset", &gru.reset),
+                ("update", &gru.update),
+                ("new_input", &gru.new_input),
+                ("new_hidden", &gru.new_hidden),
+            ] {
+                compare(&format!("{k}.{name}"), &|g| read2(weight, g));
+            }
+            for (name, biases) in [("input", &gru.input_bias), ("hidden", &gru.hidden_bias)] {
+                for bias in [&biases.reset, &biases.update, &biases.new] {
+                    compare(&format!("{k}.{name}_bias"), &|g| read1(bias, g));
+                }
+            }
+        }
+        // The embedding, then per layer: messages, their biases, four GRU weights, six biases.
+        assert_eq!(checked, 5 * 8 + 2 * (4 * 8 * 16 + 2 * 16 + 2 * 24 * 8 + 16 * 8 + 8 * 8 + 6 * 8));
     }
 }
