@@ -62,6 +62,18 @@ pub fn encoder_rounds(encoder: &EncoderConfig, nodes: usize) -> f64 {
     first_round(encoder, nodes) + (encoder.num_layers - 1) as f64 * message_passing(encoder, nodes)
 }
 
+/// What the second round on node signatures ([`crate::model::signature_round`], as training
+/// computes it on the CPU) saves against the dense round on a graph of `nodes` nodes, with
+/// `signatures` distinct signatures per node of its batch: the message maps (`8D²`) and the
+/// GRU's state maps (`3D²`) of the nodes beyond their signatures, and the product with the
+/// message operator, which becomes a sum of selected rows.
+pub fn saved_on_signatures(encoder: &EncoderConfig, nodes: usize, signatures: f64) -> f64 {
+    let d = encoder.node_dim as f64;
+    let repeated = nodes as f64 * (1.0 - signatures.clamp(0.0, 1.0));
+    let adjacency = 2.0 * product(nodes, nodes, 2 * encoder.node_dim);
+    2.0 * repeated * 11.0 * d * d + adjacency
+}
+
 /// One gated-sum readout over `nodes` nodes.
 pub fn readout(encoder: &EncoderConfig, nodes: usize) -> f64 {
     product(nodes, encoder.node_dim, encoder.graph_dim) + product(nodes, encoder.node_dim, 1)
@@ -114,6 +126,13 @@ mod tests {
         let encoder = EncoderConfig::new().with_node_dim(2);
         // Messages 4·(3·2·4·2) = 192, adjacency 2·(2·3·3·4) = 144, GRU 2·3·4·6 + 2·3·2·6 = 216.
         assert_eq!(message_passing(&encoder, 3), 192.0 + 144.0 + 216.0);
+    }
+
+    #[test]
+    fn signatures_save_the_maps_of_repeated_nodes_and_the_operator() {
+        let encoder = EncoderConfig::new().with_node_dim(2);
+        // Half of 4 nodes repeated: 2 · 2 · 11 · 4 = 176, the operator 2 · (2 · 4 · 4 · 4) = 256.
+        assert_eq!(saved_on_signatures(&encoder, 4, 0.5), 176.0 + 256.0);
     }
 
     #[test]
