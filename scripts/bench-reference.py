@@ -2,9 +2,11 @@
 """Our training and inference beside the PyTorch reference on the CPU, interleaved: each round
 runs `vsgae bench --backend cpu --threads N` and then `reference_bench.py --device cpu --threads N`
 on the same 4,096 seven-vertex cells, batch 128; the table gives the median over the rounds and
-ours / PyTorch.
+ours / PyTorch. The cells are the search space's first (`vsgae bench`'s default), or with
+--cells CSV the first seven-vertex cells of a NAS-Bench-101 CSV: the space's first cells share 19
+graphs, so only real cells time training as it runs on NAS-Bench-101.
 
-Usage: scripts/bench-reference.py VSGAE_BINARY REFERENCE_DIR [--threads 1 2] [--rounds 2]
+Usage: scripts/bench-reference.py VSGAE_BINARY REFERENCE_DIR [--threads 1 2] [--rounds 2] [--cells CSV]
 
 REFERENCE_DIR holds scripts/gpu-bench's reference_bench.py, cells.py and the reference's code in
 vs_gae/ (scripts/gpu-bench/README.md says how to gather them); it needs a Python with torch and
@@ -12,6 +14,7 @@ torch_geometric.
 """
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -23,17 +26,21 @@ WORKS = [
 ]
 
 
-def ours(binary, threads):
+def ours(binary, threads, cells):
     command = [binary, "bench", "--backend", "cpu", "--threads", str(threads), "--repeats", "5", "--json",
                "--only", "predictor-train", "predictor-inference", "vae-train"]
+    if cells:
+        command += ["--cells", cells, "--vertices", "7"]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     return {work: result[key] for _, key, work in WORKS if key in result}
 
 
-def reference(directory, threads):
+def reference(directory, threads, cells):
     command = [sys.executable, f"{directory}/reference_bench.py", "--device", "cpu", "--threads", str(threads),
                "--batches", "128", "--seconds", "4", "--works", ",".join(work for _, _, work in WORKS)]
+    if cells:
+        command += ["--csv", os.path.abspath(cells), "--vertices", "7"]
     out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=directory).stdout
     rates = {}
     for line in out.splitlines():
@@ -49,14 +56,15 @@ def main():
     parser.add_argument("reference")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--cells", help="a NAS-Bench-101 CSV whose first seven-vertex cells both sides bench on")
     args = parser.parse_args()
     print("| threads | work | PyTorch | ours | ours / PyTorch |")
     print("| --- | --- | --- | --- | --- |")
     for threads in args.threads:
         runs = {"ours": [], "pytorch": []}
         for round_ in range(args.rounds):
-            runs["ours"].append(ours(args.binary, threads))
-            runs["pytorch"].append(reference(args.reference, threads))
+            runs["ours"].append(ours(args.binary, threads, args.cells))
+            runs["pytorch"].append(reference(args.reference, threads, args.cells))
             print(f"threads {threads}, round {round_ + 1}: ours {runs['ours'][-1]}, "
                   f"pytorch {runs['pytorch'][-1]}", file=sys.stderr)
         for label, _, work in WORKS:
