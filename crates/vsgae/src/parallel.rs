@@ -14,6 +14,12 @@ pub fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
 }
 
+/// The items in each of the contiguous shards that `items` split into over at most `threads`
+/// threads, near-equal in size (the last may be shorter); at least 1.
+pub fn shard_len(items: usize, threads: usize) -> usize {
+    items.div_ceil(threads.clamp(1, items.max(1))).max(1)
+}
+
 /// The threads worth splitting work over on `device`: every core for Burn's CPU backend, one
 /// for a GPU.
 pub fn host_threads(device: &Device) -> usize {
@@ -86,7 +92,16 @@ pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{on_threads, reduce_pairwise};
+    use super::{on_threads, reduce_pairwise, shard_len};
+
+    #[test]
+    fn shards_are_near_equal_and_never_empty() {
+        assert_eq!(shard_len(128, 16), 8);
+        assert_eq!(shard_len(10, 3), 4, "shards of 4, 4 and 2");
+        assert_eq!(shard_len(5, 16), 1, "more threads than items: one item each");
+        assert_eq!(shard_len(7, 0), 7, "no threads: one shard");
+        assert_eq!(shard_len(0, 4), 1);
+    }
 
     #[test]
     fn pairwise_reduction_adds_every_item_once_in_a_tree() {

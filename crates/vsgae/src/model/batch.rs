@@ -85,7 +85,8 @@ impl GraphBatch {
         }
     }
 
-    /// The nodes' signatures, for prediction's second round of message passing.
+    /// The nodes' signatures, for the second round of message passing on them (prediction's, and
+    /// training's on the CPU).
     pub fn signatures(&self, device: &Device) -> NodeSignatures {
         NodeSignatures::new(
             self.len(),

@@ -38,7 +38,7 @@ fn product(rows: usize, input: usize, output: usize) -> f64 {
 pub fn message_passing(encoder: &EncoderConfig, nodes: usize) -> f64 {
     let d = encoder.node_dim;
     let messages = 4.0 * product(nodes, d, 2 * d);
-    let adjacency = 2.0 * product(nodes, nodes, 2 * d);
+    let adjacency = message_operator(encoder, nodes);
     let gru = product(nodes, 2 * d, 3 * d) + product(nodes, d, 3 * d);
     messages + adjacency + gru
 }
@@ -70,8 +70,12 @@ pub fn encoder_rounds(encoder: &EncoderConfig, nodes: usize) -> f64 {
 pub fn saved_on_signatures(encoder: &EncoderConfig, nodes: usize, signatures: f64) -> f64 {
     let d = encoder.node_dim as f64;
     let repeated = nodes as f64 * (1.0 - signatures.clamp(0.0, 1.0));
-    let adjacency = 2.0 * product(nodes, nodes, 2 * encoder.node_dim);
-    2.0 * repeated * 11.0 * d * d + adjacency
+    2.0 * repeated * 11.0 * d * d + message_operator(encoder, nodes)
+}
+
+/// The products with a round's message operator: both directions' messages summed per node.
+fn message_operator(encoder: &EncoderConfig, nodes: usize) -> f64 {
+    2.0 * product(nodes, nodes, 2 * encoder.node_dim)
 }
 
 /// One gated-sum readout over `nodes` nodes.

@@ -87,14 +87,11 @@ impl NodeEmbedding {
     /// # Shapes
     /// - output: `[batch, nodes, node_dim]`
     pub fn forward_on_signatures(&self, batch: &GraphBatch, signatures: &NodeSignatures) -> Tensor<3> {
-        if self.layers.len() < 2 {
-            return self.forward(batch);
-        }
         self.rounds_on_signatures(batch, signatures, GateInputs::Composed)
     }
 
     /// The first two rounds on `signatures` ([`MessagePassing::forward_on_signatures`]), the
-    /// rest over every node. Needs two rounds at least.
+    /// rest over every node; with fewer than two rounds, [`NodeEmbedding::forward`].
     ///
     /// # Shapes
     /// - output: `[batch, nodes, node_dim]`

@@ -550,8 +550,7 @@ fn restore_adam(
 /// The batch split into at most `threads` contiguous shards of near-equal size.
 #[cfg(not(target_family = "wasm"))]
 fn shards(batch: &[usize], threads: usize, position: StepPosition) -> Vec<Shard<'_>> {
-    let count = threads.clamp(1, batch.len().max(1));
-    let size = batch.len().div_ceil(count).max(1);
+    let size = crate::parallel::shard_len(batch.len(), threads);
     batch
         .chunks(size)
         .enumerate()

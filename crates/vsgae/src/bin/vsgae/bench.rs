@@ -188,9 +188,8 @@ fn saved_on_signatures(cells: &[&Cell], threads: usize, encoder: &EncoderConfig,
     if !vsgae::parallel::is_cpu(device) || encoder.num_layers < 2 || cells.is_empty() {
         return 0.0;
     }
-    let shard = cells.len().div_ceil(threads.max(1));
     let saved: f64 = cells
-        .chunks(shard)
+        .chunks(vsgae::parallel::shard_len(cells.len(), threads))
         .map(|shard| {
             let batch = GraphBatch::new(shard, device);
             let signatures = batch.signatures(device);
