@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use burn::tensor::Device;
 use vsgae::io::model_files::{ModelFileError, ModelFiles, load_from_bytes};
+use vsgae::latent::prior::{LatentPrior, PriorError};
 use vsgae::{Predictor, PredictorTrainingConfig, VsGae, VsGaeTrainingConfig};
 
 /// The shipped models, by the folder they come from.
@@ -154,6 +155,14 @@ impl BuiltInPredictor {
         );
         Ok(files)
     }
+}
+
+/// The shipped VS-GAE's prior (`data/vsgae/prior.json`, a mixture fitted to its training
+/// latents), for a latent space of `dim` dimensions. Every build has it built in, the web's too:
+/// it is a few kilobytes.
+pub fn vsgae_prior(dim: usize) -> Result<LatentPrior, PriorError> {
+    let file = format!("{}/{}", ShippedModel::VsGae.source(), vsgae::latent::prior::PRIOR_FILE);
+    LatentPrior::from_json(include_bytes!("../data/vsgae/prior.json"), dim, &file)
 }
 
 /// The shipped VS-GAE.

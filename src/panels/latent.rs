@@ -99,6 +99,11 @@ impl Panel for LatentPanel {
             }
         });
         ui.label("Pick the cells with the A and B buttons of the data panel's table, or paste their hashes.");
+        ui.label(
+            "Points here are decoded to their most likely cell under NAS-Bench-101's rules: choices that would \
+             break them (more than 7 vertices or 9 edges, a vertex off every path from input to output) are \
+             masked, so every point is a cell.",
+        );
         if let Some(message) = &self.message {
             ui.colored_label(ui.visuals().error_fg_color, message);
         }
@@ -106,7 +111,7 @@ impl Panel for LatentPanel {
             // The two ends decode the chosen cells; the inner points say whether the space
             // between them holds cells.
             let inner = &self.strip[1..self.strip.len() - 1];
-            ui.label(format!("Valid cells among the inner points: {}", valid_share(inner)));
+            ui.label(format!("Distinct cells among the inner points: {}", distinct_share(inner)));
         }
         decoded_row(ui, &self.strip, "strip", shared);
         ui.separator();
@@ -114,13 +119,13 @@ impl Panel for LatentPanel {
             let button = ui.button("Sample from the prior");
             shared.anchor("Sample from the prior", &button);
             ui.add(egui::DragValue::new(&mut settings.prior_samples).range(1..=64));
-            ui.label("points, from a Gaussian fitted to the latents of the current dataset's cells");
+            ui.label("points, from the VS-GAE's prior (the built-in one's mixture fitted to its training latents)");
             if button.clicked() {
                 compute.send(Command::SamplePrior { count: settings.prior_samples });
             }
         });
         if !self.samples.is_empty() {
-            ui.label(format!("Valid cells among the samples: {}", valid_share(&self.samples)));
+            ui.label(format!("Distinct cells among the samples: {}", distinct_share(&self.samples)));
         }
         decoded_row(ui, &self.samples, "samples", shared);
         ui.separator();
@@ -128,10 +133,10 @@ impl Panel for LatentPanel {
     }
 }
 
-/// "k of n (p %)": the decodings among `points` that are NAS-Bench-101 cells.
-fn valid_share(points: &[DecodedPoint]) -> String {
-    let valid = points.iter().filter(|p| p.cell.is_some()).count();
-    format!("{valid} of {} ({})", points.len(), percent(valid as f64 / points.len().max(1) as f64))
+/// "k of n (p %)": the distinct NAS-Bench-101 cells among the decodings of `points`.
+fn distinct_share(points: &[DecodedPoint]) -> String {
+    let distinct: std::collections::HashSet<_> = points.iter().filter_map(|p| p.cell.map(|c| c.hash())).collect();
+    format!("{} of {} ({})", distinct.len(), points.len(), percent(distinct.len() as f64 / points.len().max(1) as f64))
 }
 
 /// A scrollable row of decoded cells, each with its validity and predicted accuracy; a click on

@@ -9,7 +9,8 @@
 //! - [`inference`]: predictions of many cells with their uncertainty, and screened ranking.
 //! - [`training`]: one resumable session for every model.
 //! - [`evaluation`]: regression metrics and the VS-GAE's ability tests.
-//! - [`latent`]: interpolation and maps of the latent space.
+//! - [`latent`]: the VS-GAE's latent space: latent means, interpolation, a 2-D map, and the
+//!   priors points are drawn from.
 //!
 //! Defaults match the reference's `gnn_config.json` ([`config`]).
 //!
@@ -38,7 +39,7 @@
 //! let device = Device::flex();
 //! let model = VsGaeConfig::new(EncoderConfig::new()).init(&device);
 //! let cell = nasbench::parse_line("011,001,000 | input,conv3x3-bn-relu,output").unwrap();
-//! let means = vsgae::evaluation::abilities::encode_means(&model, &[cell], &device, 512);
+//! let means = vsgae::latent::encode_means(&model, &[cell], &device, 512);
 //! assert_eq!(means.dims(), [1, model.latent_dim()]);
 //! let mut rng = nasbench::split::rng(0);
 //! let decoded = model.decode(means, DecodeMode::Greedy, &mut rng)?;

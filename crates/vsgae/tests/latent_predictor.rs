@@ -5,7 +5,7 @@
 use burn::tensor::Device;
 use nasbench::Op;
 use nasbench::space::enumerate_vertices;
-use vsgae::evaluation::abilities::encode_means;
+use vsgae::latent::encode_means;
 use vsgae::training::PredictorData;
 use vsgae::training::latent_predictor::train_latent_predictor;
 use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGaeConfig};

@@ -2,8 +2,10 @@
 //! and give the figures `data/*/test_subset.json` records (and docs/results.md quotes) on a fixed
 //! subset of `nb101_val_20k.csv`: the predictor on the first test cells of its own split (the
 //! JSON of `vsgae eval-predictor --part test --limit N --json`), the VS-GAE reconstructing the
-//! first cells of the file (`vsgae test-vae --cells … --limit N --prior-points 0 --json`: its
-//! loss at the latent means, and its reconstruction shares).
+//! first cells of the file and decoding points of the prior it ships with (the JSON of `vsgae
+//! test-vae --model data/vsgae --cells … --limit N --prior-points P --json`: its loss at the
+//! latent means, its reconstruction shares, and its prior's validity, distinct points and
+//! novelty, unmasked and masked).
 //! Retraining a model means rewriting its file with the commands in `data/README.md`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,7 +16,9 @@ use std::path::PathBuf;
 
 use burn::tensor::Device;
 use serde_json::Value;
+use vsgae::evaluation::abilities::{PriorDraws, test_abilities_with};
 use vsgae::evaluation::metrics::RegressionMetrics;
+use vsgae::latent::prior::LatentPrior;
 use vsgae::training::{PredictorData, PredictorSplit};
 use vsgae::{Predictor, VsGae};
 
@@ -94,37 +98,52 @@ fn the_reference_predictor_gives_its_recorded_test_figures() {
 }
 
 #[test]
-fn the_shipped_vsgae_reconstructs_its_recorded_share() {
+fn the_shipped_vsgae_gives_its_recorded_figures() {
     let Some(dataset) = csv() else { return };
     let device = Device::flex();
-    let (config, model) = vsgae::io::model_files::load_from_dir::<VsGae>(&data_dir("vsgae"), &device).unwrap();
+    let dir = data_dir("vsgae");
+    let (config, model) = vsgae::io::model_files::load_from_dir::<VsGae>(&dir, &device).unwrap();
     let expected = recorded("vsgae");
     let limit = expected["test_cells"].as_u64().unwrap() as usize;
-    let cells: Vec<nasbench::Cell> = dataset.records().iter().take(limit).map(|r| r.cell).collect();
-    // The seed `vsgae test-vae --seed 0` decodes with.
+    let points = expected["prior_points"].as_u64().unwrap() as usize;
+    let test: Vec<nasbench::Cell> = dataset.records().iter().take(limit).map(|r| r.cell).collect();
+    // The training cells (the model's split of the search space) and the prior it ships with.
+    let space: Vec<nasbench::Cell> = nasbench::space::enumerate_space().into_iter().map(|c| c.cell).collect();
+    let (train, _) = vsgae::training::vae::vae_split(space.len(), config.seed);
+    let train: Vec<nasbench::Cell> = train.iter().map(|&i| space[i]).collect();
+    let prior_file = dir.join(vsgae::latent::prior::PRIOR_FILE);
+    let prior_bytes = std::fs::read(&prior_file).unwrap();
+    let prior = LatentPrior::from_json(&prior_bytes, model.latent_dim(), "prior.json").unwrap();
+    // What `vsgae test-vae --seed 0` computes, with the same generator.
     let mut rng = nasbench::split::rng(17);
-    let (exact, isomorphic) = vsgae::evaluation::abilities::reconstruction(
-        &model,
-        &cells,
-        vsgae::evaluation::abilities::ReconstructionProtocol::REFERENCE,
-        &device,
-        &mut rng,
-    )
-    .unwrap();
+    let draws = PriorDraws { points, prior: &prior };
+    let got = test_abilities_with(&model, &train, &test, draws, &config.model, &device, &mut rng).unwrap();
     let want = |key: &str| expected[key].as_f64().unwrap();
     // The loss at the latent means is deterministic. Decoding samples from a seeded generator,
     // so the shares repeat too, except where another CPU's kernels move a probability across a
-    // draw: 0.005 allows 50 of the 10,000 decodings to land otherwise.
-    let loss = vsgae::evaluation::abilities::mean_loss(&model, &cells, &config.model, &device).unwrap();
+    // draw: 0.005 allows 50 of the 10,000 reconstructions to land otherwise, 0.01 20 of the
+    // prior's 2,000 decodings.
     assert!(
-        (loss - want("test_loss")).abs() < 1e-4 * want("test_loss").abs(),
-        "loss {loss} here, {} recorded",
+        (got.test_loss - want("test_loss")).abs() < 1e-4 * want("test_loss").abs(),
+        "loss {} here, {} recorded",
+        got.test_loss,
         want("test_loss")
     );
-    assert!((exact - want("reconstruction")).abs() <= 0.005, "{exact} here, {} recorded", want("reconstruction"));
-    assert!(
-        (isomorphic - want("reconstruction_isomorphic")).abs() <= 0.005,
-        "{isomorphic} here, {} recorded",
-        want("reconstruction_isomorphic")
-    );
+    let close = |got: f64, key: &str, tolerance: f64| {
+        assert!((got - want(key)).abs() <= tolerance, "{key}: {got} here, {} recorded", want(key));
+    };
+    close(got.reconstruction, "reconstruction", 0.005);
+    close(got.reconstruction_isomorphic, "reconstruction_isomorphic", 0.005);
+    close(got.samples.validity_nasbench, "validity_nasbench", 0.01);
+    close(got.samples.uniqueness_of_points, "uniqueness_of_points", 0.01);
+    close(got.samples.novelty_isomorphic, "novelty_isomorphic", 0.01);
+    let masked = &expected["masked"];
+    assert_eq!(got.masked.validity_nasbench, 1.0, "masked decoding writes only cells");
+    assert_eq!(masked["validity_nasbench"].as_f64(), Some(1.0));
+    let close_masked = |got: f64, key: &str| {
+        let want = masked[key].as_f64().unwrap();
+        assert!((got - want).abs() <= 0.01, "masked {key}: {got} here, {want} recorded");
+    };
+    close_masked(got.masked.uniqueness_of_points, "uniqueness_of_points");
+    close_masked(got.masked.novelty_isomorphic, "novelty_isomorphic");
 }

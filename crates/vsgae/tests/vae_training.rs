@@ -167,3 +167,23 @@ fn padding_a_batch_to_the_largest_cell_changes_no_latent() {
     let (padded_mean, _) = model.encoder.forward(&padded);
     assert_eq!(vsgae::readback::floats(mean).unwrap(), vsgae::readback::floats(padded_mean).unwrap());
 }
+
+#[test]
+fn a_warm_started_run_starts_from_the_given_weights_and_trains_them() {
+    let mut first = VaeSession::new(config(1), cells(), Device::flex().autodiff()).unwrap();
+    first.run(&mut |_| {}).unwrap();
+    let trained = weights(&first);
+    // Another seed would initialise other weights: the warm start must replace them all.
+    let warm = VaeSession::warm_start(config(2), cells(), trained.clone(), Device::flex().autodiff()).unwrap();
+    assert_eq!(weights(&warm), trained);
+    assert_eq!((warm.global_step(), warm.items_seen()), (0, 0), "the schedule and the epochs start afresh");
+    let fresh = VaeSession::new(config(2), cells(), Device::flex().autodiff()).unwrap();
+    assert_ne!(weights(&fresh), trained);
+    let mut warm = warm;
+    warm.run(&mut |_| {}).unwrap();
+    assert_ne!(weights(&warm), trained, "the warm-started run trains");
+    // Weights of another shape are refused, naming what does not fit.
+    let wider = VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new().with_node_dim(32).with_graph_dim(8)));
+    let error = VaeSession::warm_start(wider, cells(), trained, Device::flex().autodiff()).unwrap_err().to_string();
+    assert!(error.contains("has shape") && error.contains("expected"), "{error}");
+}

@@ -6,14 +6,18 @@ use std::sync::atomic::Ordering;
 
 use burn::tensor::{Tensor, TensorData};
 use nasbench::{Cell, MetricKey, Record};
-use vsgae::evaluation::abilities::LatentPrior;
+use vsgae::latent::prior::LatentPrior;
 use vsgae::latent::{interpolate, principal_plane};
-use vsgae::model::decoding::DecodeMode;
+use vsgae::model::decoding::{DecodeMode, Decoding};
 
 use super::Engine;
 use crate::compute::commands::{DatasetInfo, DecodedPoint, Event, LatentPoint};
 use crate::compute::error::ComputeError;
 use crate::compute::platform::pause;
+
+/// How the app decodes latent points: the most likely cell, every choice that would break
+/// NAS-Bench-101's rules masked.
+const MASKED_GREEDY: Decoding = Decoding { mode: DecodeMode::Greedy, masked: true };
 
 impl Engine {
     /// The VS-GAE's latent means of `cells`, in chunks (reporting progress and yielding
@@ -27,7 +31,7 @@ impl Engine {
             if self.cancelled() {
                 return Err(ComputeError::Cancelled("encoding"));
             }
-            let means = vsgae::evaluation::abilities::encode_means(&loaded.model, part, &loaded.device, 512);
+            let means = vsgae::latent::encode_means(&loaded.model, part, &loaded.device, 512);
             latents.extend(vsgae::readback::floats_async(means).await.map_err(ComputeError::Encoding)?);
             self.events.send(Event::Progress { job: JOB.to_owned(), done: latents.len() / dim, total: cells.len() });
             pause(0).await;
@@ -54,23 +58,31 @@ impl Engine {
         Ok(())
     }
 
-    /// `count` points drawn from the reference's prior (a Gaussian fitted to the latent means of
-    /// up to 2,000 cells spread evenly over the loaded dataset), each decoded to its most likely
-    /// cell.
+    /// `count` points drawn from the VS-GAE's prior, each decoded to its most likely cell: the
+    /// prior the VS-GAE came with (the shipped one's, fitted to its training latents), or, for
+    /// one trained here, the reference's (a Gaussian fitted to the latent means of up to 2,000
+    /// cells spread evenly over the loaded dataset).
     pub(super) async fn sample_prior(&mut self, count: usize) -> Result<(), ComputeError> {
         const FITTED_CELLS: usize = 2_000;
-        let info = self.vsgae_and_dataset("the prior is fitted to its cells' latents").await?;
-        let cells: Vec<Cell> = spread_evenly(info.dataset.records(), FITTED_CELLS).iter().map(|r| r.cell).collect();
-        let (latents, dim) = self.encode(&cells).await?;
+        self.ensure_vsgae().await?;
+        let prior = match &self.vsgae_prior {
+            Some(prior) => prior.clone(),
+            None => {
+                let info = self.vsgae_and_dataset("the prior is fitted to its cells' latents").await?;
+                let cells: Vec<Cell> =
+                    spread_evenly(info.dataset.records(), FITTED_CELLS).iter().map(|r| r.cell).collect();
+                let (latents, dim) = self.encode(&cells).await?;
+                LatentPrior::fitted(&latents, dim)
+            }
+        };
         let loaded = self.vsgae.as_ref().ok_or(ComputeError::NoVsGae)?;
-        let prior = LatentPrior::fitted(&latents, dim);
         let z = prior.sample(count.clamp(1, 64), 1, &loaded.device, &mut self.rng);
         let points = self.decode_points(z).await?;
         self.events.send(Event::PriorSamples(points));
         Ok(())
     }
 
-    /// Latent points, decoded greedily, with the predicted accuracy of each decoding that is a
+    /// Latent points, decoded greedily under NAS-Bench-101's rules (so each is a cell), with the predicted accuracy of each decoding that is a
     /// NAS-Bench-101 cell (none where prediction fails: that is said in a notice, and the
     /// decoded cells are shown without it).
     ///
@@ -79,7 +91,7 @@ impl Engine {
     async fn decode_points(&mut self, z: Tensor<2>) -> Result<Vec<DecodedPoint>, ComputeError> {
         let loaded = self.vsgae.as_ref().ok_or(ComputeError::NoVsGae)?;
         let graphs =
-            loaded.model.decode_async(z, DecodeMode::Greedy, &mut self.rng).await.map_err(ComputeError::Decoding)?;
+            loaded.model.decode_async(z, MASKED_GREEDY, &mut self.rng).await.map_err(ComputeError::Decoding)?;
         let decoded: Vec<Option<Cell>> = graphs.iter().map(|g| g.to_cell()).collect();
         let cells: Vec<Cell> = decoded.iter().flatten().copied().collect();
         let predictions = self.predict(&cells).await.unwrap_or_else(|error| {

@@ -39,6 +39,8 @@ pub(crate) struct Engine {
     devices: ComputeDevices,
     predictor: Option<Loaded<Predictor>>,
     vsgae: Option<Loaded<VsGae>>,
+    /// The prior the loaded VS-GAE came with (the shipped one's); none for one trained here.
+    vsgae_prior: Option<vsgae::latent::prior::LatentPrior>,
     dataset: Option<Arc<DatasetInfo>>,
     space: Option<Arc<Vec<Cell>>>,
     training: Option<TrainingRun>,
@@ -123,6 +125,7 @@ impl Engine {
             devices,
             predictor: None,
             vsgae: None,
+            vsgae_prior: None,
             dataset: None,
             space: None,
             training: None,

@@ -168,6 +168,7 @@ impl Engine {
             }
             TrainedModel::VsGae(model) => {
                 self.vsgae = Some(Loaded { model: *model, device });
+                self.vsgae_prior = None;
                 self.events
                     .send(Event::ModelReplaced { kind: ModelKind::VsGae, what: "the trained VS-GAE".to_owned() });
             }

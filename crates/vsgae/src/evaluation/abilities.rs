@@ -5,23 +5,27 @@
 //!   does for each of its 10 encodings) and decoded 10 × 10 times; a match has the same types in
 //!   node order and the same predecessors of every node. The isomorphism-aware form counts a
 //!   decoding that is a valid NAS-Bench-101 cell with the test cell's hash.
-//! - **Validity**: latent points `z ~ N(mean, std)` of the training latents, each decoded 10
-//!   times; valid means one input, one output, every other node with predecessors and
-//!   successors (the reference's `is_valid_DAG`). Also reported as a NAS-Bench-101 cell: at most
-//!   7 vertices and 9 edges, input first, output last.
+//! - **Validity**: latent points of a prior (the reference's: `z ~ N(mean, std)` of the training
+//!   latents; see [`crate::latent::prior`]), each decoded 10 times, as the reference decodes and
+//!   again under NAS-Bench-101's rules ([`Decoding::masked`]); valid means one input, one
+//!   output, every other node with predecessors and successors (the reference's
+//!   `is_valid_DAG`). Also reported as a NAS-Bench-101 cell: at most 7 vertices and 9 edges,
+//!   input first, output last.
 //! - **Uniqueness**: distinct valid decodings among the valid ones.
 //! - **Novelty**: 1 − the share of valid decodings found in the training cells.
 
 use std::collections::HashSet;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Device;
 use nasbench::{Cell, ModuleHash};
 use rand::Rng;
 use serde::Serialize;
 
 use crate::config::VsGaeConfig;
+use crate::latent::encode_means;
+use crate::latent::prior::{LatentPrior, PriorError, PriorFit, PriorKind};
 use crate::model::batch::GraphBatch;
-use crate::model::decoding::{DecodeMode, DecodedGraph, OUTPUT_TYPE};
+use crate::model::decoding::{DecodeMode, DecodedGraph, Decoding};
 use crate::model::vae::{Latent, VsGae};
 use crate::readback::ReadbackError;
 
@@ -40,6 +44,29 @@ pub struct Abilities {
     pub reconstruction: f64,
     /// Share of test cells decoded back to a graph with the same hash.
     pub reconstruction_isomorphic: f64,
+    /// The prior's points as the reference decodes them (unmasked): what measures the model.
+    #[serde(flatten)]
+    pub samples: SampleShares,
+    /// The same points decoded under NAS-Bench-101's rules ([`Decoding::masked`]).
+    pub masked: SampleShares,
+    /// Which prior the points came from.
+    pub prior: PriorKind,
+    /// Its components.
+    pub prior_components: usize,
+    /// Its temperature.
+    pub prior_temperature: f64,
+    /// The mean β-VAE loss of the test cells at their latent means (deterministic).
+    pub test_loss: f64,
+    /// Test cells encoded and decoded.
+    pub test_cells: usize,
+    /// Latent points drawn from the prior.
+    pub prior_points: usize,
+}
+
+/// What the prior's points decode to ([`DECODINGS`] decodings of each point); every share is in
+/// `[0, 1]`, and 0 where there is nothing to share.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct SampleShares {
     /// Share of prior samples that decode to a valid DAG (one input, one output).
     pub validity: f64,
     /// Share of prior samples that decode to a valid NAS-Bench-101 cell.
@@ -57,64 +84,9 @@ pub struct Abilities {
     /// point's 10 decodings, so a decoder that decodes a point the same way each time (as
     /// faithful reconstruction needs) scores at most 1 in 10 there.
     pub uniqueness_of_points: f64,
-    /// Where the prior's points came from.
-    pub prior: PriorKind,
-    /// The mean β-VAE loss of the test cells at their latent means (deterministic).
-    pub test_loss: f64,
-    /// Test cells encoded and decoded.
-    pub test_cells: usize,
-    /// Latent points drawn from the prior.
-    pub prior_points: usize,
-}
-
-impl DecodedGraph {
-    /// The reference's `is_valid_DAG(START_TYPE=1, END_TYPE=0)` on a finished graph.
-    pub fn is_valid(&self) -> bool {
-        let n = self.types.len();
-        let inputs = self.types.iter().filter(|&&t| t == 1).count();
-        let outputs = self.types.iter().filter(|&&t| t == OUTPUT_TYPE).count();
-        let mut has_in = vec![false; n];
-        let mut has_out = vec![false; n];
-        for &(from, to) in &self.edges {
-            has_out[from] = true;
-            has_in[to] = true;
-        }
-        self.finished
-            && inputs == 1
-            && outputs == 1
-            && (0..n).all(|v| (has_in[v] || self.types[v] == 1) && (has_out[v] || self.types[v] == OUTPUT_TYPE))
-    }
-
-    /// The graph as a NAS-Bench-101 cell, where it is one.
-    pub fn to_cell(&self) -> Option<Cell> {
-        if !self.finished {
-            return None;
-        }
-        let atts: Vec<i64> = self.types.iter().map(|&t| i64::from(t)).collect();
-        let edges: Vec<(i64, i64)> = self.edges.iter().map(|&(f, t)| (f as i64, t as i64)).collect();
-        Cell::from_node_atts(&atts, &edges).ok()
-    }
-
-    /// Whether this is exactly `cell` in node order (types and predecessor sets).
-    pub fn same_as(&self, cell: &Cell) -> bool {
-        let mut edges = self.edges.clone();
-        edges.sort_unstable();
-        self.types == cell.node_atts() && edges == cell.edges().collect::<Vec<_>>()
-    }
-
-    fn key(&self) -> GraphKey {
-        let mut edges = self.edges.clone();
-        edges.sort_unstable();
-        (self.types.clone(), edges)
-    }
-}
-
-/// The encoder's means of many cells, in batches.
-///
-/// # Shapes
-/// - output: `[cells, graph_dim]`
-pub fn encode_means(model: &VsGae, cells: &[Cell], device: &Device, chunk: usize) -> Tensor<2> {
-    encode_posteriors(model, cells, device, chunk).0
+    /// Distinct cells (by hash) that the prior's points decode to, one decoding per point, as a
+    /// share of all the points (a point that decodes to no cell counts against it).
+    pub distinct_cells_per_point: f64,
 }
 
 /// How reconstruction decodes each cell's mean.
@@ -168,125 +140,6 @@ pub fn mean_loss(model: &VsGae, cells: &[Cell], config: &VsGaeConfig, device: &D
         total += value * part.len() as f64;
     }
     Ok(total / cells.len().max(1) as f64)
-}
-
-/// Where prior samples for validity, uniqueness and novelty come from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
-#[serde(rename_all = "snake_case")]
-pub enum PriorKind {
-    /// The reference's: `N(mean, std)` of the training cells' latent means, per dimension.
-    #[default]
-    Fitted,
-    /// The VAE's own prior, `N(0, I)`.
-    StandardNormal,
-    /// The aggregate posterior: a training cell drawn at random, then a point from its posterior
-    /// as training samples it, `N(μ, (noise_scale · σ)²)` (a mixture with one component per
-    /// training cell; the reference scales the reparameterisation's noise by `noise_scale`, 0.01,
-    /// so the decoder never sees points a full `σ` away).
-    AggregatePosterior,
-}
-
-/// A distribution of latent points to decode ([`PriorKind`]).
-#[derive(Debug, Clone, PartialEq)]
-pub struct LatentPrior {
-    /// Which distribution this is.
-    pub kind: PriorKind,
-    /// Per dimension: the fitted mean (zeros for the standard normal).
-    pub mean: Vec<f64>,
-    /// Per dimension: the fitted standard deviation (ones for the standard normal).
-    pub std: Vec<f64>,
-    /// For the aggregate posterior: every training cell's posterior mean and standard deviation,
-    /// row by row.
-    posteriors: Option<(Vec<f32>, Vec<f32>)>,
-}
-
-impl LatentPrior {
-    /// The reference's prior of the latent means of `cells` ([`PriorKind::Fitted`]).
-    pub fn of(model: &VsGae, cells: &[Cell], device: &Device) -> Result<Self, ReadbackError> {
-        Self::of_kind(PriorKind::Fitted, model, cells, 1.0, device)
-    }
-
-    /// The prior `kind`, fitted to the posteriors of `cells` where it is fitted; `noise_scale`
-    /// (the model's [`VsGaeConfig::noise_scale`]) scales the posteriors' deviations of
-    /// [`PriorKind::AggregatePosterior`].
-    pub fn of_kind(
-        kind: PriorKind,
-        model: &VsGae,
-        cells: &[Cell],
-        noise_scale: f64,
-        device: &Device,
-    ) -> Result<Self, ReadbackError> {
-        let dim = model.latent_dim();
-        if kind == PriorKind::StandardNormal {
-            return Ok(Self { kind, mean: vec![0.0; dim], std: vec![1.0; dim], posteriors: None });
-        }
-        let (means, log_vars) = encode_posteriors(model, cells, device, 2048);
-        let values = crate::readback::floats(means)?;
-        let fitted = Self::fitted(&values, dim);
-        if kind == PriorKind::AggregatePosterior {
-            let stds = crate::readback::floats(log_vars.mul_scalar(0.5).exp().mul_scalar(noise_scale))?;
-            return Ok(Self { kind, posteriors: Some((values, stds)), ..fitted });
-        }
-        Ok(fitted)
-    }
-
-    /// The reference's prior ([`PriorKind::Fitted`]) of latent means read back already, as rows
-    /// of `dim` values.
-    pub fn fitted(means: &[f32], dim: usize) -> Self {
-        let count = (means.len() / dim.max(1)).max(1) as f64;
-        let mut mean = vec![0f64; dim];
-        let mut variance = vec![0f64; dim];
-        for row in means.chunks(dim.max(1)) {
-            row.iter().enumerate().for_each(|(d, &v)| mean[d] += f64::from(v) / count);
-        }
-        for row in means.chunks(dim.max(1)) {
-            row.iter().enumerate().for_each(|(d, &v)| variance[d] += (f64::from(v) - mean[d]).powi(2) / count);
-        }
-        Self { kind: PriorKind::Fitted, mean, std: variance.into_iter().map(f64::sqrt).collect(), posteriors: None }
-    }
-
-    /// `points` draws, each repeated `repeats` times in a row.
-    ///
-    /// # Shapes
-    /// - output: `[points · repeats, dim]`
-    pub fn sample(&self, points: usize, repeats: usize, device: &Device, rng: &mut impl Rng) -> Tensor<2> {
-        let dim = self.mean.len();
-        let normal = |rng: &mut _| f64::from(crate::model::initialization::standard_normal(rng));
-        let values: Vec<f32> = (0..points)
-            .flat_map(|_| {
-                let z: Vec<f32> = match &self.posteriors {
-                    Some((means, stds)) if !means.is_empty() => {
-                        let cell = rng.random_range(0..means.len() / dim.max(1));
-                        let row = cell * dim..(cell + 1) * dim;
-                        means[row.clone()]
-                            .iter()
-                            .zip(&stds[row])
-                            .map(|(&m, &s)| (f64::from(m) + normal(rng) * f64::from(s)) as f32)
-                            .collect()
-                    }
-                    _ => (0..dim).map(|d| (normal(rng) * self.std[d] + self.mean[d]) as f32).collect(),
-                };
-                std::iter::repeat_n(z, repeats).flatten()
-            })
-            .collect();
-        Tensor::<2>::from_data(TensorData::new(values, [points * repeats, dim]), device)
-    }
-}
-
-/// The encoder's means and log-variances of many cells, in batches.
-///
-/// # Shapes
-/// - output: (`mean`, `log_var`), each `[cells, graph_dim]`
-pub fn encode_posteriors(model: &VsGae, cells: &[Cell], device: &Device, chunk: usize) -> (Tensor<2>, Tensor<2>) {
-    let (means, log_vars): (Vec<Tensor<2>>, Vec<Tensor<2>>) = cells
-        .chunks(chunk.max(1))
-        .map(|part| {
-            let refs: Vec<&Cell> = part.iter().collect();
-            model.encoder.forward(&GraphBatch::new(&refs, device))
-        })
-        .unzip();
-    (Tensor::cat(means, 0), Tensor::cat(log_vars, 0))
 }
 
 /// The shares of valid decodings: by the reference's rule, and as NAS-Bench-101 cells.
@@ -362,7 +215,8 @@ impl CurveProbe {
         let (validity, validity_nasbench) = if self.prior_points == 0 {
             (0.0, 0.0)
         } else {
-            let z = LatentPrior::of(model, &self.prior_cells, device)?.sample(self.prior_points, 1, device, rng);
+            let means = crate::readback::floats(encode_means(model, &self.prior_cells, device, 2048))?;
+            let z = LatentPrior::fitted(&means, model.latent_dim()).sample(self.prior_points, 1, device, rng);
             validity(&model.decode(z, DecodeMode::Sample, rng)?)
         };
         Ok(CurvePoint {
@@ -378,8 +232,9 @@ impl CurveProbe {
     }
 }
 
-/// Runs every test. `prior_points` latent points are drawn for validity (the reference uses
-/// 1,000); with none, only reconstruction runs and the prior's shares are 0.
+/// Runs every test, the prior points drawn from the reference's prior fitted to `train`'s
+/// latents. `prior_points` latent points are drawn for validity (the reference uses 1,000); with
+/// none, only reconstruction runs and the prior's shares are 0.
 pub fn test_abilities(
     model: &VsGae,
     train: &[Cell],
@@ -388,90 +243,108 @@ pub fn test_abilities(
     config: &VsGaeConfig,
     device: &Device,
     rng: &mut impl Rng,
-) -> Result<Abilities, ReadbackError> {
-    let draws = PriorDraws { points: prior_points, kind: PriorKind::Fitted };
-    test_abilities_with(model, train, test, draws, config, device, rng)
+) -> Result<Abilities, PriorError> {
+    let prior = LatentPrior::fit(&PriorFit::default(), model, train, config.noise_scale, device, rng)?;
+    let draws = PriorDraws { points: prior_points, prior: &prior };
+    Ok(test_abilities_with(model, train, test, draws, config, device, rng)?)
 }
 
-/// How many prior points the tests decode, and from where.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PriorDraws {
+/// How many prior points the tests decode, and from which prior.
+#[derive(Debug, Clone, Copy)]
+pub struct PriorDraws<'a> {
     /// Latent points to draw.
     pub points: usize,
     /// The distribution to draw them from.
-    pub kind: PriorKind,
+    pub prior: &'a LatentPrior,
 }
 
-/// [`test_abilities`] with the prior points `draws` says.
+/// [`test_abilities`] with the prior points `draws` says, each decoded [`DECODINGS`] times as
+/// the reference does, and again under NAS-Bench-101's rules.
 pub fn test_abilities_with(
     model: &VsGae,
     train: &[Cell],
     test: &[Cell],
-    draws: PriorDraws,
+    draws: PriorDraws<'_>,
     config: &VsGaeConfig,
     device: &Device,
     rng: &mut impl Rng,
 ) -> Result<Abilities, ReadbackError> {
-    let PriorDraws { points: prior_points, kind: prior } = draws;
     let test_loss = mean_loss(model, test, config, device)?;
     let (reconstruction, reconstruction_isomorphic) =
         reconstruction(model, test, ReconstructionProtocol::REFERENCE, device, rng)?;
-    if prior_points == 0 {
-        return Ok(Abilities {
-            test_loss,
-            reconstruction,
-            reconstruction_isomorphic,
-            validity: 0.0,
-            validity_nasbench: 0.0,
-            uniqueness: 0.0,
-            uniqueness_isomorphic: 0.0,
-            novelty: 0.0,
-            novelty_isomorphic: 0.0,
-            uniqueness_of_points: 0.0,
-            prior,
-            test_cells: test.len(),
-            prior_points,
-        });
-    }
-    let z = LatentPrior::of_kind(prior, model, train, config.noise_scale, device)?.sample(
-        prior_points,
-        DECODINGS,
-        device,
-        rng,
-    );
-    let decoded = model.decode(z, DecodeMode::Sample, rng)?;
-    let decoded_cells: Vec<Option<Cell>> = decoded.iter().map(DecodedGraph::to_cell).collect();
-    let first_cells: Vec<Cell> = decoded_cells.iter().step_by(DECODINGS).flatten().copied().collect();
-    let distinct_points: HashSet<ModuleHash> = first_cells.iter().map(Cell::hash).collect();
-
-    let train_keys: HashSet<GraphKey> = train.iter().map(|c| (c.node_atts(), c.edges().collect::<Vec<_>>())).collect();
-    let train_hashes: HashSet<ModuleHash> = train.iter().map(Cell::hash).collect();
-    let valid: Vec<&DecodedGraph> = decoded.iter().filter(|g| g.is_valid()).collect();
-    let cells: Vec<Cell> = decoded_cells.into_iter().flatten().collect();
-    let unique: HashSet<_> = valid.iter().map(|g| g.key()).collect();
-    let unique_hashes: HashSet<ModuleHash> = cells.iter().map(Cell::hash).collect();
-    let share = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
-    let (validity, validity_nasbench) = validity(&decoded);
+    let (samples, masked) = if draws.points == 0 {
+        (SampleShares::default(), SampleShares::default())
+    } else {
+        let z = draws.prior.sample(draws.points, DECODINGS, device, rng);
+        let training = TrainingCells::new(train);
+        let unmasked = model.decode(z.clone(), DecodeMode::Sample, rng)?;
+        let masked = model.decode(z, Decoding::masked(DecodeMode::Sample), rng)?;
+        (training.shares(&unmasked), training.shares(&masked))
+    };
     Ok(Abilities {
         reconstruction,
         reconstruction_isomorphic,
-        validity,
-        validity_nasbench,
-        uniqueness: share(unique.len(), valid.len()),
-        uniqueness_isomorphic: share(unique_hashes.len(), cells.len()),
-        novelty: 1.0 - share(valid.iter().filter(|g| train_keys.contains(&g.key())).count(), valid.len()),
-        novelty_isomorphic: 1.0 - share(cells.iter().filter(|c| train_hashes.contains(&c.hash())).count(), cells.len()),
-        uniqueness_of_points: share(distinct_points.len(), first_cells.len()),
-        prior,
+        samples,
+        masked,
+        prior: draws.prior.kind,
+        prior_components: draws.prior.components(),
+        prior_temperature: draws.prior.temperature,
         test_loss,
         test_cells: test.len(),
-        prior_points,
+        prior_points: draws.points,
     })
+}
+
+/// The training cells, as novelty looks them up.
+struct TrainingCells {
+    graphs: HashSet<GraphKey>,
+    hashes: HashSet<ModuleHash>,
+}
+
+impl TrainingCells {
+    fn new(train: &[Cell]) -> Self {
+        Self {
+            graphs: train.iter().map(|c| (c.node_atts(), c.edges().collect::<Vec<_>>())).collect(),
+            hashes: train.iter().map(Cell::hash).collect(),
+        }
+    }
+
+    /// The shares of `decoded`: [`DECODINGS`] decodings of each point in a row.
+    fn shares(&self, decoded: &[DecodedGraph]) -> SampleShares {
+        let decoded_cells: Vec<Option<Cell>> = decoded.iter().map(DecodedGraph::to_cell).collect();
+        let first_cells: Vec<Cell> = decoded_cells.iter().step_by(DECODINGS).flatten().copied().collect();
+        let distinct_points: HashSet<ModuleHash> = first_cells.iter().map(Cell::hash).collect();
+        let valid: Vec<&DecodedGraph> = decoded.iter().filter(|g| g.is_valid()).collect();
+        let cells: Vec<Cell> = decoded_cells.into_iter().flatten().collect();
+        let unique: HashSet<GraphKey> = valid.iter().map(|g| graph_key(g)).collect();
+        let unique_hashes: HashSet<ModuleHash> = cells.iter().map(Cell::hash).collect();
+        let share = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
+        let (validity, validity_nasbench) = validity(decoded);
+        let known_graphs = valid.iter().filter(|g| self.graphs.contains(&graph_key(g))).count();
+        let known_cells = cells.iter().filter(|c| self.hashes.contains(&c.hash())).count();
+        SampleShares {
+            validity,
+            validity_nasbench,
+            uniqueness: share(unique.len(), valid.len()),
+            uniqueness_isomorphic: share(unique_hashes.len(), cells.len()),
+            novelty: 1.0 - share(known_graphs, valid.len()),
+            novelty_isomorphic: 1.0 - share(known_cells, cells.len()),
+            uniqueness_of_points: share(distinct_points.len(), first_cells.len()),
+            distinct_cells_per_point: share(distinct_points.len(), decoded.len().div_ceil(DECODINGS)),
+        }
+    }
+}
+
+fn graph_key(graph: &DecodedGraph) -> GraphKey {
+    let mut edges = graph.edges.clone();
+    edges.sort_unstable();
+    (graph.types.clone(), edges)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::decoding::OUTPUT_TYPE;
 
     fn graph(types: &[u8], edges: &[(usize, usize)]) -> DecodedGraph {
         DecodedGraph { types: types.to_vec(), edges: edges.to_vec(), finished: types.last() == Some(&OUTPUT_TYPE) }

@@ -6,11 +6,17 @@
 //! scores, which is what the reference computes for a batch of one. A graph ends when it samples
 //! the output type (0) and then leaves the batch, so the work shrinks as graphs finish; a graph
 //! that reaches `max_nodes` nodes without one ends unfinished.
+//!
+//! [`Decoding::masked`] decodes under NAS-Bench-101's rules ([`CellRules`]): the choices that
+//! would break them are masked, so every graph is a valid cell. The unmasked decoder is the
+//! reference's, and it is what measures the model.
 
 use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Int, Tensor, TensorData};
+use nasbench::Cell;
 use rand::Rng;
 
+use crate::model::cell_rules::CellRules;
 use crate::model::decoder::Decoder;
 use crate::model::message_passing::MessageOperator;
 use crate::readback::{ReadbackError, block_on, floats_async};
@@ -27,6 +33,42 @@ pub struct DecodedGraph {
     pub edges: Vec<(usize, usize)>,
     /// Whether the graph sampled the output type before `max_nodes`.
     pub finished: bool,
+}
+
+impl DecodedGraph {
+    /// The reference's `is_valid_DAG(START_TYPE=1, END_TYPE=0)` on a finished graph.
+    pub fn is_valid(&self) -> bool {
+        let n = self.types.len();
+        let inputs = self.types.iter().filter(|&&t| t == 1).count();
+        let outputs = self.types.iter().filter(|&&t| t == OUTPUT_TYPE).count();
+        let mut has_in = vec![false; n];
+        let mut has_out = vec![false; n];
+        for &(from, to) in &self.edges {
+            has_out[from] = true;
+            has_in[to] = true;
+        }
+        self.finished
+            && inputs == 1
+            && outputs == 1
+            && (0..n).all(|v| (has_in[v] || self.types[v] == 1) && (has_out[v] || self.types[v] == OUTPUT_TYPE))
+    }
+
+    /// The graph as a NAS-Bench-101 cell, where it is one.
+    pub fn to_cell(&self) -> Option<Cell> {
+        if !self.finished {
+            return None;
+        }
+        let atts: Vec<i64> = self.types.iter().map(|&t| i64::from(t)).collect();
+        let edges: Vec<(i64, i64)> = self.edges.iter().map(|&(f, t)| (f as i64, t as i64)).collect();
+        Cell::from_node_atts(&atts, &edges).ok()
+    }
+
+    /// Whether this is exactly `cell` in node order (types and predecessor sets).
+    pub fn same_as(&self, cell: &Cell) -> bool {
+        let mut edges = self.edges.clone();
+        edges.sort_unstable();
+        self.types == cell.node_atts() && edges == cell.edges().collect::<Vec<_>>()
+    }
 }
 
 /// How a decoding step picks the new node's type and its edges.
@@ -57,6 +99,28 @@ impl DecodeMode {
     }
 }
 
+/// How to decode: the choice at each step, and whether NAS-Bench-101's rules mask it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Decoding {
+    /// How each type and edge is picked.
+    pub mode: DecodeMode,
+    /// Whether choices that would break NAS-Bench-101's rules are masked ([`CellRules`]).
+    pub masked: bool,
+}
+
+impl Decoding {
+    /// `mode` under NAS-Bench-101's rules.
+    pub fn masked(mode: DecodeMode) -> Self {
+        Self { mode, masked: true }
+    }
+}
+
+impl From<DecodeMode> for Decoding {
+    fn from(mode: DecodeMode) -> Self {
+        Self { mode, masked: false }
+    }
+}
+
 /// Latent points below which decoding stays on one thread.
 const ROWS_PER_THREAD: usize = 16;
 
@@ -83,13 +147,14 @@ impl Decoder {
         &self,
         c: Tensor<2>,
         max_nodes: usize,
-        mode: DecodeMode,
+        decoding: impl Into<Decoding>,
         rng: &mut impl Rng,
     ) -> Result<Vec<DecodedGraph>, ReadbackError> {
+        let decoding = decoding.into();
         let rows = c.dims()[0];
         let threads = crate::parallel::host_threads(&c.device()).min(rows / ROWS_PER_THREAD).max(1);
         if threads == 1 {
-            return block_on(self.decode_async(c, max_nodes, mode, rng));
+            return block_on(self.decode_async(c, max_nodes, decoding, rng));
         }
         let per_thread = rows.div_ceil(threads);
         let seeds: Vec<u64> = (0..threads).map(|_| rng.random()).collect();
@@ -104,7 +169,7 @@ impl Decoder {
         let parts = crate::parallel::on_threads(
             jobs,
             |(part, decoder, seed)| {
-                block_on(decoder.decode_async(part, max_nodes, mode, &mut nasbench::split::rng(seed)))
+                block_on(decoder.decode_async(part, max_nodes, decoding, &mut nasbench::split::rng(seed)))
             },
             |panic| ReadbackError(format!("a decoding thread panicked: {panic}")),
         );
@@ -123,15 +188,17 @@ impl Decoder {
         &self,
         c: Tensor<2>,
         max_nodes: usize,
-        mode: DecodeMode,
+        decoding: impl Into<Decoding>,
         rng: &mut impl Rng,
     ) -> Result<Vec<DecodedGraph>, ReadbackError> {
+        let Decoding { mode, masked } = decoding.into();
         let [batch, _] = c.dims();
         let device = c.device();
         let capacity = max_nodes.max(2);
         let mut graphs: Vec<DecodedGraph> =
             (0..batch).map(|_| DecodedGraph { types: vec![1], edges: Vec::new(), finished: false }).collect();
         let mut adjacency = vec![false; batch * capacity * capacity];
+        let mut rules: Vec<CellRules> = if masked { vec![CellRules::new(); batch] } else { Vec::new() };
         let mut c = c;
         let sums = self.gate_bias_sums();
         let mut h = self.start(c.clone());
@@ -145,9 +212,14 @@ impl Decoder {
             };
             let partial = MessageOperator::new(rows, nodes, edge, &device);
             let (updated, h_g, h_g_init) = self.propagate(h, &partial, &sums);
-            let probabilities = floats_async(softmax(self.type_logits(h_g.clone(), c.clone()), 1)).await?;
-            let types: Vec<u8> =
-                probabilities.chunks(probabilities.len() / rows).map(|p| mode.pick_type(p, rng)).collect();
+            let mut probabilities = floats_async(softmax(self.type_logits(h_g.clone(), c.clone()), 1)).await?;
+            let per_row = probabilities.len() / rows;
+            if masked {
+                for (row, p) in probabilities.chunks_mut(per_row).enumerate() {
+                    rules[active[row]].mask_types(p);
+                }
+            }
+            let types: Vec<u8> = probabilities.chunks(per_row).map(|p| mode.pick_type(p, rng)).collect();
             let type_tensor = Tensor::<1, Int>::from_data(
                 TensorData::new(types.iter().map(|&t| i64::from(t)).collect::<Vec<_>>(), [rows]),
                 &device,
@@ -159,11 +231,16 @@ impl Decoder {
                 floats_async(sigmoid(self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone()))).await?
             };
             for (row, &g) in active.iter().enumerate() {
-                for from in 0..nodes {
-                    if mode.keep_edge(edge_probabilities[row * nodes + from], rng) {
-                        adjacency[g * capacity * capacity + from * capacity + nodes] = true;
-                        graphs[g].edges.push((from, nodes));
-                    }
+                let candidates = &edge_probabilities[row * nodes..(row + 1) * nodes];
+                let wanted: Vec<bool> = candidates.iter().map(|&p| mode.keep_edge(p, rng)).collect();
+                let predecessors: Vec<usize> = if masked {
+                    rules[g].predecessors(types[row], &wanted, candidates)
+                } else {
+                    (0..nodes).filter(|&from| wanted[from]).collect()
+                };
+                for from in predecessors {
+                    adjacency[g * capacity * capacity + from * capacity + nodes] = true;
+                    graphs[g].edges.push((from, nodes));
                 }
                 graphs[g].types.push(types[row]);
                 graphs[g].finished = types[row] == OUTPUT_TYPE;

@@ -3,7 +3,8 @@
 //! - Layers: [`node_embedding`] (type embedding and [`message_passing`] rounds with a [`gru`]
 //!   update), [`readout`] (gated sums), [`accuracy_head`], [`block_linear`] (a linear map of
 //!   side-by-side blocks, some repeating a table's rows).
-//! - Models: [`predictor`], [`vae`] ([`vae_encoder`] and [`decoder`], with [`decoding`]).
+//! - Models: [`predictor`], [`vae`] ([`vae_encoder`] and [`decoder`], with [`decoding`], which
+//!   [`cell_rules`] can hold to NAS-Bench-101's rules).
 //! - [`batch`]: dense batches and the operators message passing needs, built once per batch;
 //!   [`signature_round`]: the second round on the nodes' distinct signatures, for prediction and
 //!   for training on the CPU.
@@ -12,6 +13,7 @@
 pub mod accuracy_head;
 pub mod batch;
 pub mod block_linear;
+pub mod cell_rules;
 pub mod decoder;
 pub mod decoding;
 pub mod flops;

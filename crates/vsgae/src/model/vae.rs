@@ -9,7 +9,7 @@ use crate::config::{KlReduction, VsGaeConfig};
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
 use crate::model::batch::GraphBatch;
 use crate::model::decoder::{Decoder, DecoderTargets, INPUT_TYPE, ReconstructionLoss};
-use crate::model::decoding::{DecodeMode, DecodedGraph};
+use crate::model::decoding::{DecodedGraph, Decoding};
 use crate::model::vae_encoder::VaeEncoder;
 use crate::readback::ReadbackError;
 
@@ -85,10 +85,10 @@ impl VsGae {
     pub fn decode(
         &self,
         c: Tensor<2>,
-        mode: DecodeMode,
+        decoding: impl Into<Decoding>,
         rng: &mut impl Rng,
     ) -> Result<Vec<DecodedGraph>, ReadbackError> {
-        self.decoder.decode(c, self.max_nodes, mode, rng)
+        self.decoder.decode(c, self.max_nodes, decoding, rng)
     }
 
     /// [`VsGae::decode`] with asynchronous readback (the form a browser needs).
@@ -98,10 +98,10 @@ impl VsGae {
     pub async fn decode_async(
         &self,
         c: Tensor<2>,
-        mode: DecodeMode,
+        decoding: impl Into<Decoding>,
         rng: &mut impl Rng,
     ) -> Result<Vec<DecodedGraph>, ReadbackError> {
-        self.decoder.decode_async(c, self.max_nodes, mode, rng).await
+        self.decoder.decode_async(c, self.max_nodes, decoding, rng).await
     }
 
     /// The teacher-forcing targets of cells: padded to 7 nodes with the reference's padding type.

@@ -112,6 +112,20 @@ impl<T: TrainingTask> Session<T> {
         Ok(Self::assemble(task, model, device))
     }
 
+    /// A new run of `config` on `data` whose model starts from `weights` (a warm start): the
+    /// optimiser, the schedule and the epochs start afresh, the weights do not.
+    pub fn warm_start(
+        config: T::Config,
+        data: T::Data,
+        mut weights: StateDict,
+        device: Device,
+    ) -> Result<Self, TrainError> {
+        let task = T::new(config, data)?;
+        let model = task.load_model(&mut weights, &device)?;
+        weights.finish()?;
+        Ok(Self::assemble(task, with_stable_ids(model), device))
+    }
+
     fn assemble(task: T, model: T::Model, device: Device) -> Self {
         let threads = host_threads(&device);
         let log_every = default_log_every(&device);

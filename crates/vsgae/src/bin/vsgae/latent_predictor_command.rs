@@ -7,8 +7,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 use serde_json::json;
 use vsgae::ReferenceParams;
-use vsgae::evaluation::abilities::encode_means;
 use vsgae::io::checkpoint::{write_atomically, write_json};
+use vsgae::latent::encode_means;
 use vsgae::training::TrainingEvent;
 
 use crate::progress::TrainingProgress;

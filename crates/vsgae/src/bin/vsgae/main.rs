@@ -13,6 +13,7 @@ mod progress;
 mod search_command;
 mod vae_curves;
 mod vae_latent;
+mod vae_prior;
 mod vae_train;
 
 use std::path::PathBuf;
@@ -61,6 +62,8 @@ enum Command {
     TrainVae(vae_train::TrainVaeArgs),
     /// Run the VS-GAE ability tests on a trained model.
     TestVae(vae_latent::TestVaeArgs),
+    /// Fit a prior to a VS-GAE's training latents and ship it in the model's folder (prior.json).
+    FitPrior(vae_prior::FitPriorArgs),
     /// Encode cells into VS-GAE latent means (.npy or .csv).
     Encode(vae_latent::EncodeArgs),
     /// Decode latent points into cells.
@@ -220,6 +223,7 @@ fn main() -> ExitCode {
         Command::Predict(args) => predictor_commands::predict(args),
         Command::TrainVae(args) => vae_train::train(args),
         Command::TestVae(args) => vae_latent::test(args),
+        Command::FitPrior(args) => vae_prior::fit_prior(args),
         Command::Encode(args) => vae_latent::encode(args),
         Command::Decode(args) => vae_latent::decode(args),
         Command::Interpolate(args) => vae_latent::interpolate_cells(args),

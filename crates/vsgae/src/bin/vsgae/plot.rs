@@ -63,10 +63,21 @@ pub fn predicted_vs_true(path: &Path, title: &str, predicted: &[f64], truth: &[f
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Measurement {
     pub graphs_seen: f64,
+    /// With the graphs of the runs the weights were warm-started from (`train-vae
+    /// --warm-start`); absent in a run that started afresh.
+    pub graphs_seen_total: Option<f64>,
     pub sampled: vsgae::evaluation::abilities::Shares,
     pub greedy: vsgae::evaluation::abilities::Shares,
     pub validity_nasbench: f64,
     pub held_out_loss: f64,
+}
+
+impl Measurement {
+    /// Training graphs the measured weights have seen, counting the runs they were
+    /// warm-started from.
+    pub fn graphs(&self) -> f64 {
+        self.graphs_seen_total.unwrap_or(self.graphs_seen)
+    }
 }
 
 /// The learning-curve measurements of a run directory, in order.
@@ -93,7 +104,7 @@ pub fn learning_curves(path: &Path, runs: &[std::path::PathBuf]) -> anyhow::Resu
     register_font()?;
     let curves: Vec<(String, Vec<Measurement>)> =
         runs.iter().map(|run| Ok((run_name(run), measurements(run)?))).collect::<anyhow::Result<_>>()?;
-    let max_graphs = curves.iter().flat_map(|(_, m)| m.iter().map(|m| m.graphs_seen)).fold(1.0, f64::max);
+    let max_graphs = curves.iter().flat_map(|(_, m)| m.iter().map(Measurement::graphs)).fold(1.0, f64::max);
     let draw = || -> Result<(), Box<dyn std::error::Error>> {
         let root = BitMapBackend::new(path, (1400, 620)).into_drawing_area();
         root.fill(&WHITE)?;
@@ -111,14 +122,14 @@ pub fn learning_curves(path: &Path, runs: &[std::path::PathBuf]) -> anyhow::Resu
                 .build_cartesian_2d(0.0..max_graphs * 1.02, 0.0..1.0)?;
             chart
                 .configure_mesh()
-                .x_desc("training graphs seen")
+                .x_desc("training graphs seen (with the runs warm-started from)")
                 .y_desc("share")
                 .x_label_formatter(&|v| format!("{:.0}k", v / 1000.0))
                 .label_style(("sans-serif", 14))
                 .draw()?;
             for (k, (name, points)) in curves.iter().enumerate() {
                 let colour = Palette99::pick(k).to_rgba();
-                let series = |pick: fn(&Measurement) -> f64| points.iter().map(move |m| (m.graphs_seen, pick(m)));
+                let series = |pick: fn(&Measurement) -> f64| points.iter().map(move |m| (m.graphs(), pick(m)));
                 if reconstruction {
                     chart
                         .draw_series(LineSeries::new(series(|m| m.sampled.by_hash), colour.stroke_width(2)))?

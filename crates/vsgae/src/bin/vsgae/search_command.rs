@@ -27,7 +27,7 @@ pub struct SearchArgs {
     #[arg(long, default_value = "data/vsgae")]
     vsgae: PathBuf,
     /// The methods, side by side.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = SearchMethod::ALL)]
+    #[arg(long, value_enum, num_args = 1.., value_delimiter = ',', default_values_t = SearchMethod::ALL)]
     methods: Vec<SearchMethod>,
     /// Queries per run.
     #[arg(long, default_value_t = 150)]
@@ -94,7 +94,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
     }
     let features = if args.methods.iter().any(|m| m.needs_features()) {
         let (_, model) = vsgae::io::model_files::load_from_dir::<VsGae>(&args.vsgae, &device)?;
-        let means = vsgae::evaluation::abilities::encode_means(&model, pool.cells(), &device, 1024);
+        let means = vsgae::latent::encode_means(&model, pool.cells(), &device, 1024);
         let dim = means.dims()[1];
         Some(Arc::new(Features::new(vsgae::readback::floats(means)?, dim)?))
     } else {

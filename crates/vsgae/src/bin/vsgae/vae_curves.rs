@@ -10,8 +10,9 @@ pub struct PlotCurvesArgs {
     /// The PNG to draw.
     #[arg(long)]
     out: PathBuf,
-    /// Graphs seen at which the table reads each run (its last measurement at or before each);
-    /// by default its last measurement.
+    /// Graphs seen at which the table reads each run (its last measurement at or before each,
+    /// counting the graphs of the runs it was warm-started from); by default its last
+    /// measurement.
     #[arg(long, num_args = 1..)]
     budgets: Vec<usize>,
 }
@@ -26,16 +27,16 @@ pub fn plot_curves(args: PlotCurvesArgs) -> anyhow::Result<()> {
     for run in &args.runs {
         let measurements = crate::plot::measurements(run)?;
         let budgets: Vec<f64> = if args.budgets.is_empty() {
-            measurements.last().map(|m| m.graphs_seen).into_iter().collect()
+            measurements.last().map(crate::plot::Measurement::graphs).into_iter().collect()
         } else {
             args.budgets.iter().map(|&b| b as f64).collect()
         };
         for budget in budgets {
-            let Some(m) = measurements.iter().rev().find(|m| m.graphs_seen <= budget) else { continue };
+            let Some(m) = measurements.iter().rev().find(|m| m.graphs() <= budget) else { continue };
             println!(
                 "| {} | {:.0} | {:.3} | {:.3} | {:.3} | {:.3} |",
                 crate::plot::run_name(run),
-                m.graphs_seen,
+                m.graphs(),
                 m.sampled.by_hash,
                 m.greedy.by_hash,
                 m.validity_nasbench,

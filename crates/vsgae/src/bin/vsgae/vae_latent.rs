@@ -8,14 +8,17 @@ use nasbench::Cell;
 use nasbench::space::enumerate_space;
 use npyz::WriterBuilder as _;
 use serde_json::json;
-use vsgae::evaluation::abilities::{PriorDraws, PriorKind, encode_means};
+use vsgae::evaluation::abilities::PriorDraws;
 use vsgae::io::checkpoint::{read_json, write_atomically};
+use vsgae::latent::encode_means;
+use vsgae::latent::prior::LatentPrior;
 use vsgae::latent::{Interpolation, interpolate};
-use vsgae::model::decoding::{DecodeMode, DecodedGraph};
+use vsgae::model::decoding::{DecodeMode, DecodedGraph, Decoding};
 use vsgae::training::vae::vae_split;
 
 use crate::backend::Backend;
 use crate::data::read_dataset;
+use crate::vae_prior::{PriorArgs, read_prior};
 use crate::vae_train::{CellSource, load_vae, run_abilities};
 
 #[derive(Debug, clap::Args)]
@@ -25,9 +28,8 @@ pub struct TestVaeArgs {
     model: PathBuf,
     #[arg(long, default_value_t = 1000)]
     prior_points: usize,
-    /// Where the prior's points come from.
-    #[arg(long, value_enum, default_value_t = PriorKind::Fitted)]
-    prior: PriorKind,
+    #[command(flatten)]
+    prior: PriorArgs,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Reconstruct only the first this many held-out cells (each is decoded 100 times, so the
@@ -58,27 +60,31 @@ pub fn test(args: TestVaeArgs) -> anyhow::Result<()> {
     if let Some(limit) = args.limit {
         test.truncate(limit);
     }
-    let abilities = run_abilities(
-        &model,
-        &cells,
-        &train,
-        &test,
-        PriorDraws { points: args.prior_points, kind: args.prior },
-        &config,
-        args.seed,
-    )?;
+    let training: Vec<Cell> = train.iter().map(|&i| cells[i]).collect();
+    let prior = if args.prior_points == 0 {
+        LatentPrior::standard_normal(model.latent_dim())
+    } else {
+        args.prior.prior(&args.model, &model, &training, config.model.noise_scale, &device, args.seed)?
+    };
+    let draws = PriorDraws { points: args.prior_points, prior: &prior };
+    let abilities = run_abilities(&model, &cells, &train, &test, draws, &config, args.seed)?;
     if args.json {
         println!("{}", serde_json::to_string(&abilities)?);
-    } else {
-        println!("                 exact   by hash");
-        println!("reconstruction  {:.4}   {:.4}", abilities.reconstruction, abilities.reconstruction_isomorphic);
-        println!(
-            "validity        {:.4}   {:.4} (as NAS-Bench-101 cells)",
-            abilities.validity, abilities.validity_nasbench
-        );
-        println!("uniqueness      {:.4}   {:.4}", abilities.uniqueness, abilities.uniqueness_isomorphic);
-        println!("uniqueness of the points (one decoding each, by hash): {:.4}", abilities.uniqueness_of_points);
-        println!("novelty         {:.4}   {:.4}", abilities.novelty, abilities.novelty_isomorphic);
+        return Ok(());
+    }
+    println!("                 exact   by hash");
+    println!("reconstruction  {:.4}   {:.4}", abilities.reconstruction, abilities.reconstruction_isomorphic);
+    println!(
+        "prior: {:?}, {} components, temperature {}, {} points",
+        abilities.prior, abilities.prior_components, abilities.prior_temperature, abilities.prior_points
+    );
+    for (decoding, shares) in [("unmasked", &abilities.samples), ("masked (NAS-Bench-101 rules)", &abilities.masked)] {
+        println!("{decoding}:");
+        println!("  validity        {:.4}   {:.4} (as NAS-Bench-101 cells)", shares.validity, shares.validity_nasbench);
+        println!("  uniqueness      {:.4}   {:.4}", shares.uniqueness, shares.uniqueness_isomorphic);
+        println!("  uniqueness of the points (one decoding each, by hash): {:.4}", shares.uniqueness_of_points);
+        println!("  distinct cells per point (one decoding each): {:.4}", shares.distinct_cells_per_point);
+        println!("  novelty         {:.4}   {:.4}", shares.novelty, shares.novelty_isomorphic);
     }
     Ok(())
 }
@@ -146,22 +152,36 @@ fn graph_json(graph: &DecodedGraph) -> serde_json::Value {
 pub struct DecodeArgs {
     #[arg(long)]
     model: PathBuf,
-    /// Latent points, a `.npy` of float32 (points × 56); without it, --random points from N(0, 1).
+    /// Latent points, a `.npy` of float32 (points × 56); without it, --random points from the
+    /// model folder's prior (`prior.json`), or from N(0, 1) where it has none.
     #[arg(long)]
     latent: Option<PathBuf>,
     #[arg(long, default_value_t = 10)]
     random: usize,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// The most likely graph of each point instead of a sample.
-    #[arg(long)]
-    greedy: bool,
+    #[command(flatten)]
+    decoding: DecodingArgs,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
 }
 
-fn decode_mode(greedy: bool) -> DecodeMode {
-    if greedy { DecodeMode::Greedy } else { DecodeMode::Sample }
+/// How points are decoded.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct DecodingArgs {
+    /// The most likely graph of each point instead of a sample.
+    #[arg(long)]
+    greedy: bool,
+    /// Mask every choice that would break NAS-Bench-101's rules (more than 7 vertices or 9
+    /// edges, a vertex off every path from input to output), so every graph is a valid cell.
+    #[arg(long)]
+    masked: bool,
+}
+
+impl DecodingArgs {
+    fn decoding(self) -> Decoding {
+        Decoding { mode: if self.greedy { DecodeMode::Greedy } else { DecodeMode::Sample }, masked: self.masked }
+    }
 }
 
 pub fn decode(args: DecodeArgs) -> anyhow::Result<()> {
@@ -181,11 +201,14 @@ pub fn decode(args: DecodeArgs) -> anyhow::Result<()> {
             );
             npy.into_vec::<f32>().with_context(|| file.display().to_string())?
         }
-        None => (0..args.random * dim).map(|_| vsgae::model::initialization::standard_normal(&mut rng)).collect(),
+        None => {
+            let prior = read_prior(&args.model, dim)?.unwrap_or_else(|| LatentPrior::standard_normal(dim));
+            vsgae::readback::floats(prior.sample(args.random, 1, &device, &mut rng))?
+        }
     };
     let points = values.len() / dim;
     let c = Tensor::<2>::from_data(TensorData::new(values, [points, dim]), &device);
-    for graph in model.decode(c, decode_mode(args.greedy), &mut rng)? {
+    for graph in model.decode(c, args.decoding.decoding(), &mut rng)? {
         println!("{}", graph_json(&graph));
     }
     Ok(())
@@ -207,9 +230,8 @@ pub struct InterpolateArgs {
     spherical: bool,
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// The most likely graph of each point instead of a sample.
-    #[arg(long)]
-    greedy: bool,
+    #[command(flatten)]
+    decoding: DecodingArgs,
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     backend: Backend,
 }
@@ -235,7 +257,7 @@ pub fn interpolate_cells(args: InterpolateArgs) -> anyhow::Result<()> {
     let flat: Vec<f32> = path.iter().flatten().copied().collect();
     let c = Tensor::<2>::from_data(TensorData::new(flat, [path.len(), dim]), &device);
     let mut rng = nasbench::split::rng(args.seed);
-    let graphs = model.decode(c, decode_mode(args.greedy), &mut rng)?;
+    let graphs = model.decode(c, args.decoding.decoding(), &mut rng)?;
     for (k, graph) in graphs.iter().enumerate() {
         let mut line = graph_json(graph);
         line["t"] = json!(k as f64 / (path.len().max(2) - 1) as f64);

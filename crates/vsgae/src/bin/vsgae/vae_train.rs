@@ -11,8 +11,9 @@ use nasbench::space::enumerate_space;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use vsgae::config::{EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule};
-use vsgae::evaluation::abilities::{CurveProbe, PriorDraws, PriorKind, test_abilities_with};
+use vsgae::evaluation::abilities::{CurveProbe, PriorDraws, test_abilities_with};
 use vsgae::io::checkpoint::{read_json, write_json};
+use vsgae::latent::prior::{LatentPrior, PriorFit};
 use vsgae::training::{CheckpointFiles, StepOutcome, TrainingEvent, VaeSession};
 use vsgae::{VsGae, VsGaeConfig, VsGaeTrainingConfig};
 
@@ -77,8 +78,14 @@ pub struct TrainVaeArgs {
     #[command(flatten)]
     curve: CurveArgs,
     /// Continue the run checkpointed in this directory.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "warm_start")]
     resume: Option<PathBuf>,
+    /// Start a new run from the weights of this model folder (`data/vsgae`, or a run's
+    /// folder): its architecture and these options' recipe, a fresh optimiser and schedule. The
+    /// seed must be the folder's, so its held-out cells stay held out. `warm_start.json` in
+    /// `--out` records where the weights came from and what they had seen.
+    #[arg(long)]
+    warm_start: Option<PathBuf>,
     /// Run the ability tests at the end, as the reference's --test.
     #[arg(long)]
     test: bool,
@@ -149,6 +156,52 @@ pub struct CurveArgs {
     plot: Option<PathBuf>,
 }
 
+/// Where a warm-started run's weights came from (`warm_start.json` in its folder).
+const WARM_START_FILE: &str = "warm_start.json";
+
+/// A model folder a new run starts from.
+struct WarmStart {
+    config: VsGaeTrainingConfig,
+    weights: vsgae::io::state_dict::StateDict,
+    record: serde_json::Value,
+}
+
+impl WarmStart {
+    fn read(dir: &Path) -> anyhow::Result<Self> {
+        let config: VsGaeTrainingConfig = read_json(&dir.join("config.json"))?;
+        config.validate().with_context(|| format!("{}: config.json", dir.display()))?;
+        let weights_file = dir.join("weights.safetensors");
+        let bytes = std::fs::read(&weights_file).with_context(|| weights_file.display().to_string())?;
+        let weights =
+            vsgae::io::state_dict::StateDict::from_bytes(&bytes).with_context(|| weights_file.display().to_string())?;
+        // What the weights had seen: the folder's run and the runs it was warm-started from.
+        let results: serde_json::Value = read_json(&dir.join("results.json")).unwrap_or(serde_json::Value::Null);
+        let earlier: serde_json::Value = read_json(&dir.join(WARM_START_FILE)).unwrap_or(serde_json::Value::Null);
+        let total = |key: &str, earlier_key: &str| {
+            results[key].as_f64().unwrap_or(0.0) + earlier[earlier_key].as_f64().unwrap_or(0.0)
+        };
+        let record = json!({
+            "from": dir.display().to_string(),
+            "graphs_seen_before": total("graphs_seen", "graphs_seen_before"),
+            "wall_seconds_before": total("wall_seconds", "wall_seconds_before"),
+            "origin_config": config,
+            "origin_results": results,
+            "origin_warm_start": earlier,
+        });
+        Ok(Self { config, weights, record })
+    }
+
+    /// The folder's model, checked to share the new run's split seed.
+    fn model_config(&self, seed: u64) -> anyhow::Result<VsGaeConfig> {
+        anyhow::ensure!(
+            self.config.seed == seed,
+            "--warm-start's model was trained with --seed {} (its 90/10 split); give the same seed, or its held-out cells would be trained on",
+            self.config.seed
+        );
+        Ok(self.config.model.clone())
+    }
+}
+
 /// Training cells whose latent means set the learning curve's prior.
 const CURVE_PRIOR_CELLS: usize = 2000;
 
@@ -163,8 +216,13 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
     let session = match &args.resume {
         Some(dir) => VaeSession::resume(dir, cells.clone(), device)?,
         None => {
+            let origin = args.warm_start.as_deref().map(WarmStart::read).transpose()?;
+            let model = match &origin {
+                Some(origin) => origin.model_config(args.seed)?,
+                None => VsGaeConfig::new(args.size.encoder()),
+            };
             let config = args.recipe.apply(
-                VsGaeTrainingConfig::new(VsGaeConfig::new(args.size.encoder()))
+                VsGaeTrainingConfig::new(model)
                     .with_epochs(args.epochs)
                     .with_batch_size(args.batch_size)
                     .with_learning_rate(args.lr)
@@ -174,7 +232,14 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
             std::fs::create_dir_all(&out).with_context(|| out.display().to_string())?;
             write_json(&out.join("data.json"), &source)?;
             write_json(&CheckpointFiles::new(&out).config(), &config)?;
-            VaeSession::new(config, cells.clone(), device)?.with_checkpoints(&out)
+            let session = match origin {
+                Some(origin) => {
+                    write_json(&out.join(WARM_START_FILE), &origin.record)?;
+                    VaeSession::warm_start(config, cells.clone(), origin.weights, device)?
+                }
+                None => VaeSession::new(config, cells.clone(), device)?,
+            };
+            session.with_checkpoints(&out)
         }
     };
     if args.resume.is_some() && !session.optimizer_restored() {
@@ -201,6 +266,11 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
     // Training time of the earlier parts of a resumed run.
     let earlier_seconds = log.last_evaluation("train_seconds").unwrap_or(0.0);
     let mut curve_rng = nasbench::split::rng(args.seed.wrapping_add(23));
+    // Graphs the warm start's weights had seen before this run, so curves continue across runs.
+    let seen_before = read_json::<serde_json::Value>(&out.join(WARM_START_FILE))
+        .ok()
+        .and_then(|record| record["graphs_seen_before"].as_f64())
+        .unwrap_or(0.0) as usize;
     let mut evaluation_seconds = 0.0;
     loop {
         let outcome = vsgae::readback::block_on(session.step(&mut |event: TrainingEvent| {
@@ -220,6 +290,7 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
             let mut line = serde_json::to_value(&point)?;
             line["step"] = json!(step);
             line["graphs_seen"] = json!(session.items_seen());
+            line["graphs_seen_total"] = json!(seen_before + session.items_seen());
             line["epochs"] = json!(session.items_seen() as f64 / train.len().max(1) as f64);
             line["learning_rate"] = json!(session.learning_rate());
             line["train_seconds"] = json!(earlier_seconds + started.elapsed().as_secs_f64() - evaluation_seconds);
@@ -255,15 +326,14 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
         "wall_seconds": started.elapsed().as_secs_f64(),
     });
     if args.test {
-        let abilities = run_abilities(
-            &session.model(),
-            &cells,
-            &train,
-            &test,
-            PriorDraws { points: args.prior_points, kind: PriorKind::Fitted },
-            session.config(),
-            args.seed,
-        )?;
+        let model = session.model();
+        let training: Vec<Cell> = train.iter().map(|&i| cells[i]).collect();
+        let mut rng = nasbench::split::rng(args.seed.wrapping_add(29));
+        let noise_scale = session.config().model.noise_scale;
+        let prior =
+            LatentPrior::fit(&PriorFit::default(), &model, &training, noise_scale, &model_device(&model), &mut rng)?;
+        let draws = PriorDraws { points: args.prior_points, prior: &prior };
+        let abilities = run_abilities(&model, &cells, &train, &test, draws, session.config(), args.seed)?;
         results["abilities"] = serde_json::to_value(abilities)?;
     }
     write_json(&out.join("results.json"), &results)?;
@@ -276,7 +346,7 @@ pub(crate) fn run_abilities(
     cells: &[Cell],
     train: &[usize],
     test: &[usize],
-    draws: PriorDraws,
+    draws: PriorDraws<'_>,
     config: &VsGaeTrainingConfig,
     seed: u64,
 ) -> anyhow::Result<vsgae::evaluation::abilities::Abilities> {

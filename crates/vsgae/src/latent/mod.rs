@@ -1,4 +1,38 @@
-//! Walking the latent space: linear and spherical interpolation between latent points.
+//! The VS-GAE's latent space as the app, search and the CLI use it: the latent means of cells,
+//! linear and spherical interpolation between points, a 2-D map, and the priors points are
+//! drawn from ([`prior`], [`mixture`]).
+
+pub mod mixture;
+pub mod prior;
+
+use burn::tensor::{Device, Tensor};
+use nasbench::Cell;
+
+use crate::model::batch::GraphBatch;
+use crate::model::vae::VsGae;
+
+/// The encoder's means of many cells, in batches of `chunk`.
+///
+/// # Shapes
+/// - output: `[cells, graph_dim]`
+pub fn encode_means(model: &VsGae, cells: &[Cell], device: &Device, chunk: usize) -> Tensor<2> {
+    encode_posteriors(model, cells, device, chunk).0
+}
+
+/// The encoder's means and log-variances of many cells, in batches of `chunk`.
+///
+/// # Shapes
+/// - output: (`mean`, `log_var`), each `[cells, graph_dim]`
+pub fn encode_posteriors(model: &VsGae, cells: &[Cell], device: &Device, chunk: usize) -> (Tensor<2>, Tensor<2>) {
+    let (means, log_vars): (Vec<Tensor<2>>, Vec<Tensor<2>>) = cells
+        .chunks(chunk.max(1))
+        .map(|part| {
+            let refs: Vec<&Cell> = part.iter().collect();
+            model.encoder.forward(&GraphBatch::new(&refs, device))
+        })
+        .unzip();
+    (Tensor::cat(means, 0), Tensor::cat(log_vars, 0))
+}
 
 /// How to move between two latent points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
