@@ -82,9 +82,9 @@ impl Engine {
         Ok(())
     }
 
-    /// Latent points, decoded greedily under NAS-Bench-101's rules (so each is a cell), with the predicted accuracy of each decoding that is a
-    /// NAS-Bench-101 cell (none where prediction fails: that is said in a notice, and the
-    /// decoded cells are shown without it).
+    /// Latent points, decoded greedily under NAS-Bench-101's rules (so each is a cell), with the
+    /// predicted accuracy of each decoding that is a NAS-Bench-101 cell (none where prediction
+    /// fails: that is said in a notice, and the decoded cells are shown without it).
     ///
     /// # Shapes
     /// - `z`: `[points, latent_dim]`, on the VS-GAE's device

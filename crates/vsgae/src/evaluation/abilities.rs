@@ -319,12 +319,11 @@ impl TrainingCells {
         let unique: HashSet<GraphKey> = valid.iter().map(|g| graph_key(g)).collect();
         let unique_hashes: HashSet<ModuleHash> = cells.iter().map(Cell::hash).collect();
         let share = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f64 / whole as f64 };
-        let (validity, validity_nasbench) = validity(decoded);
         let known_graphs = valid.iter().filter(|g| self.graphs.contains(&graph_key(g))).count();
         let known_cells = cells.iter().filter(|c| self.hashes.contains(&c.hash())).count();
         SampleShares {
-            validity,
-            validity_nasbench,
+            validity: share(valid.len(), decoded.len()),
+            validity_nasbench: share(cells.len(), decoded.len()),
             uniqueness: share(unique.len(), valid.len()),
             uniqueness_isomorphic: share(unique_hashes.len(), cells.len()),
             novelty: 1.0 - share(known_graphs, valid.len()),

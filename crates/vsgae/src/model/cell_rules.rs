@@ -15,10 +15,8 @@
 
 use nasbench::{MAX_EDGES, MAX_VERTICES};
 
+use super::decoder::INPUT_TYPE;
 use super::decoding::OUTPUT_TYPE;
-
-/// The reference's type code of the input node.
-const INPUT_CODE: usize = 1;
 
 /// What the rules know of one graph being decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +53,8 @@ impl CellRules {
     pub fn mask_types(&self, probabilities: &mut [f32]) {
         let must_end = self.must_end();
         for (code, p) in probabilities.iter_mut().enumerate() {
-            let allowed = code == usize::from(OUTPUT_TYPE) || (code != INPUT_CODE && !must_end);
+            let allowed =
+                code == usize::from(OUTPUT_TYPE) || (!i64::try_from(code).is_ok_and(|c| c == INPUT_TYPE) && !must_end);
             if !allowed {
                 *p = 0.0;
             }
@@ -130,8 +129,7 @@ mod tests {
     #[test]
     fn wanted_edges_beyond_the_budget_are_dropped_most_probable_first() {
         let mut rules = CellRules::new();
-        // A chain input → 1 → … → 5: five edges, one sink (5), so 9 − 5 − 1 − 1 = 2 edges from
-        // non-sinks are left for the sixth node.
+        // A chain input → 1 → … → 5: six vertices, five edges, one sink (5).
         for v in 0..5 {
             let wanted: Vec<bool> = (0..=v).map(|u| u == v).collect();
             rules.predecessors(OP, &wanted, &vec![0.5; v + 1]);

@@ -9,17 +9,16 @@ use nasbench::space::enumerate_space;
 use npyz::WriterBuilder as _;
 use serde_json::json;
 use vsgae::evaluation::abilities::PriorDraws;
-use vsgae::io::checkpoint::{read_json, write_atomically};
+use vsgae::io::checkpoint::write_atomically;
 use vsgae::latent::encode_means;
 use vsgae::latent::prior::LatentPrior;
 use vsgae::latent::{Interpolation, interpolate};
 use vsgae::model::decoding::{DecodeMode, DecodedGraph, Decoding};
-use vsgae::training::vae::vae_split;
 
 use crate::backend::Backend;
 use crate::data::read_dataset;
 use crate::vae_prior::{PriorArgs, read_prior};
-use crate::vae_train::{CellSource, load_vae, run_abilities};
+use crate::vae_train::{load_vae, model_cells, run_abilities};
 
 #[derive(Debug, clap::Args)]
 pub struct TestVaeArgs {
@@ -48,9 +47,7 @@ pub struct TestVaeArgs {
 pub fn test(args: TestVaeArgs) -> anyhow::Result<()> {
     let device = args.backend.device(false)?;
     let (config, model) = load_vae(&args.model, &device)?;
-    let source: CellSource = read_json(&args.model.join("data.json"))?;
-    let mut cells = source.cells()?;
-    let (train, mut test) = vae_split(cells.len(), config.seed);
+    let (mut cells, train, mut test) = model_cells(&args.model, config.seed)?;
     if let Some(file) = &args.cells {
         // The given cells go after the training cells, as the test part.
         let given = read_dataset(std::slice::from_ref(file))?;

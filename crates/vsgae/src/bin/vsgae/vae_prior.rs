@@ -7,13 +7,12 @@ use anyhow::Context as _;
 use burn::tensor::Device;
 use nasbench::Cell;
 use vsgae::VsGae;
-use vsgae::io::checkpoint::{read_json, write_atomically};
+use vsgae::io::checkpoint::write_atomically;
 use vsgae::latent::mixture::MixtureConfig;
 use vsgae::latent::prior::{LatentPrior, PRIOR_FILE, PriorFit, PriorKind};
-use vsgae::training::vae::vae_split;
 
 use crate::backend::Backend;
-use crate::vae_train::{CellSource, load_vae};
+use crate::vae_train::{load_vae, model_cells};
 
 /// Which prior to draw from.
 #[derive(Debug, Clone, clap::Args)]
@@ -81,14 +80,6 @@ pub fn read_prior(dir: &Path, dim: usize) -> anyhow::Result<Option<LatentPrior>>
     Ok(Some(LatentPrior::from_json(&bytes, dim, &file.display().to_string())?))
 }
 
-/// A model's training cells (its own split of its own data).
-pub fn training_cells(dir: &Path, seed: u64) -> anyhow::Result<Vec<Cell>> {
-    let source: CellSource = read_json(&dir.join("data.json"))?;
-    let cells = source.cells()?;
-    let (train, _) = vae_split(cells.len(), seed);
-    Ok(train.iter().map(|&i| cells[i]).collect())
-}
-
 #[derive(Debug, clap::Args)]
 pub struct FitPriorArgs {
     /// A directory written by train-vae.
@@ -113,7 +104,8 @@ pub struct FitPriorArgs {
 pub fn fit_prior(args: FitPriorArgs) -> anyhow::Result<()> {
     let device = args.backend.device(false)?;
     let (config, model) = load_vae(&args.model, &device)?;
-    let train = training_cells(&args.model, config.seed)?;
+    let (cells, train, _) = model_cells(&args.model, config.seed)?;
+    let train: Vec<Cell> = train.iter().map(|&i| cells[i]).collect();
     let fit = args.options.fit(args.kind);
     let mut rng = nasbench::split::rng(args.seed.wrapping_add(29));
     let prior = LatentPrior::fit(&fit, &model, &train, config.model.noise_scale, &device, &mut rng)?;

@@ -44,6 +44,15 @@ impl CellSource {
     }
 }
 
+/// A model folder's cells (its `data.json`) and its 90/10 split of them: the cells, then the
+/// indices of the training and the held-out ones.
+pub(crate) fn model_cells(dir: &Path, seed: u64) -> anyhow::Result<(Vec<Cell>, Vec<usize>, Vec<usize>)> {
+    let source: CellSource = read_json(&dir.join("data.json"))?;
+    let cells = source.cells()?;
+    let (train, test) = vsgae::training::vae::vae_split(cells.len(), seed);
+    Ok((cells, train, test))
+}
+
 #[derive(Debug, clap::Args)]
 pub struct TrainVaeArgs {
     #[command(flatten)]
