@@ -925,6 +925,57 @@ mod tests {
 
     use crate::{Flex, FlexTensor};
 
+    /// `[m, k] × [k, n]` by the textbook loop, in f64.
+    fn plain_product(lhs: &[f32], rhs: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+        let mut out = vec![0.0f32; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let sum: f64 = (0..k).map(|p| f64::from(lhs[i * k + p]) * f64::from(rhs[p * n + j])).sum();
+                out[i * n + j] = sum as f32;
+            }
+        }
+        out
+    }
+
+    /// Small whole numbers, so that every product and sum is exact in f32 whatever the order.
+    fn whole_numbers(len: usize, seed: usize) -> Vec<f32> {
+        (0..len).map(|i| ((i * 7 + seed * 13) % 7) as f32 - 3.0).collect()
+    }
+
+    #[test]
+    fn products_written_into_unzeroed_memory_equal_the_plain_loop_on_odd_sizes() {
+        // `matmul_2d_strided` writes into memory it never zeroes and relies on gemm storing
+        // every element, `k = 0` included (where the product is all zeros).
+        // Miri interprets gemm's kernels element by element: small sizes there.
+        let sizes: &[usize] = if cfg!(miri) { &[0, 1, 3, 5] } else { &[0, 1, 2, 3, 5, 8, 17, 33] };
+        for &m in sizes {
+            for &k in sizes {
+                for &n in sizes {
+                    let (lhs, rhs) = (whole_numbers(m * k, 1), whole_numbers(k * n, 2));
+                    let expected = plain_product(&lhs, &rhs, m, k, n);
+                    let product = Flex::float_matmul(
+                        FlexTensor::from_data(TensorData::new(lhs.clone(), [m, k])),
+                        FlexTensor::from_data(TensorData::new(rhs.clone(), [k, n])),
+                    );
+                    let values: Vec<f32> = product.into_data().try_into_vec().unwrap();
+                    assert_eq!(values, expected, "[{m}, {k}] × [{k}, {n}]");
+
+                    // The same product from a transposed (strided) left factor, and from a
+                    // right factor that starts inside a larger buffer.
+                    let lhs_t: Vec<f32> = (0..k * m).map(|i| lhs[(i % m) * k + i / m]).collect();
+                    let lhs_strided = FlexTensor::from_data(TensorData::new(lhs_t, [k, m])).transpose(0, 1);
+                    let padded: Vec<f32> = [9.0f32; 3].into_iter().chain(rhs).collect();
+                    let rhs_offset = FlexTensor::from_data(TensorData::new(padded, [3 + k * n]))
+                        .narrow(0, 3, k * n)
+                        .reshape(burn_std::Shape::from(vec![k, n]));
+                    let product = Flex::float_matmul(lhs_strided, rhs_offset);
+                    let values: Vec<f32> = product.into_data().try_into_vec().unwrap();
+                    assert_eq!(values, expected, "[{m}, {k}]ᵀᵀ × [{k}, {n}]");
+                }
+            }
+        }
+    }
+
     #[test]
     fn test_matmul_f64() {
         let lhs = FlexTensor::from_data(TensorData::new(vec![1.0f64, 2.0, 3.0, 4.0], [2, 2]));
