@@ -11,7 +11,7 @@ use std::io::Write;
 
 use rayon::prelude::*;
 
-use super::FormatError;
+use super::{FormatError, RecordError};
 use crate::cell::{Cell, parse_adjacency_rows, parse_operations};
 use crate::dataset::{Dataset, Record};
 use crate::hash::ModuleHash;
@@ -73,37 +73,42 @@ pub fn read_csv(bytes: &[u8]) -> Result<Dataset, FormatError> {
         .par_iter()
         .map(|row| {
             let line = row.position().map_or(0, |p| p.line());
-            record_of_row(&columns, row).map_err(|message| FormatError::Csv { line, message })
+            record_of_row(&columns, row).map_err(|error| FormatError::Csv { line, message: error.to_string() })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(records.into_iter().collect())
 }
 
-fn record_of_row(columns: &Columns, row: &::csv::StringRecord) -> Result<Record, String> {
+fn record_of_row(columns: &Columns, row: &::csv::StringRecord) -> Result<Record, RecordError> {
     let field = |i: usize| row.get(i).map(str::trim).unwrap_or_default();
-    let matrix = parse_adjacency_rows(field(columns.adjacency)).map_err(|e| e.to_string())?;
-    let ops = parse_operations(field(columns.operations)).map_err(|e| e.to_string())?;
-    let cell = Cell::new(&matrix, &ops).map_err(|e| e.to_string())?;
+    let matrix = parse_adjacency_rows(field(columns.adjacency))?;
+    let ops = parse_operations(field(columns.operations))?;
+    let cell = Cell::new(&matrix, &ops)?;
     let mut record = Record::new(cell);
     if let Some(text) = columns.hash.map(field).filter(|t| !t.is_empty()) {
-        let stated: ModuleHash = text.parse().map_err(|e: crate::hash::BadHash| e.to_string())?;
+        let stated: ModuleHash = text.parse()?;
         if stated != record.hash {
-            return Err(format!("the hash column says {stated} but the cell hashes to {}", record.hash));
+            return Err(RecordError::HashMismatch { stated, actual: record.hash });
         }
     }
     if let Some(text) = columns.n_vertices.map(field).filter(|t| !t.is_empty())
         && text.parse::<usize>().ok() != Some(cell.n_vertices())
     {
-        return Err(format!("n_vertices is {text:?} but the cell has {} vertices", cell.n_vertices()));
+        return Err(RecordError::VertexCount { stated: text.to_owned(), actual: cell.n_vertices() });
     }
+    let not_a_number = |field: &str, text: &str, expected| RecordError::NotANumber {
+        field: field.to_owned(),
+        text: text.to_owned(),
+        expected,
+    };
     if let Some(text) = columns.parameters.map(field).filter(|t| !t.is_empty()) {
         record.trainable_parameters =
-            Some(text.parse().map_err(|_| format!("trainable_parameters {text:?} is not a whole number"))?);
+            Some(text.parse().map_err(|_| not_a_number("trainable_parameters", text, "a whole number"))?);
     }
     for &(i, key) in &columns.metrics {
         let text = field(i);
         if !text.is_empty() {
-            let value: f64 = text.parse().map_err(|_| format!("{key} {text:?} is not a number"))?;
+            let value: f64 = text.parse().map_err(|_| not_a_number(&key.to_string(), text, "a number"))?;
             record.push_metric(key, value);
         }
     }
@@ -192,7 +197,11 @@ mod tests {
     fn bad_rows_name_the_line_and_the_problem() {
         let wrong_hash = SAMPLE.replace("28cfc7874f6d200472e1a9dcd8650aa0", "00000000000000000000000000000000");
         let error = read_csv(wrong_hash.as_bytes()).unwrap_err().to_string();
-        assert!(error.starts_with("CSV line 2: the hash column says"), "{error}");
+        assert_eq!(
+            error,
+            "CSV line 2: the record says hash 00000000000000000000000000000000 but its cell hashes to \
+             28cfc7874f6d200472e1a9dcd8650aa0"
+        );
         let bad_op = SAMPLE.replace("input|output", "input|conv5x5|output");
         let error = read_csv(bad_op.as_bytes()).unwrap_err().to_string();
         assert!(error.contains("line 3") && error.contains("conv5x5"), "{error}");

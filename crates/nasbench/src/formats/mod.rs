@@ -10,8 +10,11 @@ pub mod csv;
 pub mod metrics_proto;
 pub mod pickle;
 pub mod pyg;
+pub mod record_error;
 pub mod tfrecord;
 pub mod torch;
+
+pub use record_error::RecordError;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -6,9 +6,9 @@
 //! measurements `acc` (validation accuracy at 108 epochs, the training target), `test_acc` and
 //! `training_time` where present.
 
-use super::FormatError;
 use super::pickle::{Object, Pickle, PygClass, Value};
 use super::torch::{TensorData, TorchFile};
+use super::{FormatError, RecordError};
 use crate::cell::Cell;
 use crate::dataset::{Dataset, Record};
 use crate::metrics::{MetricKey, Quantity};
@@ -40,67 +40,73 @@ pub fn records_from_pth(bytes: &[u8]) -> Result<Vec<Record>, FormatError> {
         .iter()
         .enumerate()
         .map(|(index, item)| {
-            record_of_data(&file, item).map_err(|message| FormatError::Torch(format!("Data #{index}: {message}")))
+            record_of_data(&file, item).map_err(|error| FormatError::Torch(format!("Data #{index}: {error}")))
         })
         .collect()
 }
 
 /// The dict of fields of a `Data` object in either PyG layout.
-fn fields_of<'a>(pickle: &'a Pickle, data: &Value) -> Result<&'a Value, String> {
+fn fields_of<'a>(pickle: &'a Pickle, data: &Value) -> Result<&'a Value, RecordError> {
     let Some(Object::Instance { class: PygClass::Data, state: Some(state) }) = pickle.object(data) else {
-        return Err("not a PyTorch Geometric Data object".to_owned());
+        return Err(RecordError::NotPygData("not a PyTorch Geometric Data object"));
     };
     match pickle.get(state, "_store") {
         Some(store) => match pickle.object(store) {
             Some(Object::Instance { class: PygClass::GlobalStorage, state: Some(store_state) }) => {
-                pickle.get(store_state, "_mapping").ok_or_else(|| "GlobalStorage without _mapping".to_owned())
+                pickle.get(store_state, "_mapping").ok_or(RecordError::NotPygData("GlobalStorage without _mapping"))
             }
-            _ => Err("_store is not a GlobalStorage".to_owned()),
+            _ => Err(RecordError::NotPygData("_store is not a GlobalStorage")),
         },
         None => Ok(state),
     }
 }
 
-fn record_of_data(file: &TorchFile, data: &Value) -> Result<Record, String> {
+fn record_of_data(file: &TorchFile, data: &Value) -> Result<Record, RecordError> {
     let pickle = &file.pickle;
     let fields = fields_of(pickle, data)?;
     let field = |name: &str| pickle.get(fields, name).filter(|v| **v != Value::None);
-    let tensor = |name: &str| -> Result<Option<(Vec<u64>, TensorData)>, String> {
+    let bad = |field: &str, problem: String| RecordError::PygField { field: field.to_owned(), problem };
+    let tensor = |name: &str| -> Result<Option<(Vec<u64>, TensorData)>, RecordError> {
         match field(name) {
             None => Ok(None),
-            Some(Value::Tensor(t)) => Ok(Some((t.size.clone(), file.tensor(t).map_err(|e| format!("{name}: {e}"))?))),
+            Some(Value::Tensor(t)) => {
+                let values = file
+                    .tensor(t)
+                    .map_err(|error| RecordError::Tensor { field: name.to_owned(), error: Box::new(error) })?;
+                Ok(Some((t.size.clone(), values)))
+            }
             Some(Value::Float(f)) => Ok(Some((vec![], TensorData::F64(vec![*f])))),
             Some(Value::Int(i)) => Ok(Some((vec![], TensorData::I64(vec![*i])))),
-            Some(_) => Err(format!("{name} is neither a tensor nor a number")),
+            Some(_) => Err(bad(name, "is neither a tensor nor a number".to_owned())),
         }
     };
 
     let node_atts = match tensor("node_atts")? {
         Some((_, TensorData::I64(values))) => values,
-        Some(_) => return Err("node_atts is not an integer tensor".to_owned()),
-        None => return Err("no node_atts".to_owned()),
+        Some(_) => return Err(bad("node_atts", "is not an integer tensor".to_owned())),
+        None => return Err(RecordError::NotPygData("no node_atts")),
     };
     let edges = match tensor("edge_index")? {
         Some((size, TensorData::I64(values))) if size.len() == 2 && size[0] == 2 => {
             let count = size[1] as usize;
             (0..count).map(|e| (values[e], values[count + e])).collect::<Vec<_>>()
         }
-        Some((size, _)) => return Err(format!("edge_index has shape {size:?}, expected [2, E] of integers")),
+        Some((size, _)) => return Err(bad("edge_index", format!("has shape {size:?}, expected [2, E] of integers"))),
         None => Vec::new(),
     };
     let stated_nodes = field("num_nodes").or_else(|| field("__num_nodes__"));
     if let Some(Value::Int(n)) = stated_nodes
         && *n != node_atts.len() as i64
     {
-        return Err(format!("num_nodes is {n} but node_atts has {} entries", node_atts.len()));
+        return Err(bad("num_nodes", format!("is {n} but node_atts has {} entries", node_atts.len())));
     }
-    let cell = Cell::from_node_atts(&node_atts, &edges).map_err(|e| e.to_string())?;
+    let cell = Cell::from_node_atts(&node_atts, &edges)?;
     let mut record = Record::new(cell);
     for (name, key) in METRIC_FIELDS {
         match tensor(name)? {
             Some((_, TensorData::F64(values))) if values.len() == 1 => record.push_metric(key, values[0]),
             Some((_, TensorData::I64(values))) if values.len() == 1 => record.push_metric(key, values[0] as f64),
-            Some((size, _)) => return Err(format!("{name} has shape {size:?}, expected one number")),
+            Some((size, _)) => return Err(bad(name, format!("has shape {size:?}, expected one number"))),
             None => {}
         }
     }

@@ -9,8 +9,8 @@
 use base64::Engine as _;
 use prost::Message as _;
 
-use super::FormatError;
 use super::metrics_proto::ModelMetrics;
+use super::{FormatError, RecordError};
 use crate::cell::{Cell, parse_operations};
 use crate::dataset::{Dataset, Record};
 use crate::hash::ModuleHash;
@@ -87,7 +87,11 @@ pub fn read_tfrecord(bytes: &[u8]) -> Result<Dataset, FormatError> {
     let mut offset = 0usize;
     for (index, data) in records(bytes).enumerate() {
         let data = data?;
-        let record = parse_record(data).map_err(|message| FormatError::Tfrecord { record: index, offset, message })?;
+        let record = parse_record(data).map_err(|error| FormatError::Tfrecord {
+            record: index,
+            offset,
+            message: error.to_string(),
+        })?;
         offset += HEADER_BYTES + data.len() + FOOTER_BYTES;
         dataset.push(record);
     }
@@ -95,22 +99,19 @@ pub fn read_tfrecord(bytes: &[u8]) -> Result<Dataset, FormatError> {
 }
 
 /// Parses one record's JSON list into a record holding one repeat.
-pub fn parse_record(data: &[u8]) -> Result<Record, String> {
+pub fn parse_record(data: &[u8]) -> Result<Record, RecordError> {
     let (hash, epochs, raw_adjacency, raw_operations, raw_metrics): (String, u16, String, String, String) =
-        serde_json::from_slice(data).map_err(|e| format!("not the JSON list nasbench writes: {e}"))?;
-    let stated: ModuleHash = hash.parse().map_err(|e: crate::hash::BadHash| e.to_string())?;
+        serde_json::from_slice(data)?;
+    let stated: ModuleHash = hash.parse()?;
     let cell = cell_of_raw(&raw_adjacency, &raw_operations)?;
     let mut record = Record::new(cell);
     if record.hash != stated {
-        return Err(format!("the record says hash {stated} but its cell hashes to {}", record.hash));
+        return Err(RecordError::HashMismatch { stated, actual: record.hash });
     }
     // Python's b64decode skips line breaks; some writers wrap the text every 76 characters.
     let compact: String = raw_metrics.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    let metrics_bytes = base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .map_err(|e| format!("the metrics are not base64: {e}"))?;
-    let metrics =
-        ModelMetrics::decode(metrics_bytes.as_slice()).map_err(|e| format!("bad ModelMetrics protobuf: {e}"))?;
+    let metrics_bytes = base64::engine::general_purpose::STANDARD.decode(compact)?;
+    let metrics = ModelMetrics::decode(metrics_bytes.as_slice())?;
     record.trainable_parameters = metrics.trainable_parameters.and_then(|p| u64::try_from(p).ok());
     for evaluation in &metrics.evaluation_data {
         let epoch =
@@ -132,11 +133,9 @@ pub fn parse_record(data: &[u8]) -> Result<Record, String> {
 }
 
 /// A cell from nasbench's raw strings: the adjacency as `n·n` bits row by row, ops comma-separated.
-fn cell_of_raw(raw_adjacency: &str, raw_operations: &str) -> Result<Cell, String> {
+fn cell_of_raw(raw_adjacency: &str, raw_operations: &str) -> Result<Cell, RecordError> {
     let bits = raw_adjacency.trim().as_bytes();
-    let n = (1..=8)
-        .find(|n| n * n == bits.len())
-        .ok_or_else(|| format!("an adjacency of {} bits is not a square of at most 8×8", bits.len()))?;
+    let n = (1..=8).find(|n| n * n == bits.len()).ok_or(RecordError::AdjacencyLength(bits.len()))?;
     let matrix = bits
         .chunks(n)
         .map(|row| {
@@ -144,13 +143,13 @@ fn cell_of_raw(raw_adjacency: &str, raw_operations: &str) -> Result<Cell, String
                 .map(|&b| match b {
                     b'0' => Ok(0),
                     b'1' => Ok(1),
-                    other => Err(format!("adjacency bit {:?} is not 0 or 1", other as char)),
+                    other => Err(RecordError::AdjacencyBit(other as char)),
                 })
                 .collect::<Result<Vec<u8>, _>>()
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let ops = parse_operations(raw_operations).map_err(|e| e.to_string())?;
-    Cell::from_spec(&matrix, &ops).map_err(|e| e.to_string())
+    let ops = parse_operations(raw_operations)?;
+    Ok(Cell::from_spec(&matrix, &ops)?)
 }
 
 /// Frames data as one tfrecord record (for writing test files and fixtures).
