@@ -5,11 +5,10 @@ use web_time::Instant;
 
 use vsgae::training::ModelKind;
 
-use crate::compute::{ComputeHandle, ComputeOptions, Event, PredictionRequest};
+use crate::compute::{Awaited, ComputeHandle, ComputeOptions, Event, PredictionRequest};
 use crate::frame_stats::FrameStats;
 use crate::panels::{PanelContext, Panels};
 use crate::panels::{Settings, Tab};
-use crate::probe::Probe;
 use crate::shared::{Progress, Shared};
 
 /// How the app starts.
@@ -22,8 +21,17 @@ pub struct AppOptions {
     pub open: Option<(String, Vec<u8>)>,
     /// The panel to show first.
     pub tab: Option<Tab>,
-    /// A scripted run (native, with the `probe` feature).
-    pub automation: Option<crate::probe::Automation>,
+}
+
+/// Watches the app frame by frame from outside its panels: the test probe (`probe` feature),
+/// which the binary hands over with [`StudioApp::with_observer`]. The product has none.
+pub trait FrameObserver: std::fmt::Debug {
+    /// Before the app draws a frame.
+    fn before_frame(&mut self, app: &mut StudioApp, ctx: &egui::Context);
+    /// A prediction arrived, computed on `device`.
+    fn saw_prediction(&mut self, device: &str);
+    /// After the app drew a frame.
+    fn after_frame(&mut self, app: &StudioApp, ctx: &egui::Context);
 }
 
 /// The top-level application state.
@@ -35,7 +43,7 @@ pub struct StudioApp {
     compute: ComputeHandle,
     pub(crate) frames: FrameStats,
     last_frame: Option<Instant>,
-    pub(crate) probe: Probe,
+    observer: Option<Box<dyn FrameObserver>>,
 }
 
 impl StudioApp {
@@ -48,6 +56,12 @@ impl StudioApp {
     pub fn with_options(cc: &eframe::CreationContext<'_>, options: AppOptions) -> Self {
         let compute = ComputeHandle::spawn(Some(cc.egui_ctx.clone()), options.compute);
         Self::with_compute(cc, options, compute)
+    }
+
+    /// The app with `observer` watching its frames (the test probe).
+    pub fn with_observer(mut self, observer: Box<dyn FrameObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// The app on an engine that is already running (the web page starts it first, so that the
@@ -74,7 +88,7 @@ impl StudioApp {
             compute,
             frames: FrameStats::default(),
             last_frame: None,
-            probe: Probe::new(options.automation),
+            observer: None,
         };
         if let Some(tab) = options.tab {
             app.settings.tab = tab;
@@ -116,17 +130,24 @@ impl StudioApp {
                     self.shared.notice(format!("Computing on the CPU: {why}"));
                 }
                 self.shared.backend = Some(backend.clone());
+                if models.is_ok() {
+                    self.shared.arrived(Awaited::Predictor);
+                    self.shared.arrived(Awaited::VsGae);
+                }
                 self.shared.models = Some(models.clone());
                 #[cfg(target_arch = "wasm32")]
                 crate::web_page::show_backend(backend);
             }
             Event::DatasetLoaded(info) => {
                 self.shared.load_error = None;
+                self.shared.arrived(Awaited::Dataset);
                 self.shared.dataset = Some(info.clone());
             }
             Event::LoadFailed { message, .. } => self.shared.load_error = Some(message.clone()),
             Event::Predictions { request, cells, values, device } => {
-                self.probe.saw_prediction(device);
+                if let Some(observer) = &mut self.observer {
+                    observer.saw_prediction(device);
+                }
                 if *request == PredictionRequest::Cache {
                     self.shared.store_predictions(cells, values);
                 }
@@ -147,9 +168,11 @@ impl StudioApp {
                 if *kind == ModelKind::Predictor {
                     self.shared.clear_predictions();
                 }
+                self.shared.arrived(if *kind == ModelKind::Predictor { Awaited::Predictor } else { Awaited::VsGae });
                 self.shared.notice(format!("Now serving the app: {what}."));
             }
-            Event::Notice(message) => self.shared.notice(message.clone()),
+            Event::TrainingBegan { .. } => self.shared.arrived(Awaited::TrainingRun),
+            Event::Notice { message, until } => self.shared.notice_until(message.clone(), *until),
             Event::EngineStopped(message) => {
                 log::error!("the compute engine stopped: {message}");
                 self.shared.engine_stopped = Some(message.clone());
@@ -166,7 +189,7 @@ impl StudioApp {
                     self.settings.tab = Tab::Data;
                     self.compute.send(crate::compute::Command::LoadFile { name, bytes });
                 }
-                Err(message) => self.shared.load_error = Some(message),
+                Err(error) => self.shared.load_error = Some(error.to_string()),
             }
         }
     }
@@ -213,7 +236,7 @@ impl StudioApp {
             ));
         }
         if let Some(notice) = self.shared.notices.last() {
-            ui.label(notice);
+            ui.label(&notice.message);
         }
     }
 }
@@ -239,8 +262,10 @@ impl eframe::App for StudioApp {
         self.shared.anchors.clear();
         self.handle_events(&ctx);
         self.take_files(&ctx);
-        let mut probe = std::mem::take(&mut self.probe);
-        probe.before_frame(self, &ctx);
+        let mut observer = self.observer.take();
+        if let Some(observer) = &mut observer {
+            observer.before_frame(self, &ctx);
+        }
         egui::Panel::top("tabs").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("VS-GAE Studio");
@@ -271,8 +296,10 @@ impl eframe::App for StudioApp {
         self.last_frame = Some(now);
         let cpu = frame.info().cpu_usage.map(|seconds| seconds * 1000.0);
         self.frames.record(interval, now.duration_since(started).as_secs_f32() * 1000.0, cpu);
-        probe.after_frame(self, &ctx);
-        self.probe = probe;
+        if let Some(observer) = &mut observer {
+            observer.after_frame(self, &ctx);
+        }
+        self.observer = observer;
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

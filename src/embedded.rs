@@ -64,7 +64,7 @@ impl ShippedModel {
     pub async fn bytes(self, progress: impl Fn(usize, usize) + 'static) -> Result<ModelBytes, ModelFileError> {
         let (config, weights) = crate::model_download::fetch(self.folder(), progress)
             .await
-            .map_err(|message| ModelFileError::Read { file: self.source(), message })?;
+            .map_err(|error| ModelFileError::Read { file: self.source(), message: error.to_string() })?;
         Ok(ModelBytes { config: Cow::Owned(config), weights: Cow::Owned(weights) })
     }
 }

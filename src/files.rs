@@ -8,7 +8,28 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 pub const MAX_FILE_BYTES: u64 = 3 << 30;
 
 /// A file's name and bytes, or why it could not be read (naming the file).
-pub type FileResult = Result<(String, Vec<u8>), String>;
+pub type FileResult = Result<(String, Vec<u8>), FileReadError>;
+
+/// Why a file the user chose or dropped could not be read. The message names the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileReadError {
+    /// Larger than [`MAX_FILE_BYTES`].
+    #[error("{name}: {size} bytes is more than the {MAX_FILE_BYTES} bytes the app reads")]
+    TooLarge {
+        /// The file's name.
+        name: String,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// The system or the browser could not read it.
+    #[error("{name}: {reason}")]
+    Unreadable {
+        /// The file's name.
+        name: String,
+        /// Why, in the system's words.
+        reason: String,
+    },
+}
 
 /// What a file dialog asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +74,7 @@ impl FileInbox {
                 let name = file.file_name();
                 // The size is checked before the file is read.
                 let result = match file_size(&file) {
-                    Some(size) if size > MAX_FILE_BYTES => Err(too_large(&name, size)),
+                    Some(size) if size > MAX_FILE_BYTES => Err(FileReadError::TooLarge { name: name.clone(), size }),
                     _ => check_size(name, file.read().await),
                 };
                 let _ = sender.send(result);
@@ -81,16 +102,16 @@ impl FileInbox {
             std::thread::spawn(move || {
                 let size = std::fs::metadata(file.path()).map(|m| m.len()).unwrap_or(0);
                 let result = if size > MAX_FILE_BYTES {
-                    Err(too_large(&name, size))
+                    Err(FileReadError::TooLarge { name: name.clone(), size })
                 } else {
-                    file.bytes().map_err(|e| format!("{name}: {e}")).and_then(|bytes| check_size(name, bytes))
+                    file.bytes().map_err(|e| unreadable(&name, e)).and_then(|bytes| check_size(name, bytes))
                 };
                 let _ = sender.send(result);
                 ctx.request_repaint();
             });
             #[cfg(target_arch = "wasm32")]
             wasm_bindgen_futures::spawn_local(async move {
-                let result = file.bytes_async().await.map_err(|e| format!("{name}: {e}"));
+                let result = file.bytes_async().await.map_err(|e| unreadable(&name, e));
                 let _ = sender.send(result.and_then(|bytes| check_size(name, bytes)));
                 ctx.request_repaint();
             });
@@ -181,13 +202,13 @@ fn file_size(file: &rfd::FileHandle) -> Option<u64> {
     }
 }
 
-fn too_large(name: &str, size: u64) -> String {
-    format!("{name}: {size} bytes is more than the {MAX_FILE_BYTES} bytes the app reads")
+fn unreadable(name: &str, reason: impl std::fmt::Display) -> FileReadError {
+    FileReadError::Unreadable { name: name.to_owned(), reason: reason.to_string() }
 }
 
 fn check_size(name: String, bytes: Vec<u8>) -> FileResult {
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large(&name, bytes.len() as u64));
+        return Err(FileReadError::TooLarge { size: bytes.len() as u64, name });
     }
     Ok((name, bytes))
 }

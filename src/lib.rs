@@ -6,6 +6,7 @@
 //! - [`compute`]: the engine that owns the models, behind a command queue and an event stream.
 //! - [`embedded`]: the shipped models, built into the native binary and fetched by the web build.
 
+mod anchors;
 mod app;
 pub mod compute;
 pub mod embedded;
@@ -15,13 +16,14 @@ mod frame_stats;
 #[cfg(target_arch = "wasm32")]
 mod model_download;
 pub mod panels;
+#[cfg(feature = "probe")]
 pub mod probe;
 mod shared;
 #[cfg(target_arch = "wasm32")]
 mod web_page;
 pub mod widgets;
 
-pub use app::{AppOptions, StudioApp};
+pub use app::{AppOptions, FrameObserver, StudioApp};
 pub use error::AppError;
 pub use panels::{Settings, Tab};
 pub use shared::Shared;

@@ -58,29 +58,25 @@ mod native {
             None => None,
         };
         let prefer_gpu = !cli.cpu && std::env::var("VSGAE_BACKEND").map_or(true, |v| v != "cpu");
-        let options = AppOptions {
-            compute: ComputeOptions { prefer_gpu },
-            fresh: cli.fresh,
-            open,
-            tab: cli.tab,
-            ..AppOptions::default()
-        };
+        let options = AppOptions { compute: ComputeOptions { prefer_gpu }, fresh: cli.fresh, open, tab: cli.tab };
         #[cfg(feature = "probe")]
-        let options = AppOptions {
-            automation: Some(vsgae_studio::probe::Automation {
-                train: cli.probe.train,
-                rank: cli.probe.rank,
-                report: cli.probe.report,
-                quit_after: cli.probe.quit_after,
-            }),
-            ..options
+        let automation = vsgae_studio::probe::Automation {
+            train: cli.probe.train,
+            rank: cli.probe.rank,
+            report: cli.probe.report,
+            quit_after: cli.probe.quit_after,
         };
         let native = eframe::NativeOptions {
             viewport: egui::ViewportBuilder::default().with_title("VS-GAE Studio").with_inner_size([1280.0, 820.0]),
             ..Default::default()
         };
-        eframe::run_native("VS-GAE Studio", native, Box::new(|cc| Ok(Box::new(StudioApp::with_options(cc, options)))))
-            .map_err(|e| anyhow::anyhow!("{e}"))
+        let start = Box::new(|cc: &eframe::CreationContext<'_>| {
+            let app = StudioApp::with_options(cc, options);
+            #[cfg(feature = "probe")]
+            let app = app.with_observer(Box::new(vsgae_studio::probe::Probe::new(Some(automation))));
+            Ok(Box::new(app) as Box<dyn eframe::App>)
+        });
+        eframe::run_native("VS-GAE Studio", native, start).map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
@@ -148,7 +144,12 @@ fn main() {
             .start(
                 canvas,
                 web_options,
-                Box::new(move |cc| Ok(Box::new(vsgae_studio::StudioApp::with_compute(cc, options, compute)))),
+                Box::new(move |cc| {
+                    let app = vsgae_studio::StudioApp::with_compute(cc, options, compute);
+                    #[cfg(feature = "probe")]
+                    let app = app.with_observer(Box::new(vsgae_studio::probe::Probe::new(None)));
+                    Ok(Box::new(app))
+                }),
             )
             .await;
         if let Some(loading) = document.get_element_by_id("loading_text") {

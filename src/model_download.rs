@@ -17,6 +17,29 @@ use wasm_bindgen::prelude::*;
 /// The largest model file the page accepts (the shipped ones are a few tens of MB).
 const MAX_FILE_BYTES: u64 = 512 << 20;
 
+/// Why a model could not be fetched. The message names the address.
+#[derive(Debug, thiserror::Error)]
+pub enum DownloadError {
+    /// The browser's fetch failed: its words.
+    #[error("{url}: {reason}")]
+    Failed { url: String, reason: String },
+    /// The answer was not a byte array.
+    #[error("{url}: the answer is not bytes")]
+    NotBytes { url: String },
+    /// The manifest cannot be parsed.
+    #[error("models/manifest.json is not a model manifest: {0}")]
+    Manifest(#[from] serde_json::Error),
+    /// The manifest has no entry for the model's folder.
+    #[error("models/manifest.json does not list {0}/")]
+    FolderNotListed(String),
+    /// The manifest lists no such file of a size the page accepts.
+    #[error("models/manifest.json lists no {folder}/{file} of at most {MAX_FILE_BYTES} bytes")]
+    FileNotListed { folder: String, file: String },
+    /// A file arrived with another size than the manifest says.
+    #[error("{url}: {arrived} bytes arrived, the manifest says {expected}")]
+    WrongSize { url: String, arrived: usize, expected: u64 },
+}
+
 #[wasm_bindgen(inline_js = r#"
 const CACHE = "vsgae-studio-models";
 
@@ -125,12 +148,12 @@ async fn fetch_bytes(
     limit: u64,
     progress: impl Fn(usize) + 'static,
     early: &JsValue,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, DownloadError> {
     let callback = Closure::<dyn Fn(f64)>::new(move |received: f64| progress(received as usize));
     let answer = fetch_model_file(url, cached, limit as f64, callback.as_ref().unchecked_ref(), early)
         .await
-        .map_err(|error| format!("{url}: {}", describe(&error)))?;
-    let bytes = answer.dyn_into::<js_sys::Uint8Array>().map_err(|_| format!("{url}: the answer is not bytes"))?;
+        .map_err(|error| DownloadError::Failed { url: url.to_owned(), reason: describe(&error) })?;
+    let bytes = answer.dyn_into::<js_sys::Uint8Array>().map_err(|_| DownloadError::NotBytes { url: url.to_owned() })?;
     Ok(bytes.to_vec())
 }
 
@@ -145,7 +168,10 @@ fn describe(error: &JsValue) -> String {
 
 /// The `config.json` and `weights.safetensors` of `models/{folder}/`; `progress(done, total)`
 /// hears of the bytes as they arrive.
-pub async fn fetch(folder: &str, progress: impl Fn(usize, usize) + 'static) -> Result<(Vec<u8>, Vec<u8>), String> {
+pub async fn fetch(
+    folder: &str,
+    progress: impl Fn(usize, usize) + 'static,
+) -> Result<(Vec<u8>, Vec<u8>), DownloadError> {
     let path = |name: &str| format!("models/{folder}/{name}");
     let (manifest_bytes, (early_config, early_weights)) = futures_lite::future::zip(
         fetch_bytes("models/manifest.json", false, 1 << 20, |_| {}, &JsValue::NULL),
@@ -156,14 +182,13 @@ pub async fn fetch(folder: &str, progress: impl Fn(usize, usize) + 'static) -> R
     )
     .await;
     let manifest_bytes = manifest_bytes?;
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|error| format!("models/manifest.json is not a model manifest: {error}"))?;
-    let files = manifest.get(folder).ok_or_else(|| format!("models/manifest.json does not list {folder}/"))?;
+    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)?;
+    let files = manifest.get(folder).ok_or_else(|| DownloadError::FolderNotListed(folder.to_owned()))?;
     let entry = |name: &str| {
         files
             .get(name)
             .filter(|entry| entry.bytes <= MAX_FILE_BYTES)
-            .ok_or_else(|| format!("models/manifest.json lists no {folder}/{name} of at most {MAX_FILE_BYTES} bytes"))
+            .ok_or_else(|| DownloadError::FileNotListed { folder: folder.to_owned(), file: name.to_owned() })
     };
     let (config, weights) = (entry("config.json")?, entry("weights.safetensors")?);
     let total = (config.bytes + weights.bytes) as usize;
@@ -176,9 +201,9 @@ pub async fn fetch(folder: &str, progress: impl Fn(usize, usize) + 'static) -> R
             let bytes =
                 fetch_bytes(&url, true, expected, move |received| report(before + received, total), &early).await?;
             if bytes.len() as u64 != expected {
-                return Err(format!("{url}: {} bytes arrived, the manifest says {expected}", bytes.len()));
+                return Err(DownloadError::WrongSize { url, arrived: bytes.len(), expected });
             }
-            Ok::<_, String>(bytes)
+            Ok::<_, DownloadError>(bytes)
         }
     };
     // Both at once: on a second visit both come from the cache.

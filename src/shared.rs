@@ -7,7 +7,7 @@ use std::sync::Arc;
 use nasbench::{Cell, MetricKey};
 use vsgae::inference::Prediction;
 
-use crate::compute::{Command, ComputeHandle, DatasetInfo, PredictionRequest};
+use crate::compute::{Awaited, Command, ComputeHandle, DatasetInfo, PredictionRequest};
 
 /// A long job's progress.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,8 +34,8 @@ pub struct Shared {
     pub space_predictions: Option<Arc<Vec<f64>>>,
     pending: HashSet<Cell>,
     pub progress: Option<Progress>,
-    /// The latest notices from the engine, newest last.
-    pub notices: Vec<String>,
+    /// The latest notices, newest last.
+    pub notices: Vec<Notice>,
     /// Why the engine stopped, if it did.
     pub engine_stopped: Option<String>,
     /// A cell another panel asked the cell panel to open.
@@ -43,7 +43,7 @@ pub struct Shared {
     /// Cells picked in the data table as the two ends of an interpolation.
     pub picked: [Option<Cell>; 2],
     /// Where the main controls are on screen (kept only for the test probes).
-    pub anchors: crate::probe::Anchors,
+    pub anchors: crate::anchors::Anchors,
     next_request: u64,
 }
 
@@ -104,16 +104,46 @@ impl Shared {
         self.anchors.record(name, response.rect);
     }
 
+    /// A notice that stands until newer ones push it out.
     pub fn notice(&mut self, message: String) {
-        self.notices.push(message);
+        self.notice_until(message, None);
+    }
+
+    /// A notice about something missing, dropped when it arrives ([`Shared::arrived`]).
+    pub fn notice_until(&mut self, message: String, until: Option<Awaited>) {
+        self.notices.push(Notice { message, until });
         let excess = self.notices.len().saturating_sub(5);
         self.notices.drain(..excess);
     }
+
+    /// `what` is there now: the notices that said it was missing go.
+    pub fn arrived(&mut self, what: Awaited) {
+        self.notices.retain(|notice| notice.until != Some(what));
+    }
+}
+
+/// A message in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub message: String,
+    /// Where the message says something is missing: what, so that it goes when that arrives.
+    pub until: Option<Awaited>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_notice_about_something_missing_goes_when_it_arrives() {
+        let mut shared = Shared::default();
+        shared.notice_until("load a dataset first: the map shows its cells".to_owned(), Some(Awaited::Dataset));
+        shared.notice_until("no training run to checkpoint".to_owned(), Some(Awaited::TrainingRun));
+        shared.notice("checkpoint written".to_owned());
+        shared.arrived(Awaited::Dataset);
+        let left: Vec<&str> = shared.notices.iter().map(|n| n.message.as_str()).collect();
+        assert_eq!(left, ["no training run to checkpoint", "checkpoint written"]);
+    }
 
     #[test]
     fn a_cells_place_in_the_space_comes_from_the_ranked_predictions() {

@@ -103,7 +103,8 @@ fn every_panel_works_on_the_embedded_models() {
         .compute()
         .send(vsgae_studio::compute::Command::UseBuiltInPredictor(vsgae_studio::embedded::BuiltInPredictor::Reference));
     run_until(&mut harness, "the reference predictor's prediction", 60, |app| {
-        app.shared.notices.iter().any(|n| n.contains("reference")) && app.shared.cached_prediction(&edited).is_some()
+        app.shared.notices.iter().any(|n| n.message.contains("reference"))
+            && app.shared.cached_prediction(&edited).is_some()
     });
     let reference = harness.state().shared.cached_prediction(&edited).unwrap();
     assert_ne!(reference.mean, after, "the reference predictor is another model");

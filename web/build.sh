@@ -36,7 +36,7 @@ for model_precision in predictor:int8 vsgae:f16; do
     model=${model_precision%%:*}
     mkdir -p "dist/models/$model"
     cp "data/$model/config.json" "dist/models/$model/config.json"
-    cargo run -q -p vsgae --bin vsgae -- convert-weights --to "${model_precision##*:}" \
+    cargo run -q -p vsgae --features cli --bin vsgae -- convert-weights --to "${model_precision##*:}" \
         "data/$model/weights.safetensors" "dist/models/$model/weights.safetensors"
 done
 python3 web/manifest.py dist/models

@@ -49,11 +49,7 @@ fn cuda_device() -> Option<Device> {
     #[cfg(all(feature = "cuda", not(target_arch = "wasm32")))]
     {
         let device = Device::cuda(0usize);
-        let probe = device.clone();
-        let works = std::panic::catch_unwind(move || {
-            vsgae::readback::floats(burn::tensor::Tensor::<1>::zeros([1], &probe)).is_ok()
-        });
-        if works.unwrap_or(false) {
+        if vsgae::readback::device_answers(&device) {
             return Some(device);
         }
         log::info!("no CUDA device answers");

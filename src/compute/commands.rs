@@ -218,7 +218,12 @@ pub enum Event {
         ascending: Arc<Vec<f64>>,
     },
     Interpolation(Vec<DecodedPoint>),
-    LatentMap(Vec<LatentPoint>),
+    /// The latent map: each cell's place on the latents' first two principal axes, and the share
+    /// of the latents' variance along each axis.
+    LatentMap {
+        points: Vec<LatentPoint>,
+        variance_shares: [f64; 2],
+    },
     /// Points drawn from the prior, decoded.
     PriorSamples(Vec<DecodedPoint>),
     /// A run started or resumed; `history` holds the epochs a resumed run already has.
@@ -247,11 +252,24 @@ pub enum Event {
     /// The search's latest queries, in order.
     SearchQueried(Vec<SearchedCell>),
     SearchState(SearchState),
-    /// Something the user should read, such as a failed job.
-    Notice(String),
+    /// Something the user should read, such as a failed job; `until`, where the message is about
+    /// something missing, is what makes it stale once it arrives.
+    Notice {
+        message: String,
+        until: Option<Awaited>,
+    },
     /// The engine stopped on an internal error (a panic, with its message); nothing computes
     /// until the app restarts.
     EngineStopped(String),
+}
+
+/// Something a command found missing: a notice saying so is stale once it arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Awaited {
+    Dataset,
+    Predictor,
+    VsGae,
+    TrainingRun,
 }
 
 impl std::fmt::Debug for Command {

@@ -66,6 +66,20 @@ pub(crate) enum ComputeError {
 }
 
 impl ComputeError {
+    /// What was missing, where this error is about something missing: a notice of it is stale
+    /// once that arrives.
+    pub(crate) fn awaits(&self) -> Option<super::Awaited> {
+        use super::Awaited;
+        match self {
+            Self::NoDataset(_) => Some(Awaited::Dataset),
+            Self::NoPredictor => Some(Awaited::Predictor),
+            Self::NoVsGae => Some(Awaited::VsGae),
+            Self::NoTrainingRun(_) => Some(Awaited::TrainingRun),
+            Self::Resuming { error, .. } => error.awaits(),
+            _ => None,
+        }
+    }
+
     /// Wraps an error as one about resuming from the checkpoint named `origin`.
     pub(crate) fn resuming(origin: impl std::fmt::Display) -> impl FnOnce(Self) -> Self {
         move |error| Self::Resuming { origin: origin.to_string(), error: Box::new(error) }

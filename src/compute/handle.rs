@@ -43,9 +43,10 @@ impl ComputeHandle {
             Ok(worker) => {
                 return Self { route: CommandRoute::Worker(worker), events: event_receiver, repaint: wake };
             }
-            Err(reason) => events.send(Event::Notice(format!(
-                "the models compute on the page itself, which may pause while they work: {reason}"
-            ))),
+            Err(reason) => events.send(Event::Notice {
+                message: format!("the models compute on the page itself, which may pause while they work: {reason}"),
+                until: None,
+            }),
         }
         let (commands, command_receiver) = channel();
         let cancel = Arc::new(AtomicBool::new(false));
@@ -100,16 +101,19 @@ fn spawn_local_engine(
     #[cfg(not(target_arch = "wasm32"))]
     {
         let reporter = events.clone();
-        let started = std::thread::Builder::new().name("vsgae-compute".to_owned()).spawn(move || {
-            let run = std::panic::AssertUnwindSafe(|| {
-                vsgae::readback::block_on(engine::run(options, commands, events, cancel));
-            });
-            // A panic ends the engine; the GUI shows why instead of looking alive.
-            if let Err(panic) = std::panic::catch_unwind(run) {
-                reporter.send(Event::EngineStopped(vsgae::parallel::panic_message(panic.as_ref())));
-            }
+        let engine = std::thread::Builder::new().name("vsgae-compute".to_owned()).spawn(move || {
+            vsgae::readback::block_on(engine::run(options, commands, events, cancel));
         });
-        if let Err(error) = started {
+        // A panic ends the engine; a watcher that joins its thread tells the GUI why, instead of
+        // the GUI looking alive.
+        let watched = engine.and_then(|engine| {
+            std::thread::Builder::new().name("vsgae-compute-watch".to_owned()).spawn(move || {
+                if let Err(panic) = engine.join() {
+                    reporter.send(Event::EngineStopped(vsgae::parallel::panic_message(panic.as_ref())));
+                }
+            })
+        });
+        if let Err(error) = watched {
             log::error!("could not start the compute thread: {error}");
         }
     }

@@ -22,7 +22,7 @@ pub mod worker;
 
 pub use backend::{BackendChoice, ComputeDevices};
 pub use commands::{
-    Command, DatasetInfo, DecodedPoint, Event, LatentPoint, PredictionRequest, SearchRequest, SearchState,
+    Awaited, Command, DatasetInfo, DecodedPoint, Event, LatentPoint, PredictionRequest, SearchRequest, SearchState,
     SearchedCell, TrainRequest, TrainingState,
 };
 pub use error::ModelsUnavailable;

@@ -91,7 +91,7 @@ impl ComputeWorker {
             Closure::<dyn FnMut(js_sys::Uint8Array)>::new(move |bytes: js_sys::Uint8Array| {
                 match wire::decode::<Event>(&bytes.to_vec()) {
                     Ok(event) => events.send(event),
-                    Err(error) => events.send(Event::Notice(error.to_string())),
+                    Err(error) => events.send(Event::Notice { message: error.to_string(), until: None }),
                 }
             });
         let on_failure = Closure::<dyn FnMut(String)>::new(move |message: String| {

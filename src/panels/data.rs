@@ -201,15 +201,31 @@ fn summary_ui(ui: &mut egui::Ui, info: &DatasetInfo, accuracy_histogram: Option<
     ));
     ui.horizontal(|ui| {
         let vertices: Vec<(f64, f64)> = summary.vertices.iter().map(|(&v, &n)| (v as f64, n as f64)).collect();
-        histogram_ui(ui, "vertex_histogram", "Cells by vertex count", "vertices", &vertices, 0.8, XTicks::Integers);
+        histogram_ui(
+            ui,
+            "vertex_histogram",
+            "Cells by vertex count",
+            ["vertices", "cells"],
+            &vertices,
+            0.8,
+            XTicks::Integers,
+        );
         // Short names fit under the bars: conv1x1, conv3x3, maxpool3x3.
         let names: Vec<String> = summary.ops.keys().map(|name| name.trim_end_matches("-bn-relu").to_owned()).collect();
         let ops: Vec<(f64, f64)> = summary.ops.values().enumerate().map(|(k, &n)| (k as f64, n as f64)).collect();
-        histogram_ui(ui, "op_histogram", "Inner vertices by op", "op", &ops, 0.8, XTicks::Names(&names));
+        histogram_ui(ui, "op_histogram", "Inner vertices by op", ["op", "vertices"], &ops, 0.8, XTicks::Names(&names));
         if let Some((bars, width)) = accuracy_histogram {
             let ticks = XTicks::Percent { step: 0.1 };
             let label = "validation accuracy";
-            histogram_ui(ui, "accuracy_histogram", "Validation accuracy (108 epochs)", label, bars, width, ticks);
+            histogram_ui(
+                ui,
+                "accuracy_histogram",
+                "Validation accuracy (108 epochs)",
+                [label, "cells"],
+                bars,
+                width,
+                ticks,
+            );
         }
     });
 }

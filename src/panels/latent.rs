@@ -3,7 +3,7 @@
 //! click a cell or a point to open it.
 
 use egui::Color32;
-use egui_plot::{Plot, PlotPoints, Points};
+use egui_plot::{AxisHints, Plot, PlotPoints, Points};
 use nasbench::{Cell, ModuleHash, Op};
 use serde::{Deserialize, Serialize};
 use vsgae::latent::Interpolation;
@@ -45,7 +45,22 @@ pub struct LatentPanel {
     pub strip: Vec<DecodedPoint>,
     pub samples: Vec<DecodedPoint>,
     pub map: Vec<LatentPoint>,
+    /// The share of the latents' variance along the map's two axes.
+    pub map_variance_shares: [f64; 2],
     message: Option<String>,
+}
+
+/// The latent map's height at `width`: the points' spread along the second axis over the first,
+/// within 200 to 560 points.
+fn map_height(points: &[LatentPoint], width: f32) -> f32 {
+    let spread = |k: usize| {
+        let (low, high) = points
+            .iter()
+            .map(|p| p.position[k])
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+        (high - low).max(f32::EPSILON)
+    };
+    (width * spread(1) / spread(0)).clamp(200.0, 560.0)
 }
 
 /// Colour for an accuracy in `[low, high]`: blue (low) to yellow (high); grey where unknown.
@@ -59,7 +74,10 @@ impl Panel for LatentPanel {
     fn on_event(&mut self, event: &Event, _: &mut PanelContext<'_>) {
         match event {
             Event::Interpolation(points) => self.strip = points.clone(),
-            Event::LatentMap(points) => self.map = points.clone(),
+            Event::LatentMap { points, variance_shares } => {
+                self.map = points.clone();
+                self.map_variance_shares = *variance_shares;
+            }
             Event::PriorSamples(points) => self.samples = points.clone(),
             _ => {}
         }
@@ -222,14 +240,25 @@ impl LatentPanel {
             if low.is_finite() { percent(low) } else { "—".to_owned() },
             if high.is_finite() { percent(high) } else { "—".to_owned() }
         ));
-        let response = Plot::new("latent_map").data_aspect(1.0).show(ui, |plot| {
-            for (band, points) in bands.into_iter().enumerate() {
-                let accuracy = (band < BANDS).then(|| low + (high - low) * band as f64 / (BANDS - 1) as f64);
-                let color = accuracy_color(accuracy, low, high);
-                plot.points(Points::new(format!("band {band}"), PlotPoints::from(points)).color(color).radius(2.0));
-            }
-            plot.pointer_coordinate()
-        });
+        // Equal scales on both axes (distances mean the same either way), with the plot as tall
+        // as the points' spread needs at the panel's width, so the view is not half empty.
+        let axis_name = |k: usize| {
+            format!("principal axis {} ({:.0} % of the latents' variance)", k + 1, 100.0 * self.map_variance_shares[k])
+        };
+        let height = map_height(&self.map, ui.available_width());
+        let response = Plot::new("latent_map")
+            .data_aspect(1.0)
+            .height(height)
+            .custom_x_axes(vec![AxisHints::new_x().label(axis_name(0))])
+            .custom_y_axes(vec![AxisHints::new_y().label(axis_name(1))])
+            .show(ui, |plot| {
+                for (band, points) in bands.into_iter().enumerate() {
+                    let accuracy = (band < BANDS).then(|| low + (high - low) * band as f64 / (BANDS - 1) as f64);
+                    let color = accuracy_color(accuracy, low, high);
+                    plot.points(Points::new(format!("band {band}"), PlotPoints::from(points)).color(color).radius(2.0));
+                }
+                plot.pointer_coordinate()
+            });
         if response.response.clicked()
             && let Some(at) = response.inner
         {

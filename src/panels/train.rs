@@ -239,7 +239,7 @@ impl TrainPanel {
                     self.clear_run();
                     compute.send(Command::ResumeFromZip { name, bytes, backend: form.backend });
                 }
-                Err(message) => shared.notice(message),
+                Err(error) => shared.notice(error.to_string()),
             }
         }
     }

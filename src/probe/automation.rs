@@ -25,8 +25,13 @@ impl AutomationRun {
         Self { plan, started: Instant::now(), trained: false, ranked: false, clock: StatusClock::default() }
     }
 
-    /// Runs once per frame.
-    pub fn tick(&mut self, app: &mut StudioApp, ctx: &egui::Context) {
+    /// Runs once per frame; `first_prediction` goes into the status it writes.
+    pub fn tick(
+        &mut self,
+        app: &mut StudioApp,
+        ctx: &egui::Context,
+        first_prediction: Option<&super::status::FirstPrediction>,
+    ) {
         let ready = app.shared.models.is_some();
         if self.plan.train && !self.trained && ready && app.shared.dataset.as_ref().is_some_and(|d| d.labelled) {
             self.trained = true;
@@ -49,7 +54,7 @@ impl AutomationRun {
             && (self.clock.due() || ranked)
         {
             let temporary = path.with_extension("tmp");
-            let written = std::fs::write(&temporary, super::status::status_json(app))
+            let written = std::fs::write(&temporary, super::status::status_json(app, first_prediction))
                 .and_then(|()| std::fs::rename(&temporary, path));
             if let Err(error) = written {
                 log::error!("{}: {error}", path.display());

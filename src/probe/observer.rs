@@ -1,10 +1,8 @@
 //! The probe with the `probe` feature.
 
-use std::collections::BTreeMap;
-
 use super::Automation;
 use crate::StudioApp;
-use crate::app::milliseconds_since_start;
+use crate::app::{FrameObserver, milliseconds_since_start};
 
 /// Observes the app for the tests: the time to the first prediction, the scripted run
 /// (natively) and the page's status (on the web).
@@ -12,7 +10,7 @@ use crate::app::milliseconds_since_start;
 pub struct Probe {
     /// Milliseconds from start (page load on the web) to the first prediction, and what
     /// computed it.
-    pub(super) first_prediction: Option<(f64, String)>,
+    first_prediction: Option<super::status::FirstPrediction>,
     #[cfg(not(target_arch = "wasm32"))]
     automation: Option<super::automation::AutomationRun>,
     #[cfg(target_arch = "wasm32")]
@@ -29,18 +27,20 @@ impl Probe {
             ..Self::default()
         }
     }
+}
 
+impl FrameObserver for Probe {
     /// Runs before the app draws a frame: the scripted run's next move.
     #[cfg_attr(target_arch = "wasm32", expect(unused_variables))]
-    pub fn before_frame(&mut self, app: &mut StudioApp, ctx: &egui::Context) {
+    fn before_frame(&mut self, app: &mut StudioApp, ctx: &egui::Context) {
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(automation) = &mut self.automation {
-            automation.tick(app, ctx);
+            automation.tick(app, ctx, self.first_prediction.as_ref());
         }
     }
 
     /// A prediction arrived, computed on `device`.
-    pub fn saw_prediction(&mut self, device: &str) {
+    fn saw_prediction(&mut self, device: &str) {
         if self.first_prediction.is_none() {
             self.first_prediction = Some((milliseconds_since_start(), device.to_owned()));
         }
@@ -48,29 +48,13 @@ impl Probe {
 
     /// Runs after the app drew a frame: the page's status, when it is due.
     #[cfg_attr(not(target_arch = "wasm32"), expect(unused_variables))]
-    pub fn after_frame(&mut self, app: &StudioApp, ctx: &egui::Context) {
+    fn after_frame(&mut self, app: &StudioApp, ctx: &egui::Context) {
         #[cfg(target_arch = "wasm32")]
         if self.clock.due() {
-            super::status::publish_in_page(app);
+            super::status::publish_in_page(app, self.first_prediction.as_ref());
         } else {
             // Publish what this frame changed once the status is due again.
             ctx.request_repaint_after(web_time::Duration::from_millis(300));
         }
-    }
-}
-
-/// Where the main controls were drawn this frame: `[min x, min y, max x, max y]` by name (for
-/// the page's status, which the browser test clicks through).
-#[derive(Debug, Default, serde::Serialize)]
-#[serde(transparent)]
-pub struct Anchors(BTreeMap<&'static str, [f32; 4]>);
-
-impl Anchors {
-    pub fn record(&mut self, name: &'static str, rect: egui::Rect) {
-        self.0.insert(name, [rect.min.x, rect.min.y, rect.max.x, rect.max.y]);
-    }
-
-    pub fn clear(&mut self) {
-        self.0.clear();
     }
 }

@@ -42,8 +42,8 @@ struct Status<'a> {
     search_queries: usize,
     search_state: Option<String>,
     search_best: Option<f64>,
-    anchors: &'a super::Anchors,
-    notices: &'a [String],
+    anchors: &'a crate::anchors::Anchors,
+    notices: Vec<&'a str>,
 }
 
 /// Says when the status is due again (at most four times a second).
@@ -71,8 +71,12 @@ fn map_extent(points: &[crate::compute::LatentPoint]) -> Option<[f32; 2]> {
     Some([high[0] - low[0], high[1] - low[1]])
 }
 
-/// The status as JSON.
-pub fn status_json(app: &StudioApp) -> String {
+/// When the probe saw the first prediction (milliseconds since the start) and what computed it.
+pub type FirstPrediction = (f64, String);
+
+/// The status as JSON; `first_prediction` is the probe's own record (the probe watches the app
+/// from outside it, so the app does not hold it).
+pub fn status_json(app: &StudioApp, first_prediction: Option<&FirstPrediction>) -> String {
     let shared = &app.shared;
     let cell = app.settings.cell.to_cell().ok();
     let status = Status {
@@ -83,8 +87,8 @@ pub fn status_json(app: &StudioApp) -> String {
         load_error: shared.load_error.as_deref(),
         cell_hash: cell.map(|c| c.hash().to_string()),
         cell_predicted: cell.and_then(|c| shared.cached_prediction(&c)).map(|p| p.mean),
-        first_prediction_ms: app.probe.first_prediction.as_ref().map(|(ms, _)| *ms),
-        first_prediction_on: app.probe.first_prediction.as_ref().map(|(_, on)| on.as_str()),
+        first_prediction_ms: first_prediction.map(|(ms, _)| *ms),
+        first_prediction_on: first_prediction.map(|(_, on)| on.as_str()),
         pasted_predicted: app.panels.predict.pasted.values.iter().map(|p| p.mean).collect(),
         pasted_predicted_on: &app.panels.predict.pasted.device,
         frame_intervals: app.frames.intervals(),
@@ -104,17 +108,17 @@ pub fn status_json(app: &StudioApp) -> String {
         search_state: app.panels.search.state.as_ref().map(|s| format!("{s:?}")),
         search_best: app.panels.search.queried.last().map(|q| q.best),
         anchors: &shared.anchors,
-        notices: &shared.notices,
+        notices: shared.notices.iter().map(|notice| notice.message.as_str()).collect(),
     };
     serde_json::to_string(&status).unwrap_or_default()
 }
 
 /// Writes the app's status into the page's `#studio_status`, for the browser test.
 #[cfg(target_arch = "wasm32")]
-pub fn publish_in_page(app: &StudioApp) {
+pub fn publish_in_page(app: &StudioApp, first_prediction: Option<&FirstPrediction>) {
     if let Some(element) =
         web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("studio_status"))
     {
-        element.set_text_content(Some(&status_json(app)));
+        element.set_text_content(Some(&status_json(app, first_prediction)));
     }
 }

@@ -34,13 +34,13 @@ impl XTicks<'_> {
     }
 }
 
-/// A bar chart of `(x, count)` under `title`, its x axis named `x_label` and marked as `ticks`
-/// says.
+/// A bar chart of `(x, count)` under `title`: its axes named `[x, what the bars count]`, the x
+/// axis marked as `ticks` says, the count axis in whole numbers.
 pub fn histogram_ui(
     ui: &mut egui::Ui,
     id: &str,
     title: &str,
-    x_label: &str,
+    [x_label, counted]: [&str; 2],
     bars: &[(f64, f64)],
     width: f64,
     ticks: XTicks<'_>,
@@ -52,10 +52,16 @@ pub fn histogram_ui(
         let step = ticks.step();
         // Marks are written wherever they fit (egui_plot's default wants 60 points between them,
         // more than a small chart has).
-        let axis = AxisHints::new_x()
+        let x_axis = AxisHints::new_x()
             .label(x_label)
             .label_spacing(12.0..=16.0)
             .formatter(move |mark: GridMark, _range: &std::ops::RangeInclusive<f64>| ticks.text(mark.value));
+        // Counts run to six digits: written short ("40k"), in an axis wide enough for them.
+        let y_axis = AxisHints::new_y()
+            .label(counted)
+            .min_thickness(34.0)
+            .label_spacing(14.0..=20.0)
+            .formatter(|mark: GridMark, _range: &std::ops::RangeInclusive<f64>| count_text(mark.value));
         Plot::new(id)
             .height(170.0)
             .width(320.0)
@@ -63,9 +69,28 @@ pub fn histogram_ui(
             .allow_zoom(false)
             .allow_scroll(false)
             .x_grid_spacer(uniform_grid_spacer(move |_| [step, step * 5.0, step * 10.0]))
-            .custom_x_axes(vec![axis])
+            .custom_x_axes(vec![x_axis])
+            .custom_y_axes(vec![y_axis])
             .show(ui, |plot_ui| plot_ui.bar_chart(chart));
     });
+}
+
+/// A count as a tick label: whole numbers only, thousands as `k` and millions as `M` ("2.5k",
+/// "40k", "1.2M"); nothing between whole numbers or below zero.
+fn count_text(value: f64) -> String {
+    let whole = value.round();
+    if (value - whole).abs() > 1e-6 || whole < 0.0 {
+        return String::new();
+    }
+    let short = |scaled: f64, unit: &str| {
+        let text = if scaled < 10.0 { format!("{scaled:.1}") } else { format!("{scaled:.0}") };
+        format!("{}{unit}", text.trim_end_matches(".0"))
+    };
+    match whole {
+        w if w >= 1e6 => short(w / 1e6, "M"),
+        w if w >= 1e3 => short(w / 1e3, "k"),
+        w => format!("{w}"),
+    }
 }
 
 /// Counts of `values` in `bins` equal bins over their range: `(bin centre, count)`.
@@ -104,5 +129,16 @@ mod tests {
         assert_eq!(XTicks::Names(&names).text(2.0), "");
         assert_eq!(XTicks::Names(&names).text(-1.0), "");
         assert_eq!(XTicks::Percent { step: 0.1 }.text(0.9), "90 %");
+    }
+
+    #[test]
+    fn counts_are_written_short_and_whole() {
+        assert_eq!(count_text(0.0), "0");
+        assert_eq!(count_text(800.0), "800");
+        assert_eq!(count_text(2500.0), "2.5k");
+        assert_eq!(count_text(40_000.0), "40k");
+        assert_eq!(count_text(1_200_000.0), "1.2M");
+        assert_eq!(count_text(12.5), "");
+        assert_eq!(count_text(-5.0), "");
     }
 }

@@ -476,6 +476,11 @@ async function visit(context, label) {
   const predicted = await waitFor(page, "the known cell's prediction", 180, (s) => s.cell_predicted != null);
   check(predicted.cell_hash === known.hash, `${label}: the address opens cell ${known.hash}`);
   predicted.difference_from_native = checkNativeBound(`${label}:`, predicted.cell_predicted);
+  // The page's own time from navigation to its first prediction, from the app's probe.
+  check(
+    Number.isFinite(predicted.first_prediction_ms) && predicted.first_prediction_ms > 0,
+    `${label}: the page reports its first prediction's time (${predicted.first_prediction_ms} ms on ${predicted.first_prediction_on})`,
+  );
   return { page, ready, predicted, transferred: () => transferred };
 }
 

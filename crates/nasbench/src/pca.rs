@@ -13,6 +13,8 @@ pub struct PrincipalAxes {
     axes: Vec<Vec<f64>>,
     /// The variance along each axis.
     pub variances: Vec<f64>,
+    /// The rows' total variance (the covariance's trace), of which each axis holds a share.
+    pub total_variance: f64,
 }
 
 impl PrincipalAxes {
@@ -52,7 +54,8 @@ impl PrincipalAxes {
             })
             .collect();
         let variances = order[..dims].iter().map(|&i| eigen.eigenvalues[i].max(0.0)).collect();
-        Self { mean, axes, variances }
+        let total_variance = eigen.eigenvalues.iter().map(|&v| v.max(0.0)).sum();
+        Self { mean, axes, variances, total_variance }
     }
 
     /// The number of axes.

@@ -297,9 +297,9 @@ pub struct VsGaeTrainingConfig {
     pub beta_warmup_steps: Option<usize>,
 }
 
-/// A config value outside what the models can be built with; names the field.
+/// A config value the models cannot be built with; names the field and what it may be.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{field} = {value} is out of range: {allowed}")]
+#[error("{field} = {value} is not allowed: expected {allowed}")]
 pub struct ConfigError {
     /// The field's path, e.g. `model.encoder.node_dim`.
     pub field: String,
@@ -365,7 +365,7 @@ impl EncoderConfig {
 
     fn validate_at(&self, prefix: &str) -> Result<(), ConfigError> {
         let check = Checks { prefix };
-        let types = crate::model::batch::NODE_TYPES;
+        let types = crate::node_types::NODE_TYPES;
         check.count("num_node_types", self.num_node_types, types, types)?;
         check.count("node_dim", self.node_dim, 1, MAX_NODE_DIM)?;
         check.count("graph_dim", self.graph_dim, 1, MAX_GRAPH_DIM)?;
@@ -433,10 +433,10 @@ impl PredictorTrainingConfig {
             check.count("training_cells", count, 1, usize::MAX)?;
         }
         let metric = |field: &str, name: &String| {
-            name.parse::<nasbench::MetricKey>().map_err(|e| ConfigError {
+            name.parse::<nasbench::MetricKey>().map_err(|_| ConfigError {
                 field: field.to_owned(),
-                value: name.clone(),
-                allowed: e.to_string(),
+                value: format!("{name:?}"),
+                allowed: "a metric name such as val_acc_108, test_acc_108 or train_acc_36@18".to_owned(),
             })
         };
         metric("target", &self.target)?;

@@ -60,6 +60,16 @@ pub fn ints<const D: usize>(tensor: Tensor<D, burn::tensor::Int>) -> Result<Vec<
     data.convert::<i64>().try_into_vec::<i64>().map_err(|e| ReadbackError(format!("{e:?}")))
 }
 
+/// Whether a tensor can be made on `device` and read back from it: the one probe of a device
+/// (a wgpu device without an adapter, or a CUDA device without a driver, panics on first use;
+/// the panic is caught here). Native code only: it blocks.
+pub fn device_answers(device: &burn::tensor::Device) -> bool {
+    let device = device.clone();
+    #[allow(clippy::disallowed_methods, reason = "the one place that contains a device's panic")]
+    let answered = std::panic::catch_unwind(move || floats(Tensor::<1>::zeros([1], &device)).is_ok());
+    answered.unwrap_or(false)
+}
+
 /// Runs a readback future to completion on this thread (native code only).
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     pollster::block_on(future)

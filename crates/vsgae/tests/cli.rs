@@ -260,6 +260,27 @@ fn bad_input_is_one_line_and_exit_1() {
 }
 
 #[test]
+fn an_unknown_or_absent_metric_is_named_with_what_the_data_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(data) = csv_subset(dir.path(), 20) else { return };
+    let out = dir.path().join("run").display().to_string();
+    let train = |target: &str| vsgae(&["train-predictor", "--data", &data, "--out", &out, "--target", target]);
+
+    let output = train("foo");
+    assert_eq!(output.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("target = \"foo\" is not allowed: expected a metric name"), "{error}");
+    assert!(!error.contains("out of range"), "{error}");
+
+    // A metric name the data does not carry (the CSV has validation accuracies only).
+    let output = train("test_acc_108");
+    assert_eq!(output.status.code(), Some(1));
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("none of the 20 cells read has test_acc_108"), "{error}");
+    assert!(error.contains("val_acc_108"), "the metrics it has: {error}");
+}
+
+#[test]
 fn a_model_folder_naming_an_impossible_width_is_refused_naming_the_file_and_the_field() {
     let dir = tempfile::tempdir().unwrap();
     // The shipped models' folders, with the width of the node states set to 10⁹.

@@ -94,7 +94,8 @@ fn ability_shares_are_fractions() {
 #[test]
 fn each_prior_draws_where_it_says() {
     use vsgae::latent::encode_posteriors;
-    use vsgae::latent::prior::{LatentPrior, PriorFit, PriorKind};
+    use vsgae::latent::fit::PriorFit;
+    use vsgae::latent::prior::{LatentPrior, PriorKind};
     let device = common::device();
     let config = VsGaeConfig::new(EncoderConfig::new().with_node_dim(24).with_graph_dim(8));
     let model = config.init(&device);

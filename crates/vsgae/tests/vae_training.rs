@@ -9,7 +9,7 @@ use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
 use vsgae::config::KlReduction;
 use vsgae::readback::block_on;
-use vsgae::training::VaeSession;
+use vsgae::training::VsGaeSession;
 use vsgae::{EncoderConfig, Latent, ReferenceParams, StateDict, VsGaeConfig, VsGaeTrainingConfig};
 
 fn cells() -> Arc<Vec<Cell>> {
@@ -25,7 +25,7 @@ fn config(epochs: usize) -> VsGaeTrainingConfig {
         .with_seed(5)
 }
 
-fn weights(session: &VaeSession) -> StateDict {
+fn weights(session: &VsGaeSession) -> StateDict {
     let mut out = StateDict::default();
     session.model().save(&mut out, "");
     out
@@ -33,7 +33,7 @@ fn weights(session: &VaeSession) -> StateDict {
 
 #[test]
 fn the_vae_loss_falls() {
-    let mut session = VaeSession::new(config(4), cells(), Device::flex().autodiff()).unwrap();
+    let mut session = VsGaeSession::new(config(4), cells(), Device::flex().autodiff()).unwrap();
     session.run(&mut |_| {}).unwrap();
     let history = session.history();
     let (first, last) = (history[0].train_loss, history[3].train_loss);
@@ -59,14 +59,14 @@ fn a_resumed_vae_run_on_five_threads_equals_an_uninterrupted_one() {
 
 fn resumed_equals_straight(threads: usize) {
     let straight_dir = tempfile::tempdir().unwrap();
-    let mut straight = VaeSession::new(config(3), cells(), Device::flex().autodiff())
+    let mut straight = VsGaeSession::new(config(3), cells(), Device::flex().autodiff())
         .unwrap()
         .with_checkpoints(straight_dir.path())
         .with_threads(threads);
     straight.run(&mut |_| {}).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let mut first = VaeSession::new(config(3), cells(), Device::flex().autodiff())
+    let mut first = VsGaeSession::new(config(3), cells(), Device::flex().autodiff())
         .unwrap()
         .with_checkpoints(dir.path())
         .with_threads(threads);
@@ -74,9 +74,10 @@ fn resumed_equals_straight(threads: usize) {
         block_on(first.step(&mut |_| {})).unwrap();
     }
     drop(first);
-    let mut resumed = VaeSession::resume(dir.path(), cells(), Device::flex().autodiff()).unwrap().with_threads(threads);
+    let mut resumed =
+        VsGaeSession::resume(dir.path(), cells(), Device::flex().autodiff()).unwrap().with_threads(threads);
     resumed.run(&mut |_| {}).unwrap();
-    let json = |s: &VaeSession| serde_json::to_string(s.history()).unwrap();
+    let json = |s: &VsGaeSession| serde_json::to_string(s.history()).unwrap();
     assert_eq!(json(&resumed), json(&straight));
     assert_eq!(weights(&resumed), weights(&straight));
 }
@@ -85,11 +86,11 @@ fn resumed_equals_straight(threads: usize) {
 fn a_vae_run_killed_mid_epoch_resumes_from_its_step_checkpoint() {
     let straight_dir = tempfile::tempdir().unwrap();
     let mut straight =
-        VaeSession::new(config(2), cells(), Device::flex().autodiff()).unwrap().with_checkpoints(straight_dir.path());
+        VsGaeSession::new(config(2), cells(), Device::flex().autodiff()).unwrap().with_checkpoints(straight_dir.path());
     straight.run(&mut |_| {}).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let mut first = VaeSession::new(config(2), cells(), Device::flex().autodiff())
+    let mut first = VsGaeSession::new(config(2), cells(), Device::flex().autodiff())
         .unwrap()
         .with_checkpoints(dir.path())
         .with_step_checkpoints(2);
@@ -108,10 +109,10 @@ fn a_vae_run_killed_mid_epoch_resumes_from_its_step_checkpoint() {
     }
     assert_eq!(checkpoints, vec![1], "one step checkpoint inside the second epoch");
     drop(first);
-    let mut resumed = VaeSession::resume(dir.path(), cells(), Device::flex().autodiff()).unwrap();
+    let mut resumed = VsGaeSession::resume(dir.path(), cells(), Device::flex().autodiff()).unwrap();
     assert_eq!(resumed.epochs_done(), 1);
     resumed.run(&mut |_| {}).unwrap();
-    let json = |s: &VaeSession| serde_json::to_string(s.history()).unwrap();
+    let json = |s: &VsGaeSession| serde_json::to_string(s.history()).unwrap();
     assert_eq!(json(&resumed), json(&straight));
     assert_eq!(weights(&resumed), weights(&straight));
 }
@@ -137,7 +138,7 @@ fn the_kl_term_as_a_mean_over_the_batch_is_the_sum_over_its_size() {
 fn a_beta_warm_up_lowers_the_first_steps_loss_by_the_kl_term() {
     let device = Device::flex().autodiff();
     let first_loss = |config: VsGaeTrainingConfig| {
-        let mut session = VaeSession::new(config, cells(), device.clone()).unwrap();
+        let mut session = VsGaeSession::new(config, cells(), device.clone()).unwrap();
         let mut loss = None;
         block_on(session.step(&mut |event| {
             if let vsgae::training::TrainingEvent::Step { loss: value, .. } = event {
@@ -170,20 +171,20 @@ fn padding_a_batch_to_the_largest_cell_changes_no_latent() {
 
 #[test]
 fn a_warm_started_run_starts_from_the_given_weights_and_trains_them() {
-    let mut first = VaeSession::new(config(1), cells(), Device::flex().autodiff()).unwrap();
+    let mut first = VsGaeSession::new(config(1), cells(), Device::flex().autodiff()).unwrap();
     first.run(&mut |_| {}).unwrap();
     let trained = weights(&first);
     // Another seed would initialise other weights: the warm start must replace them all.
-    let warm = VaeSession::warm_start(config(2), cells(), trained.clone(), Device::flex().autodiff()).unwrap();
+    let warm = VsGaeSession::warm_start(config(2), cells(), trained.clone(), Device::flex().autodiff()).unwrap();
     assert_eq!(weights(&warm), trained);
     assert_eq!((warm.global_step(), warm.items_seen()), (0, 0), "the schedule and the epochs start afresh");
-    let fresh = VaeSession::new(config(2), cells(), Device::flex().autodiff()).unwrap();
+    let fresh = VsGaeSession::new(config(2), cells(), Device::flex().autodiff()).unwrap();
     assert_ne!(weights(&fresh), trained);
     let mut warm = warm;
     warm.run(&mut |_| {}).unwrap();
     assert_ne!(weights(&warm), trained, "the warm-started run trains");
     // Weights of another shape are refused, naming what does not fit.
     let wider = VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new().with_node_dim(32).with_graph_dim(8)));
-    let error = VaeSession::warm_start(wider, cells(), trained, Device::flex().autodiff()).unwrap_err().to_string();
+    let error = VsGaeSession::warm_start(wider, cells(), trained, Device::flex().autodiff()).unwrap_err().to_string();
     assert!(error.contains("has shape") && error.contains("expected"), "{error}");
 }

@@ -2,7 +2,6 @@
 //! latent map of the loaded dataset.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use burn::tensor::{Tensor, TensorData};
 use nasbench::{Cell, MetricKey, Record};
@@ -113,7 +112,7 @@ impl Engine {
     /// Starts a VS-GAE job on the loaded dataset: the dataset, once the VS-GAE is loaded.
     /// `why` says what needs the dataset.
     async fn vsgae_and_dataset(&mut self, why: &'static str) -> Result<Arc<DatasetInfo>, ComputeError> {
-        self.cancel.store(false, Ordering::Relaxed);
+        self.begin_cancellable_job();
         self.ensure_vsgae().await?;
         self.dataset.clone().ok_or(ComputeError::NoDataset(why))
     }
@@ -139,6 +138,7 @@ impl Engine {
         }
         let plane = principal_plane(&finite.concat(), dim);
         let points: Vec<LatentPoint> = plane
+            .points
             .into_iter()
             .zip(records)
             .filter(|(position, _)| position.iter().all(|v| v.is_finite()))
@@ -151,7 +151,7 @@ impl Engine {
         if points.is_empty() {
             return Err(ComputeError::EmptyLatentMap);
         }
-        self.events.send(Event::LatentMap(points));
+        self.events.send(Event::LatentMap { points, variance_shares: plane.variance_shares });
         Ok(())
     }
 }

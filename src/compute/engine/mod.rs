@@ -20,7 +20,7 @@ use crate::compute::error::{ComputeError, ModelsUnavailable};
 use crate::compute::events::{ComputeOptions, EventSender};
 use crate::compute::platform::pause;
 use models::download_progress;
-use training_run::TrainingRun;
+use training_run::ActiveTraining;
 
 mod latent;
 mod models;
@@ -43,7 +43,7 @@ pub(crate) struct Engine {
     vsgae_prior: Option<vsgae::latent::prior::LatentPrior>,
     dataset: Option<Arc<DatasetInfo>>,
     space: Option<Arc<Vec<Cell>>>,
-    training: Option<TrainingRun>,
+    training: Option<ActiveTraining>,
     search: Option<search::SearchJob>,
     events: EventSender,
     cancel: Arc<AtomicBool>,
@@ -139,7 +139,7 @@ impl Engine {
     /// Does what `command` asks; a job that fails is reported here, once, as a notice.
     async fn handle(&mut self, command: Command) {
         if let Err(error) = self.try_handle(command).await {
-            self.notice(error.to_string());
+            self.events.send(Event::Notice { message: error.to_string(), until: error.awaits() });
         }
     }
 
@@ -179,7 +179,7 @@ impl Engine {
     }
 
     pub(crate) fn notice(&self, message: impl Into<String>) {
-        self.events.send(Event::Notice(message.into()));
+        self.events.send(Event::Notice { message: message.into(), until: None });
     }
 
     fn load_file(&mut self, name: String, bytes: &[u8]) {
@@ -239,6 +239,12 @@ impl Engine {
     /// Whether the GUI asked the running job to stop; clears the request.
     pub fn cancelled(&self) -> bool {
         self.cancel.swap(false, Ordering::Relaxed)
+    }
+
+    /// Clears a stop request left from before, as a job that [`Engine::cancelled`] can stop
+    /// begins: a stop asked for after the last job ended must not end the next one.
+    pub fn begin_cancellable_job(&self) {
+        self.cancel.store(false, Ordering::Relaxed);
     }
 
     pub fn elapsed_seconds(started: Instant) -> f64 {

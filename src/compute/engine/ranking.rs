@@ -27,7 +27,7 @@ impl Engine {
     /// whole ensemble re-predicts the best share.
     pub(super) async fn rank_space(&mut self, top: usize, screening: Option<Screening>) -> Result<(), ComputeError> {
         let started = Instant::now();
-        self.cancel.store(false, std::sync::atomic::Ordering::Relaxed);
+        self.begin_cancellable_job();
         let space = self.space().await;
         let model = self.predictor.as_ref().map(|loaded| loaded.model.clone()).ok_or(ComputeError::NoPredictor)?;
         let ranked = Screening::rank(screening, &model, &space, top, |network, cells, phase| {

@@ -27,7 +27,7 @@ impl Engine {
     /// replaced.
     pub(super) async fn start_search(&mut self, request: SearchRequest) -> Result<(), ComputeError> {
         self.stop_search();
-        self.cancel.store(false, std::sync::atomic::Ordering::Relaxed);
+        self.begin_cancellable_job();
         let info = self.dataset.clone().ok_or(ComputeError::NoDataset("the search reveals its cells' accuracies"))?;
         let pool = Arc::new(Pool::from_dataset(&info.dataset, MetricKey::VAL_ACC_108).map_err(ComputeError::Search)?);
         let features = if request.method.needs_features() {

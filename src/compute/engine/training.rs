@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use vsgae::io::checkpoint::{AdamState, Checkpoint};
 use vsgae::training::{
-    ModelKind, PredictorData, PredictorSession, StepOutcome, TrainedModel, TrainingEvent, VaeSession,
+    ModelKind, PredictorData, PredictorSession, StepOutcome, TrainedModel, TrainingEvent, VsGaeSession,
 };
 use web_time::{Duration, Instant};
 
-use super::training_run::TrainingRun;
+use super::training_run::ActiveTraining;
 use super::{Engine, Loaded};
 use crate::compute::backend::BackendChoice;
 use crate::compute::commands::{Event, TrainRequest, TrainingState};
@@ -53,8 +53,9 @@ impl Engine {
             }
             TrainRequest::VsGae { config, backend } => {
                 let device = self.devices.device(backend).autodiff();
-                let run =
-                    self.training_cells().and_then(|cells| Ok(Box::new(VaeSession::new(config, cells, device)?) as _));
+                let run = self
+                    .training_cells()
+                    .and_then(|cells| Ok(Box::new(VsGaeSession::new(config, cells, device)?) as _));
                 (run, backend)
             }
         };
@@ -66,7 +67,7 @@ impl Engine {
             Ok(run) => {
                 // A resumed run shows the epochs it already has.
                 self.events.send(Event::TrainingBegan { history: run.history().to_vec() });
-                self.training = Some(TrainingRun { run, paused: false, done: false, backend });
+                self.training = Some(ActiveTraining { run, paused: false, done: false, backend });
                 let device = self.devices.name(backend).to_owned();
                 self.events.send(Event::TrainingState(TrainingState::Running { device }));
             }
@@ -105,7 +106,7 @@ impl Engine {
             }
             ModelKind::VsGae => {
                 let cells = self.training_cells()?;
-                Box::new(VaeSession::resume_from(checkpoint, cells, device, adam)?)
+                Box::new(VsGaeSession::resume_from(checkpoint, cells, device, adam)?)
             }
             ModelKind::LatentPredictor => return Err(ComputeError::LatentPredictorRun),
         };
@@ -119,46 +120,46 @@ impl Engine {
     }
 
     pub(super) fn pause_training(&mut self, paused: bool) {
-        if let Some(run) = &mut self.training {
-            run.paused = paused;
+        if let Some(training) = &mut self.training {
+            training.paused = paused;
             let state = if paused {
                 TrainingState::Paused
             } else {
-                TrainingState::Running { device: self.devices.name(run.backend).to_owned() }
+                TrainingState::Running { device: self.devices.name(training.backend).to_owned() }
             };
             self.events.send(Event::TrainingState(state));
         }
     }
 
     pub(super) fn stop_training(&mut self) {
-        if let Some(run) = &mut self.training {
-            run.done = true;
+        if let Some(training) = &mut self.training {
+            training.done = true;
             self.events.send(Event::TrainingState(TrainingState::Stopped));
         }
     }
 
     pub(super) fn save_checkpoint(&self, dir: &Path) -> Result<(), ComputeError> {
-        let run = self.training.as_ref().ok_or(ComputeError::NoTrainingRun("to checkpoint"))?;
-        run.run.checkpoint(dir).map_err(ComputeError::CheckpointWrite)?;
+        let training = self.training.as_ref().ok_or(ComputeError::NoTrainingRun("to checkpoint"))?;
+        training.run.checkpoint(dir).map_err(ComputeError::CheckpointWrite)?;
         self.notice(format!("checkpoint written to {}", dir.display()));
         Ok(())
     }
 
     pub(super) async fn download_checkpoint(&self) -> Result<(), ComputeError> {
-        let run = self.training.as_ref().ok_or(ComputeError::NoTrainingRun("to checkpoint"))?;
-        let checkpoint = run.run.snapshot().await.map_err(ComputeError::CheckpointWrite)?;
+        let training = self.training.as_ref().ok_or(ComputeError::NoTrainingRun("to checkpoint"))?;
+        let checkpoint = training.run.snapshot().await.map_err(ComputeError::CheckpointWrite)?;
         if checkpoint.optimizer.is_none() {
             self.notice("this checkpoint has no optimizer state: a browser's WebGPU cannot read it back");
         }
         let bytes = checkpoint.to_zip().map_err(|error| ComputeError::CheckpointWrite(error.into()))?;
-        self.events.send(Event::CheckpointZip { file_name: checkpoint_file_name(run.run.as_ref()), bytes });
+        self.events.send(Event::CheckpointZip { file_name: checkpoint_file_name(training.run.as_ref()), bytes });
         Ok(())
     }
 
     pub(super) fn use_trained_model(&mut self) -> Result<(), ComputeError> {
-        let run = self.training.as_ref().ok_or(ComputeError::NoTrainingRun("to take a trained model from"))?;
-        let device = self.devices.device(run.backend);
-        match run.run.trained() {
+        let training = self.training.as_ref().ok_or(ComputeError::NoTrainingRun("to take a trained model from"))?;
+        let device = self.devices.device(training.backend);
+        match training.run.trained() {
             TrainedModel::Predictor(model) => {
                 self.predictor = Some(Loaded { model: *model, device });
                 self.events.send(Event::ModelReplaced {
@@ -179,7 +180,7 @@ impl Engine {
 
     /// Runs training steps for up to one slice; whether it did any work.
     pub(super) async fn train_slice(&mut self) -> bool {
-        let Some(run) = self.training.as_mut().filter(|run| !run.paused && !run.done) else {
+        let Some(training) = self.training.as_mut().filter(|training| !training.paused && !training.done) else {
             return false;
         };
         let (started, slice) = (Instant::now(), slice());
@@ -187,15 +188,15 @@ impl Engine {
         let mut state = None;
         while started.elapsed() < slice {
             let mut sink = |event: TrainingEvent| reports.push(event);
-            match run.run.step(&mut sink).await {
+            match training.run.step(&mut sink).await {
                 Ok(StepOutcome::Stepped | StepOutcome::EpochDone(_)) => {}
                 Ok(StepOutcome::Finished) => {
-                    run.done = true;
+                    training.done = true;
                     state = Some(TrainingState::Finished);
                     break;
                 }
                 Err(error) => {
-                    run.done = true;
+                    training.done = true;
                     state = Some(TrainingState::Failed(error.to_string()));
                     break;
                 }
@@ -203,9 +204,9 @@ impl Engine {
         }
         // The slice's losses in one readback (a GPU runs its steps back to back meanwhile).
         if state.is_none()
-            && let Err(error) = run.run.read_losses(&mut |event: TrainingEvent| reports.push(event)).await
+            && let Err(error) = training.run.read_losses(&mut |event: TrainingEvent| reports.push(event)).await
         {
-            run.done = true;
+            training.done = true;
             state = Some(TrainingState::Failed(error.to_string()));
         }
         for event in reports {

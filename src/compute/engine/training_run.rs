@@ -3,7 +3,7 @@
 use crate::compute::backend::BackendChoice;
 
 /// A run the engine trains in slices, with what the GUI set for it.
-pub(crate) struct TrainingRun {
+pub(crate) struct ActiveTraining {
     pub(super) run: Box<dyn vsgae::training::TrainingRun>,
     pub(super) paused: bool,
     pub(super) done: bool,

@@ -23,7 +23,8 @@ use serde::Serialize;
 
 use crate::config::VsGaeConfig;
 use crate::latent::encode_means;
-use crate::latent::prior::{LatentPrior, PriorError, PriorFit, PriorKind};
+use crate::latent::fit::PriorFit;
+use crate::latent::prior::{LatentPrior, PriorError, PriorKind};
 use crate::model::batch::GraphBatch;
 use crate::model::decoding::{DecodeMode, DecodedGraph, Decoding};
 use crate::model::vae::{Latent, VsGae};
@@ -343,7 +344,7 @@ fn graph_key(graph: &DecodedGraph) -> GraphKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::decoding::OUTPUT_TYPE;
+    use crate::node_types::OUTPUT_TYPE;
 
     fn graph(types: &[u8], edges: &[(usize, usize)]) -> DecodedGraph {
         DecodedGraph { types: types.to_vec(), edges: edges.to_vec(), finished: types.last() == Some(&OUTPUT_TYPE) }

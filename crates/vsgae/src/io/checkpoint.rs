@@ -376,25 +376,11 @@ impl AdamState {
 /// use where the machine has no adapter). Natively only; the answer is cached per process.
 fn device_works(device: &burn::tensor::Device) -> bool {
     static WORKS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *WORKS.get_or_init(|| {
-        let device = device.clone();
-        std::panic::catch_unwind(move || burn::tensor::Tensor::<1>::zeros([1], &device).into_data()).is_ok()
-    })
+    *WORKS.get_or_init(|| crate::readback::device_answers(device))
 }
 
 /// Whether tensors on `device` can be read back without awaiting: everywhere but a GPU in a
 /// browser. A checkpoint there leaves out the optimizer state, which Burn reads synchronously.
 pub fn reads_synchronously(device: &burn::tensor::Device) -> bool {
-    if !cfg!(target_family = "wasm") {
-        return true;
-    }
-    #[cfg(feature = "flex")]
-    {
-        device.clone().inner() == burn::tensor::Device::flex()
-    }
-    #[cfg(not(feature = "flex"))]
-    {
-        let _ = device;
-        false
-    }
+    !cfg!(target_family = "wasm") || crate::parallel::is_cpu(device)
 }

@@ -2,6 +2,7 @@
 //! linear and spherical interpolation between points, a 2-D map, and the priors points are
 //! drawn from ([`prior`], [`mixture`]).
 
+pub mod fit;
 pub mod mixture;
 pub mod prior;
 
@@ -72,22 +73,36 @@ pub fn interpolate(a: &[f32], b: &[f32], steps: usize, how: Interpolation) -> Ve
         .collect()
 }
 
+/// Points projected onto their first two principal axes, for drawing a latent space in 2-D.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrincipalPlane {
+    /// Each point's coordinates along the first and the second axis.
+    pub points: Vec<[f32; 2]>,
+    /// The share of the points' total variance along each of the two axes.
+    pub variance_shares: [f64; 2],
+}
+
 /// Projects row-major points (`rows × dim`) onto their first two principal axes
-/// ([`nasbench::pca`]). Used to draw latent spaces in 2-D.
-pub fn principal_plane(points: &[f32], dim: usize) -> Vec<[f32; 2]> {
+/// ([`nasbench::pca`]).
+pub fn principal_plane(points: &[f32], dim: usize) -> PrincipalPlane {
     if dim == 0 || points.len() < dim {
-        return Vec::new();
+        return PrincipalPlane::default();
     }
     let values: Vec<f64> = points.iter().map(|&x| f64::from(x)).collect();
     let axes = nasbench::pca::PrincipalAxes::fit(&values, dim, 2);
-    values
+    let share = |k: usize| {
+        let variance = axes.variances.get(k).copied().unwrap_or(0.0);
+        if axes.total_variance > 0.0 { variance / axes.total_variance } else { 0.0 }
+    };
+    let points = values
         .chunks_exact(dim)
         .map(|row| {
             let projected = axes.project(row);
             let coordinate = |k: usize| projected.get(k).copied().unwrap_or(0.0) as f32;
             [coordinate(0), coordinate(1)]
         })
-        .collect()
+        .collect();
+    PrincipalPlane { points, variance_shares: [share(0), share(1)] }
 }
 
 #[cfg(test)]
@@ -120,11 +135,15 @@ mod tests {
             }
         }
         let plane = principal_plane(&points, 3);
-        assert_eq!(plane.len(), 55);
+        assert_eq!(plane.points.len(), 55);
         // The first coordinate is the position along (1,1,0), the second along (0,0,1).
-        let first = plane[54];
+        let first = plane.points[54];
         assert!((first[0] - 50.0).abs() < 1e-3, "{first:?}");
         assert!((first[1].abs() - 6.0).abs() < 1e-3, "{first:?}");
-        assert!(principal_plane(&[], 3).is_empty());
+        // Variances along the three directions: 1,000, 18 and about 0.005 (of about 1,018).
+        let [first_share, second_share] = plane.variance_shares;
+        assert!((first_share - 1000.0 / 1018.0).abs() < 1e-3, "{first_share}");
+        assert!((second_share - 18.0 / 1018.0).abs() < 1e-3, "{second_share}");
+        assert!(principal_plane(&[], 3).points.is_empty());
     }
 }

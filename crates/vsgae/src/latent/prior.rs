@@ -15,15 +15,11 @@
 //! prior as `prior.json` ([`LatentPrior::from_json`]).
 
 use burn::tensor::{Device, Tensor, TensorData};
-use nasbench::Cell;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::encode_posteriors;
-use super::mixture::MixtureConfig;
 use crate::model::initialization::standard_normal;
-use crate::model::vae::VsGae;
-use crate::readback::{ReadbackError, floats};
+use crate::readback::ReadbackError;
 
 /// Which distribution a prior is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,7 +39,7 @@ pub enum PriorKind {
     /// A mixture of diagonal Gaussians fitted to the training cells' latent means.
     Mixture,
     /// A kernel density estimate of the training cells' latent means: one Gaussian on each of
-    /// them (up to [`PriorFit::fitted_cells`]), with deviations [`PriorFit::bandwidth`] times
+    /// them (up to [`super::fit::PriorFit::fitted_cells`]), with deviations [`super::fit::PriorFit::bandwidth`] times
     /// the means' own.
     Kernel,
 }
@@ -65,35 +61,6 @@ pub enum PriorError {
     /// The latents it is fitted to could not be read back.
     #[error(transparent)]
     Readback(#[from] ReadbackError),
-}
-
-/// How a prior is fitted to cells' latents ([`LatentPrior::fit`]).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PriorFit {
-    /// Which distribution.
-    pub kind: PriorKind,
-    /// For [`PriorKind::Mixture`]: how it is fitted.
-    pub mixture: MixtureConfig,
-    /// For [`PriorKind::Mixture`] and [`PriorKind::Kernel`]: the most cells it is fitted to
-    /// (spread evenly over the given cells); the other kinds take every cell.
-    pub fitted_cells: usize,
-    /// For [`PriorKind::Kernel`]: each component's deviation as a share of the latent means'
-    /// own, per dimension.
-    pub bandwidth: f64,
-    /// Scales every deviation when drawing.
-    pub temperature: f64,
-}
-
-impl Default for PriorFit {
-    fn default() -> Self {
-        Self {
-            kind: PriorKind::Fitted,
-            mixture: MixtureConfig::default(),
-            fitted_cells: 50_000,
-            bandwidth: 0.1,
-            temperature: 1.0,
-        }
-    }
 }
 
 /// A mixture of diagonal Gaussians over the latent space.
@@ -126,40 +93,6 @@ pub const PRIOR_FILE: &str = "prior.json";
 const MAX_FILE_COMPONENTS: usize = 65_536;
 
 impl LatentPrior {
-    /// The prior `fit` says, fitted to the posteriors of `cells` under `model` where it is
-    /// fitted; `noise_scale` (the model's [`crate::config::VsGaeConfig::noise_scale`]) scales
-    /// the posteriors' deviations of [`PriorKind::AggregatePosterior`].
-    pub fn fit(
-        fit: &PriorFit,
-        model: &VsGae,
-        cells: &[Cell],
-        noise_scale: f64,
-        device: &Device,
-        rng: &mut impl Rng,
-    ) -> Result<Self, PriorError> {
-        let dim = model.latent_dim();
-        let prior = match fit.kind {
-            PriorKind::StandardNormal => Self::standard_normal(dim),
-            PriorKind::Fitted => Self::fitted(&floats(encode_posteriors(model, cells, device, 2048).0)?, dim),
-            PriorKind::AggregatePosterior => {
-                let (means, log_vars) = encode_posteriors(model, cells, device, 2048);
-                let stds = floats(log_vars.mul_scalar(0.5).exp().mul_scalar(noise_scale))?;
-                Self::aggregate_posterior(floats(means)?, stds, dim)
-            }
-            PriorKind::Mixture | PriorKind::Kernel => {
-                let stride = cells.len().div_ceil(fit.fitted_cells.max(1)).max(1);
-                let chosen: Vec<Cell> = cells.iter().step_by(stride).copied().collect();
-                let means = floats(encode_posteriors(model, &chosen, device, 2048).0)?;
-                if fit.kind == PriorKind::Mixture {
-                    fit.mixture.fit(&means, dim, rng)?
-                } else {
-                    Self::kernel(means, dim, fit.bandwidth)
-                }
-            }
-        };
-        Ok(prior.with_temperature(fit.temperature))
-    }
-
     /// `N(0, I)` in `dim` dimensions.
     pub fn standard_normal(dim: usize) -> Self {
         Self::single(PriorKind::StandardNormal, vec![0.0; dim], vec![1.0; dim])
@@ -328,6 +261,7 @@ pub(crate) fn moments(rows: &[f32], dim: usize, weights: Option<&[f64]>) -> (Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::readback::floats;
 
     #[test]
     fn a_mixture_draws_from_its_components_by_weight() {

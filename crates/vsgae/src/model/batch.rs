@@ -6,9 +6,7 @@ use nasbench::Cell;
 
 use crate::model::message_passing::{MessageOperator, TypeSelection};
 use crate::model::signature_round::NodeSignatures;
-
-/// The reference's node types (`node_atts` codes): output 0, input 1, and the three ops.
-pub const NODE_TYPES: usize = 5;
+use crate::node_types::NODE_TYPES;
 
 /// A batch of cells padded to the largest cell in it.
 #[derive(Debug, Clone)]

@@ -15,8 +15,7 @@
 
 use nasbench::{MAX_EDGES, MAX_VERTICES};
 
-use super::decoder::INPUT_TYPE;
-use super::decoding::OUTPUT_TYPE;
+use crate::node_types::{INPUT_TYPE, OUTPUT_TYPE};
 
 /// What the rules know of one graph being decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,8 +52,7 @@ impl CellRules {
     pub fn mask_types(&self, probabilities: &mut [f32]) {
         let must_end = self.must_end();
         for (code, p) in probabilities.iter_mut().enumerate() {
-            let allowed =
-                code == usize::from(OUTPUT_TYPE) || (!i64::try_from(code).is_ok_and(|c| c == INPUT_TYPE) && !must_end);
+            let allowed = code == usize::from(OUTPUT_TYPE) || (code != usize::from(INPUT_TYPE) && !must_end);
             if !allowed {
                 *p = 0.0;
             }

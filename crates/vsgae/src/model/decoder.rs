@@ -29,9 +29,7 @@ use crate::model::block_linear::{BlockProduct, InputBlock, forward_blocks};
 use crate::model::gru::GateBiasSums;
 use crate::model::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
 use crate::model::readout::GatedSum;
-
-/// The type code of the input node, which every generated graph starts from.
-pub const INPUT_TYPE: i64 = 1;
+use crate::node_types::INPUT_TYPE;
 
 /// The reference's `Generator` (inside `GNNDecoder`).
 #[derive(Module, Debug)]
@@ -138,7 +136,7 @@ impl Decoder {
     pub fn start(&self, c: Tensor<2>) -> Tensor<3> {
         let batch = c.dims()[0];
         let device = c.device();
-        let input = Tensor::<1, Int>::from_data(TensorData::new(vec![INPUT_TYPE; batch], [batch]), &device);
+        let input = Tensor::<1, Int>::from_data(TensorData::new(vec![i64::from(INPUT_TYPE); batch], [batch]), &device);
         let features = vec![InputBlock::Selected { table: self.types.weight.val(), rows: input }, InputBlock::Rows(c)];
         let hidden = forward_blocks(&self.start_hidden, features, BlockProduct::for_device(&device));
         self.start_out.forward(relu(hidden)).unsqueeze_dim(1)

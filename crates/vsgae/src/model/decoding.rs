@@ -19,10 +19,8 @@ use rand::Rng;
 use crate::model::cell_rules::CellRules;
 use crate::model::decoder::Decoder;
 use crate::model::message_passing::MessageOperator;
+use crate::node_types::{INPUT_TYPE, OUTPUT_TYPE};
 use crate::readback::{ReadbackError, block_on, floats_async};
-
-/// The type code that ends a graph.
-pub const OUTPUT_TYPE: u8 = 0;
 
 /// One decoded graph in node order: node 0 is the start (input) node.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -39,7 +37,7 @@ impl DecodedGraph {
     /// The reference's `is_valid_DAG(START_TYPE=1, END_TYPE=0)` on a finished graph.
     pub fn is_valid(&self) -> bool {
         let n = self.types.len();
-        let inputs = self.types.iter().filter(|&&t| t == 1).count();
+        let inputs = self.types.iter().filter(|&&t| t == INPUT_TYPE).count();
         let outputs = self.types.iter().filter(|&&t| t == OUTPUT_TYPE).count();
         let mut has_in = vec![false; n];
         let mut has_out = vec![false; n];
@@ -50,7 +48,8 @@ impl DecodedGraph {
         self.finished
             && inputs == 1
             && outputs == 1
-            && (0..n).all(|v| (has_in[v] || self.types[v] == 1) && (has_out[v] || self.types[v] == OUTPUT_TYPE))
+            && (0..n)
+                .all(|v| (has_in[v] || self.types[v] == INPUT_TYPE) && (has_out[v] || self.types[v] == OUTPUT_TYPE))
     }
 
     /// The graph as a NAS-Bench-101 cell, where it is one.
@@ -156,15 +155,11 @@ impl Decoder {
         if threads == 1 {
             return block_on(self.decode_async(c, max_nodes, decoding, rng));
         }
-        let per_thread = rows.div_ceil(threads);
-        let seeds: Vec<u64> = (0..threads).map(|_| rng.random()).collect();
-        let jobs: Vec<_> = seeds
-            .iter()
-            .enumerate()
-            .map(|(k, &seed)| {
-                let start = k * per_thread;
-                (c.clone().narrow(0, start, per_thread.min(rows - start)), self.clone(), seed)
-            })
+        // Contiguous shards by the one shard rule; every shard starts inside `rows`.
+        let shard = crate::parallel::shard_len(rows, threads);
+        let jobs: Vec<_> = (0..rows)
+            .step_by(shard)
+            .map(|start| (c.clone().narrow(0, start, shard.min(rows - start)), self.clone(), rng.random::<u64>()))
             .collect();
         let parts = crate::parallel::on_threads(
             jobs,

@@ -267,7 +267,7 @@ mod tests {
     fn the_first_round_on_the_embedding_table_equals_the_round_on_embedded_states() {
         let device = Device::flex();
         let layer = MessagePassingConfig::new(6).init(&device);
-        let embedding = burn::nn::EmbeddingConfig::new(crate::model::batch::NODE_TYPES, 6).init(&device);
+        let embedding = burn::nn::EmbeddingConfig::new(crate::node_types::NODE_TYPES, 6).init(&device);
         let cells: Vec<nasbench::Cell> =
             nasbench::space::enumerate_vertices(5).into_iter().map(|c| c.cell).take(9).collect();
         let refs: Vec<&nasbench::Cell> = cells.iter().collect();

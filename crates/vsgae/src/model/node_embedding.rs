@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn every_way_of_the_first_rounds_gives_the_same_states() {
         let device = Device::flex();
-        let mut nodes = NodeEmbedding::init(crate::model::batch::NODE_TYPES, 8, 3, &device);
+        let mut nodes = NodeEmbedding::init(crate::node_types::NODE_TYPES, 8, 3, &device);
         assert_eq!(nodes.first_round, FirstRound::Signatures, "the CPU's way on the CPU");
         // Cells of 7 vertices, which repeat signatures as training's batches do.
         let cells: Vec<nasbench::Cell> =

@@ -264,8 +264,7 @@ mod tests {
         // Input, middle, output of the chain; the lone node of type 1; padding of type 0.
         assert_eq!(signatures.len(), 5);
         assert_eq!(signatures.slots, 3);
-        let ints =
-            |t: Tensor<1, Int>| -> Vec<i64> { t.into_data().convert::<i64>().try_to_vec::<i64>().expect("ints") };
+        let ints = |t: Tensor<1, Int>| crate::readback::ints(t).expect("ints");
         assert_eq!(ints(signatures.of_node.clone()), vec![0, 1, 2, 0, 1, 2, 3, 4, 4]);
         let rows = ints(signatures.rows.clone());
         let zero = 15;
@@ -308,7 +307,7 @@ mod tests {
     #[test]
     fn the_round_on_signatures_equals_two_dense_rounds() {
         let device = Device::flex();
-        let nodes = NodeEmbedding::init(crate::model::batch::NODE_TYPES, 8, 2, &device);
+        let nodes = NodeEmbedding::init(crate::node_types::NODE_TYPES, 8, 2, &device);
         let (batch, signatures) = mixed_batch(&device);
         let dense = crate::readback::floats(two_rounds(&nodes, &batch, &signatures, None)).expect("read");
         assert_eq!(dense.len(), batch.len() * 7 * 8);
@@ -325,7 +324,7 @@ mod tests {
     #[test]
     fn the_round_on_signatures_has_the_dense_rounds_gradients() {
         let device = Device::flex().autodiff();
-        let nodes = NodeEmbedding::init(crate::model::batch::NODE_TYPES, 8, 2, &device);
+        let nodes = NodeEmbedding::init(crate::node_types::NODE_TYPES, 8, 2, &device);
         let (batch, signatures) = mixed_batch(&device);
         // Weigh the states unevenly, so that every gradient depends on which rows are summed.
         let weights = Tensor::<3>::random([batch.len(), 7, 8], Distribution::Normal(0.0, 1.0), &device);

@@ -8,16 +8,17 @@ use rand::Rng;
 use crate::config::{KlReduction, VsGaeConfig};
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
 use crate::model::batch::GraphBatch;
-use crate::model::decoder::{Decoder, DecoderTargets, INPUT_TYPE, ReconstructionLoss};
+use crate::model::decoder::{Decoder, DecoderTargets, ReconstructionLoss};
 use crate::model::decoding::{DecodedGraph, Decoding};
-use crate::model::vae_encoder::VaeEncoder;
+use crate::model::vae_encoder::VsGaeEncoder;
+use crate::node_types::INPUT_TYPE;
 use crate::readback::ReadbackError;
 
 /// The reference's `GNNVAE`.
 #[derive(Module, Debug)]
 pub struct VsGae {
     /// Gives each graph's posterior mean and log-variance.
-    pub encoder: VaeEncoder,
+    pub encoder: VsGaeEncoder,
     /// Builds graphs node by node from latent points.
     pub decoder: Decoder,
     /// The most nodes a decoding may have before it is cut off ([`VsGaeConfig::max_nodes`]).
@@ -27,7 +28,7 @@ pub struct VsGae {
 
 /// The β-VAE loss of a batch and its parts.
 #[derive(Debug, Clone)]
-pub struct VaeLoss {
+pub struct VsGaeLoss {
     /// `recon + β·kl`.
     pub total: Tensor<1>,
     /// The reconstruction loss (`total` without the KL term).
@@ -39,7 +40,7 @@ pub struct VaeLoss {
     pub reconstruction: ReconstructionLoss,
 }
 
-impl VaeLoss {
+impl VsGaeLoss {
     /// Every decoding step's loss before masking (computed when asked for).
     ///
     /// # Shapes
@@ -64,7 +65,7 @@ impl VsGaeConfig {
     /// A VS-GAE with Burn's default initialisation.
     pub fn init(&self, device: &Device) -> VsGae {
         VsGae {
-            encoder: VaeEncoder::init(&self.encoder, device),
+            encoder: VsGaeEncoder::init(&self.encoder, device),
             decoder: Decoder::init(&self.encoder, device),
             max_nodes: self.max_nodes,
         }
@@ -106,14 +107,20 @@ impl VsGae {
 
     /// The teacher-forcing targets of cells: padded to 7 nodes with the reference's padding type.
     pub fn targets(cells: &[&Cell], device: &Device) -> DecoderTargets {
-        DecoderTargets::new(cells, MAX_VERTICES, INPUT_TYPE, device)
+        DecoderTargets::new(cells, MAX_VERTICES, i64::from(INPUT_TYPE), device)
     }
 
     /// The β-VAE loss of the reference.
     ///
     /// `batch` holds the cells for the encoder ([`GraphBatch::new`]), `targets` the same cells
     /// padded for teacher forcing ([`VsGae::targets`]).
-    pub fn loss(&self, batch: &GraphBatch, targets: &DecoderTargets, latent: Latent, config: &VsGaeConfig) -> VaeLoss {
+    pub fn loss(
+        &self,
+        batch: &GraphBatch,
+        targets: &DecoderTargets,
+        latent: Latent,
+        config: &VsGaeConfig,
+    ) -> VsGaeLoss {
         let (mean, log_var) = self.encoder.forward(batch);
         let noise = match latent {
             Latent::Mean => None,
@@ -131,7 +138,7 @@ impl VsGae {
             KlReduction::Mean => kl.div_scalar(batch as f64),
         };
         let recon = self.decoder.teacher_forced_loss(c, targets, config);
-        VaeLoss {
+        VsGaeLoss {
             total: recon.total.clone() + kl.clone().mul_scalar(config.beta),
             recon: recon.total.clone(),
             kl,

@@ -11,7 +11,7 @@ use crate::model::readout::GatedSum;
 
 /// The reference's `GNNEncoder`.
 #[derive(Module, Debug)]
-pub struct VaeEncoder {
+pub struct VsGaeEncoder {
     /// The node embedding and message passing.
     pub nodes: NodeEmbedding,
     /// The gated sum that gives the posterior mean.
@@ -20,7 +20,7 @@ pub struct VaeEncoder {
     pub log_var: GatedSum,
 }
 
-impl VaeEncoder {
+impl VsGaeEncoder {
     /// An encoder with Burn's default initialisation.
     pub fn init(config: &EncoderConfig, device: &Device) -> Self {
         Self {
@@ -41,7 +41,7 @@ impl VaeEncoder {
 }
 
 /// The reference's `GNNEncoder` names: `NodeEmb`, `GraphEmb_mean`, `GraphEmb_var`.
-impl ReferenceParams for VaeEncoder {
+impl ReferenceParams for VsGaeEncoder {
     fn load(self, weights: &mut StateDict, prefix: &str, device: &Device) -> Result<Self, ImportError> {
         Ok(Self {
             nodes: self.nodes.load(weights, &format!("{prefix}NodeEmb."), device)?,

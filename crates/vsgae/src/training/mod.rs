@@ -19,12 +19,12 @@ pub use predictor::{PredictorData, PredictorSplit, PredictorTask};
 pub use run::TrainingRun;
 pub use session::Session;
 pub use task::{ModelKind, TrainedModel, TrainingTask};
-pub use vae::VaeTask;
+pub use vae::VsGaeTask;
 
 /// A predictor training run.
 pub type PredictorSession = Session<PredictorTask>;
 /// A VS-GAE training run.
-pub type VaeSession = Session<VaeTask>;
+pub type VsGaeSession = Session<VsGaeTask>;
 
 /// Why a training run stopped early.
 #[derive(Debug, thiserror::Error)]

@@ -33,14 +33,14 @@ fn step_seed(seed: u64, epoch: usize, step: usize) -> u64 {
 
 /// What a VS-GAE run keeps between epochs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VaeState {
+pub struct VsGaeState {
     /// The learning-rate schedule.
     pub plateau: ReduceLrOnPlateau,
 }
 
 /// Training the VS-GAE on cells.
 #[derive(Debug)]
-pub struct VaeTask {
+pub struct VsGaeTask {
     config: VsGaeTrainingConfig,
     cells: Arc<Vec<Cell>>,
     /// Vertices of the largest cell, which every batch is padded to (stable shapes on a GPU).
@@ -49,7 +49,7 @@ pub struct VaeTask {
     test: Vec<usize>,
 }
 
-impl VaeTask {
+impl VsGaeTask {
     /// The training and test cells (indices into the cells).
     pub fn split(&self) -> (&[usize], &[usize]) {
         (&self.train, &self.test)
@@ -87,10 +87,10 @@ impl VaeTask {
     }
 }
 
-impl TrainingTask for VaeTask {
+impl TrainingTask for VsGaeTask {
     type Model = VsGae;
     type Config = VsGaeTrainingConfig;
-    type State = VaeState;
+    type State = VsGaeState;
     type Data = Arc<Vec<Cell>>;
     const KIND: ModelKind = ModelKind::VsGae;
 
@@ -133,12 +133,12 @@ impl TrainingTask for VaeTask {
         Ok(self.config.model.init(device).load(weights, "", device)?)
     }
 
-    fn initial_state(&self) -> VaeState {
+    fn initial_state(&self) -> VsGaeState {
         let c = &self.config;
-        VaeState { plateau: ReduceLrOnPlateau::new(c.learning_rate, c.plateau_factor, c.plateau_patience) }
+        VsGaeState { plateau: ReduceLrOnPlateau::new(c.learning_rate, c.plateau_factor, c.plateau_patience) }
     }
 
-    fn learning_rate(&self, state: &VaeState, position: StepPosition) -> f64 {
+    fn learning_rate(&self, state: &VsGaeState, position: StepPosition) -> f64 {
         match self.config.schedule.unwrap_or_default() {
             LearningRateSchedule::Plateau => state.plateau.learning_rate,
             schedule => {
@@ -172,7 +172,7 @@ impl TrainingTask for VaeTask {
         &self,
         model: &VsGae,
         closing: EpochClosing,
-        state: &mut VaeState,
+        state: &mut VsGaeState,
         device: &Device,
     ) -> Result<EpochRecord, TrainError> {
         let mut held_out_loss = None;

@@ -19,7 +19,7 @@ use vsgae::model::decoding::DecodeMode;
 use vsgae::model::flops;
 use vsgae::model::predictor::SecondRound;
 use vsgae::parallel::host_threads;
-use vsgae::training::{PredictorData, PredictorSession, Session, TrainingTask, VaeSession};
+use vsgae::training::{PredictorData, PredictorSession, Session, TrainingTask, VsGaeSession};
 use vsgae::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGae, VsGaeConfig, VsGaeTrainingConfig};
 
 use crate::backend::Backend;
@@ -327,7 +327,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     if wanted(Section::VaeTrain) {
         let config =
             VsGaeTrainingConfig::new(vae_config.clone()).with_batch_size(args.batch_size).with_epochs(usize::MAX);
-        let mut session = VaeSession::new(config, Arc::new(cells.clone()), device.clone())?
+        let mut session = VsGaeSession::new(config, Arc::new(cells.clone()), device.clone())?
             .with_threads(threads)
             .with_evaluate_every(usize::MAX);
         let run = time(repeats, || steps(&mut session, steps_per_repeat));

@@ -21,14 +21,19 @@ pub fn read_dataset(files: &[PathBuf]) -> anyhow::Result<Dataset> {
 pub fn read_training_data(files: &[PathBuf], config: &vsgae::PredictorTrainingConfig) -> anyhow::Result<PredictorData> {
     let dataset = read_dataset(files)?;
     let data = PredictorData::for_config(&dataset, config)?;
-    anyhow::ensure!(
-        !data.is_empty(),
-        "no cell of {} has the metric {} and the auxiliary targets {:?}",
-        files.len(),
-        config.target,
-        config.auxiliary_targets()
-    );
+    if data.is_empty() {
+        let wanted = std::iter::once(&config.target).chain(config.auxiliary_targets()).cloned().collect::<Vec<_>>();
+        anyhow::bail!("{}", missing_metrics(&dataset, &wanted.join(", ")));
+    }
     Ok(data)
+}
+
+/// Why no cell of `dataset` has the metrics asked for, with the metrics it does have.
+fn missing_metrics(dataset: &Dataset, wanted: &str) -> String {
+    let summary = dataset.summary();
+    let available: Vec<String> = summary.metrics.keys().map(ToString::to_string).collect();
+    let available = if available.is_empty() { "none".to_owned() } else { available.join(", ") };
+    format!("none of the {} cells read has {wanted}; the data has the metrics {available}", dataset.len())
 }
 
 /// The cells of the files that have the target metric.
@@ -36,6 +41,6 @@ pub fn read_targets(files: &[PathBuf], target: &str) -> anyhow::Result<Predictor
     let key: MetricKey = target.parse().with_context(|| format!("--target {target}"))?;
     let dataset = read_dataset(files)?;
     let data = PredictorData::from_dataset(&dataset, key);
-    anyhow::ensure!(!data.is_empty(), "no cell of {} has the metric {key}", files.len());
+    anyhow::ensure!(!data.is_empty(), "{}", missing_metrics(&dataset, &key.to_string()));
     Ok(data)
 }

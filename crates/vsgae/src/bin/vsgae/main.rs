@@ -81,12 +81,12 @@ enum Command {
 /// Options shared by the commands that train.
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonTraining {
-    #[arg(long, default_value = "interpolation", value_parser = parse_task)]
+    #[arg(long, default_value = "interpolation")]
     pub task: Task,
     /// Percent of the training split to train on.
     #[arg(long, default_value_t = defaults::predictor().training_size, value_parser = clap::value_parser!(u8).range(1..=100))]
     pub training_size: u8,
-    #[arg(long, default_value = "random", value_parser = parse_sampling)]
+    #[arg(long, default_value = "random")]
     pub sampling: Sampling,
     #[arg(long, default_value_t = defaults::predictor().seed)]
     pub seed: u64,
@@ -129,14 +129,6 @@ impl PredictorRun {
             .with_target(self.target.clone())
             .with_seed(self.common.seed)
     }
-}
-
-fn parse_task(text: &str) -> Result<Task, String> {
-    text.parse().map_err(|e: nasbench::split::UnknownTask| e.to_string())
-}
-
-fn parse_sampling(text: &str) -> Result<Sampling, String> {
-    text.parse().map_err(|e: nasbench::sampling::SamplingError| e.to_string())
 }
 
 /// The learning-rate schedule options of the training commands.

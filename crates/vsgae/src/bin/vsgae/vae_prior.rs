@@ -8,8 +8,9 @@ use burn::tensor::Device;
 use nasbench::Cell;
 use vsgae::VsGae;
 use vsgae::io::checkpoint::write_atomically;
+use vsgae::latent::fit::PriorFit;
 use vsgae::latent::mixture::MixtureConfig;
-use vsgae::latent::prior::{LatentPrior, PRIOR_FILE, PriorFit, PriorKind};
+use vsgae::latent::prior::{LatentPrior, PRIOR_FILE, PriorKind};
 
 use crate::backend::Backend;
 use crate::vae_train::{load_vae, model_cells};

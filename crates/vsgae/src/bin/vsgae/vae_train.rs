@@ -13,8 +13,9 @@ use serde_json::json;
 use vsgae::config::{EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule};
 use vsgae::evaluation::abilities::{CurveProbe, PriorDraws, test_abilities_with};
 use vsgae::io::checkpoint::{read_json, write_json};
-use vsgae::latent::prior::{LatentPrior, PriorFit};
-use vsgae::training::{CheckpointFiles, StepOutcome, TrainingEvent, VaeSession};
+use vsgae::latent::fit::PriorFit;
+use vsgae::latent::prior::LatentPrior;
+use vsgae::training::{CheckpointFiles, StepOutcome, TrainingEvent, VsGaeSession};
 use vsgae::{VsGae, VsGaeConfig, VsGaeTrainingConfig};
 
 use crate::backend::Backend;
@@ -223,7 +224,7 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
     };
     let cells = Arc::new(source.cells()?);
     let session = match &args.resume {
-        Some(dir) => VaeSession::resume(dir, cells.clone(), device)?,
+        Some(dir) => VsGaeSession::resume(dir, cells.clone(), device)?,
         None => {
             let origin = args.warm_start.as_deref().map(WarmStart::read).transpose()?;
             let model = match &origin {
@@ -244,9 +245,9 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
             let session = match origin {
                 Some(origin) => {
                     write_json(&out.join(WARM_START_FILE), &origin.record)?;
-                    VaeSession::warm_start(config, cells.clone(), origin.weights, device)?
+                    VsGaeSession::warm_start(config, cells.clone(), origin.weights, device)?
                 }
-                None => VaeSession::new(config, cells.clone(), device)?,
+                None => VsGaeSession::new(config, cells.clone(), device)?,
             };
             session.with_checkpoints(&out)
         }
