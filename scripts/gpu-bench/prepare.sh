@@ -9,8 +9,13 @@
 # `vsgae` CLI with its own target directory under target/gpu-BUILD:
 #   fusion  wgpu with Burn's kernel fusion and autotuning (features cli,wgpu,fusion,autotune)
 #   plain   wgpu alone (cli,wgpu), the build without fusion
-#   cuda    fusion plus Burn's CUDA backend (cli,wgpu,cuda,fusion,autotune); its build script
-#           downloads an LLVM bundle from github.com, so it builds only where that is reachable.
+#   cuda    fusion plus Burn's CUDA backend (cli,wgpu,cuda,fusion,autotune). Its kernels compile
+#           through LLVM, which llvm.sh prepares from PyPI (no download from github.com); the
+#           CUDA bindings are pinned to CUDARC_CUDA_VERSION [12080], and libdevice.10.bc (for
+#           exp, log, tanh in kernels) comes from PyPI's nvidia-cuda-nvcc-cu12 into .gpu/cuda/,
+#           for run.sh to point CUDA_PATH at.
+# WHEELS [unset]: a folder of already downloaded wheels (mlc-llvm-static, nvidia-cuda-nvcc-cu12)
+# to take first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 G=${1:?usage: prepare.sh REFERENCE_GIT_DIR}
@@ -20,10 +25,32 @@ for build in ${BUILDS:-fusion plain}; do
   case $build in
     fusion) features=cli,wgpu,fusion,autotune ;;
     plain) features=cli,wgpu ;;
-    cuda) features=cli,wgpu,cuda,fusion,autotune ;;
+    cuda)
+      features=cli,wgpu,cuda,fusion,autotune
+      bash scripts/gpu-bench/llvm.sh >/dev/null
+      export CUDARC_CUDA_VERSION=${CUDARC_CUDA_VERSION:-12080}
+      libdevice=.gpu/cuda/nvvm/libdevice
+      if [ ! -f "$libdevice/libdevice.10.bc" ]; then
+        wheels=$(mktemp -d)
+        python3 -m pip download --quiet --disable-pip-version-check --no-deps \
+          ${WHEELS:+--find-links "$WHEELS"} "nvidia-cuda-nvcc-cu12==12.9.86" -d "$wheels"
+        mkdir -p "$libdevice"
+        unzip -q -j -o "$wheels"/nvidia_cuda_nvcc_cu12-*.whl 'nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc' -d "$libdevice"
+        rm -rf "$wheels"
+      fi
+      ;;
     *) echo "unknown build $build" >&2; exit 2 ;;
   esac
   cargo build --release --locked -p vsgae --features "$features" --target-dir "target/gpu-$build"
+  if [ "$build" = cuda ] && [ ! -e /proc/driver/nvidia ]; then
+    # Here, without an NVIDIA driver, the CUDA backend must be refused by name, not by a panic.
+    if said=$("target/gpu-$build/release/vsgae" bench --backend cuda --only matmul 2>&1); then
+      echo "prepare.sh: --backend cuda ran without a driver" >&2; exit 1
+    fi
+    if ! grep -q "no CUDA device answers" <<<"$said" || grep -q panicked <<<"$said"; then
+      echo "prepare.sh: --backend cuda without a driver said: $said" >&2; exit 1
+    fi
+  fi
   strip -o ".gpu/vsgae-$build" "target/gpu-$build/release/vsgae"
   gzip -9 -f ".gpu/vsgae-$build"
 done

@@ -43,16 +43,15 @@ pub struct ComputeDevices {
 pub const CPU_DESCRIPTION: &str = "CPU (Burn flex)";
 const CUDA_DESCRIPTION: &str = "CUDA (Burn cuda)";
 
-/// Burn's CUDA device where the build has it and a tensor can be made and read on it (the
-/// driver loads at run time; without one the first use panics, which is caught here).
+/// Burn's CUDA device where the build has it, the driver answers and libdevice is found
+/// ([`vsgae::cuda_runtime::cuda_device`]).
 fn cuda_device() -> Option<Device> {
     #[cfg(all(feature = "cuda", not(target_arch = "wasm32")))]
     {
-        let device = Device::cuda(0usize);
-        if vsgae::readback::device_answers(&device) {
-            return Some(device);
+        match vsgae::cuda_runtime::cuda_device(0) {
+            Ok(device) => return Some(device),
+            Err(missing) => log::info!("no CUDA backend: {missing}"),
         }
-        log::info!("no CUDA device answers");
     }
     None
 }

@@ -50,6 +50,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod cuda_runtime;
 pub mod device_counts;
 pub mod evaluation;
 #[cfg(feature = "host-allocator")]

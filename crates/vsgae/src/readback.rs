@@ -60,14 +60,40 @@ pub fn ints<const D: usize>(tensor: Tensor<D, burn::tensor::Int>) -> Result<Vec<
     data.convert::<i64>().try_into_vec::<i64>().map_err(|e| ReadbackError(format!("{e:?}")))
 }
 
-/// Whether a tensor can be made on `device` and read back from it: the one probe of a device
-/// (a wgpu device without an adapter, or a CUDA device without a driver, panics on first use;
-/// the panic is caught here). Native code only: it blocks.
-pub fn device_answers(device: &burn::tensor::Device) -> bool {
+/// A device that gave no answer to [`probe_device`], in the words of the panics it raised.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the device gave no answer: {}", .0.join("; "))]
+pub struct DeviceSilent(pub Vec<String>);
+
+/// Makes a tensor on `device` and reads it back: the one probe of a device. A wgpu device without
+/// an adapter, or a CUDA device without a driver, panics on first use (on this thread or on the
+/// device's own); the panics are caught and their messages kept, not printed. Native code only:
+/// it blocks.
+pub fn probe_device(device: &burn::tensor::Device) -> Result<(), DeviceSilent> {
+    let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let heard = said.clone();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = crate::parallel::panic_message(info.payload());
+        if let Ok(mut heard) = heard.lock() {
+            heard.push(message);
+        }
+    }));
     let device = device.clone();
     #[allow(clippy::disallowed_methods, reason = "the one place that contains a device's panic")]
-    let answered = std::panic::catch_unwind(move || floats(Tensor::<1>::zeros([1], &device)).is_ok());
-    answered.unwrap_or(false)
+    let answered = std::panic::catch_unwind(move || floats(Tensor::<1>::zeros([1], &device)));
+    std::panic::set_hook(previous);
+    let said = said.lock().map(|said| said.clone()).unwrap_or_default();
+    match answered {
+        Ok(Ok(_)) if said.is_empty() => Ok(()),
+        Ok(Err(error)) => Err(DeviceSilent(said.into_iter().chain([error.to_string()]).collect())),
+        _ => Err(DeviceSilent(if said.is_empty() { vec!["it panicked".to_owned()] } else { said })),
+    }
+}
+
+/// Whether [`probe_device`] gets an answer.
+pub fn device_answers(device: &burn::tensor::Device) -> bool {
+    probe_device(device).is_ok()
 }
 
 /// Runs a readback future to completion on this thread (native code only).

@@ -259,6 +259,22 @@ fn bad_input_is_one_line_and_exit_1() {
     assert!(String::from_utf8(output.stderr).unwrap().contains("not a safetensors file"));
 }
 
+/// Without an NVIDIA driver, `--backend cuda` is refused with a message naming what is missing,
+/// not with a panic (compiled where the CUDA backend is: `--features cli,cuda`).
+#[cfg(feature = "cuda")]
+#[test]
+fn cuda_without_a_driver_is_an_error_that_names_it() {
+    if Path::new("/proc/driver/nvidia").exists() {
+        test_support::record_skip("this machine has an NVIDIA driver");
+        return;
+    }
+    let output = vsgae(&["bench", "--backend", "cuda", "--only", "matmul"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no CUDA device answers") && stderr.contains("NVIDIA driver"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn an_unknown_or_absent_metric_is_named_with_what_the_data_has() {
     let dir = tempfile::tempdir().unwrap();

@@ -10,7 +10,8 @@ pub enum Backend {
     Cpu,
     /// Burn's wgpu backend (Vulkan/Metal/DX12).
     Wgpu,
-    /// Burn's CUDA backend (NVIDIA GPUs; needs the driver, and NVRTC at run time).
+    /// Burn's CUDA backend (NVIDIA GPUs; needs the driver, and $CUDA_PATH/nvvm/libdevice/libdevice.10.bc,
+    /// at run time).
     Cuda,
 }
 
@@ -24,7 +25,7 @@ impl Backend {
             #[cfg(not(feature = "wgpu"))]
             Self::Wgpu => anyhow::bail!("this build has no wgpu backend (build with --features wgpu)"),
             #[cfg(feature = "cuda")]
-            Self::Cuda => Device::cuda(0usize),
+            Self::Cuda => vsgae::cuda_runtime::cuda_device(0)?,
             #[cfg(not(feature = "cuda"))]
             Self::Cuda => anyhow::bail!("this build has no CUDA backend (build with --features cuda)"),
         };
