@@ -47,7 +47,7 @@ for build in ${BUILDS:-fusion plain}; do
     if said=$("target/gpu-$build/release/vsgae" bench --backend cuda --only matmul 2>&1); then
       echo "prepare.sh: --backend cuda ran without a driver" >&2; exit 1
     fi
-    if ! grep -q "no CUDA device answers" <<<"$said" || grep -q panicked <<<"$said"; then
+    if ! grep -q "no CUDA device answers" <<<"$said" || grep -q "panicked at" <<<"$said"; then
       echo "prepare.sh: --backend cuda without a driver said: $said" >&2; exit 1
     fi
   fi
