@@ -53,14 +53,17 @@ pub struct LatentPanel {
 /// The latent map's height at `width`: the points' spread along the second axis over the first,
 /// within 200 to 560 points.
 fn map_height(points: &[LatentPoint], width: f32) -> f32 {
-    let spread = |k: usize| {
-        let (low, high) = points
-            .iter()
-            .map(|p| p.position[k])
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
-        (high - low).max(f32::EPSILON)
-    };
-    (width * spread(1) / spread(0)).clamp(200.0, 560.0)
+    let [wide, high] = map_extent(points).unwrap_or([1.0, 1.0]).map(|spread| spread.max(f32::EPSILON));
+    (width * high / wide).clamp(200.0, 560.0)
+}
+
+/// The width and height of the latent map's finite points.
+pub fn map_extent(points: &[LatentPoint]) -> Option<[f32; 2]> {
+    let finite = points.iter().map(|p| p.position).filter(|p| p.iter().all(|v| v.is_finite()));
+    let (low, high) = finite.fold(None, |bounds: Option<([f32; 2], [f32; 2])>, p| {
+        Some(bounds.map_or((p, p), |(l, h)| ([l[0].min(p[0]), l[1].min(p[1])], [h[0].max(p[0]), h[1].max(p[1])])))
+    })?;
+    Some([high[0] - low[0], high[1] - low[1]])
 }
 
 /// Colour for an accuracy in `[low, high]`: blue (low) to yellow (high); grey where unknown.

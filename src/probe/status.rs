@@ -62,15 +62,6 @@ impl StatusClock {
     }
 }
 
-/// The width and height of the latent map's finite points.
-fn map_extent(points: &[crate::compute::LatentPoint]) -> Option<[f32; 2]> {
-    let finite = points.iter().map(|p| p.position).filter(|p| p.iter().all(|v| v.is_finite()));
-    let (low, high) = finite.fold(None, |bounds: Option<([f32; 2], [f32; 2])>, p| {
-        Some(bounds.map_or((p, p), |(l, h)| ([l[0].min(p[0]), l[1].min(p[1])], [h[0].max(p[0]), h[1].max(p[1])])))
-    })?;
-    Some([high[0] - low[0], high[1] - low[1]])
-}
-
 /// When the probe saw the first prediction (milliseconds since the start) and what computed it.
 pub type FirstPrediction = (f64, String);
 
@@ -99,7 +90,7 @@ pub fn status_json(app: &StudioApp, first_prediction: Option<&FirstPrediction>) 
         training_epochs: app.panels.train.epochs.len(),
         strip: app.panels.latent.strip.len(),
         map_points: app.panels.latent.map.iter().filter(|p| p.position.iter().all(|v| v.is_finite())).count(),
-        map_extent: map_extent(&app.panels.latent.map),
+        map_extent: crate::panels::latent::map_extent(&app.panels.latent.map),
         progress: shared.progress.as_ref().map(|p| (p.done, p.total)),
         ranking_cells: app.panels.predict.ranking.as_ref().map(|r| r.cells),
         ranking_seconds: app.panels.predict.ranking.as_ref().map(|r| r.seconds),
