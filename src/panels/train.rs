@@ -358,7 +358,7 @@ fn form_ui(ui: &mut egui::Ui, form: &mut TrainForm) {
             let c = &mut form.predictor;
             ui.label("Task");
             egui::ComboBox::from_id_salt("task").selected_text(c.task.name()).show_ui(ui, |ui| {
-                for task in [Task::Interpolation, Task::Extrapolation6, Task::Extrapolation7] {
+                for task in Task::ALL {
                     ui.selectable_value(&mut c.task, task, task.name());
                 }
             });

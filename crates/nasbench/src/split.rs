@@ -8,7 +8,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::cell::Cell;
+use crate::cell::{Cell, MAX_VERTICES};
 
 /// Indices into a list of cells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,20 +32,27 @@ pub enum Task {
     Extrapolation6,
     /// Train on cells of at most 6 vertices, test on cells of 7.
     Extrapolation7,
+    /// Train on every cell but a seeded 10 % that validates, with no test part: a predictor to
+    /// use rather than to study (the Python package's `Predictor.fit`).
+    All,
 }
 
 /// A task name that is not one of ours.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown task {0:?} (expected interpolation, extrapolation6 or extrapolation7)")]
+#[error("unknown task {0:?} (expected interpolation, extrapolation6, extrapolation7 or all)")]
 pub struct UnknownTask(pub String);
 
 impl Task {
+    /// Every task.
+    pub const ALL: [Self; 4] = [Self::Interpolation, Self::Extrapolation6, Self::Extrapolation7, Self::All];
+
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Self::Interpolation => "interpolation",
             Self::Extrapolation6 => "extrapolation6",
             Self::Extrapolation7 => "extrapolation7",
+            Self::All => "all",
         }
     }
 
@@ -55,6 +62,7 @@ impl Task {
             Self::Interpolation => interpolation_split(cells.len(), seed),
             Self::Extrapolation6 => extrapolation_split(cells, 5, seed),
             Self::Extrapolation7 => extrapolation_split(cells, 6, seed),
+            Self::All => extrapolation_split(cells, MAX_VERTICES, seed),
         }
     }
 }
@@ -69,10 +77,7 @@ impl FromStr for Task {
     type Err = UnknownTask;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [Self::Interpolation, Self::Extrapolation6, Self::Extrapolation7]
-            .into_iter()
-            .find(|t| t.name() == s.trim())
-            .ok_or_else(|| UnknownTask(s.to_owned()))
+        Self::ALL.into_iter().find(|t| t.name() == s.trim()).ok_or_else(|| UnknownTask(s.to_owned()))
     }
 }
 
@@ -132,5 +137,16 @@ mod tests {
         assert_eq!(split.train.len() + split.validation.len(), 1 + 6 + 84 + 2_441);
         assert_eq!("extrapolation7".parse::<Task>(), Ok(Task::Extrapolation7));
         assert!("extrapolation8".parse::<Task>().is_err());
+    }
+
+    #[test]
+    fn all_trains_on_ninety_percent_and_tests_on_nothing() {
+        let cells: Vec<Cell> = (2..=5).flat_map(enumerate_vertices).map(|c| c.cell).collect();
+        let split = Task::All.split(&cells, 3);
+        assert!(split.test.is_empty());
+        assert_eq!(split.train.len(), (cells.len() as f64 * 0.9).round() as usize);
+        let all: HashSet<usize> = split.train.iter().chain(&split.validation).copied().collect();
+        assert_eq!(all.len(), cells.len());
+        assert_eq!("all".parse::<Task>(), Ok(Task::All));
     }
 }
