@@ -9,7 +9,6 @@ use std::borrow::Cow;
 
 use burn::tensor::Device;
 use vsgae::io::model_files::{ModelFileError, ModelFiles, load_from_bytes};
-use vsgae::latent::prior::{LatentPrior, PriorError};
 use vsgae::{Predictor, PredictorTrainingConfig, VsGae, VsGaeTrainingConfig};
 
 /// The shipped models, by the folder they come from.
@@ -42,20 +41,12 @@ impl ShippedModel {
     /// Its `config.json` and `weights.safetensors`.
     #[cfg(not(target_arch = "wasm32"))]
     pub async fn bytes(self, _progress: impl Fn(usize, usize)) -> Result<ModelBytes, ModelFileError> {
-        let (config, weights): (&'static [u8], &'static [u8]) = match self {
-            Self::Predictor => (
-                include_bytes!("../data/predictor/config.json"),
-                include_bytes!("../data/predictor/weights.safetensors"),
-            ),
-            Self::ReferencePredictor => (
-                include_bytes!("../data/predictor-reference/config.json"),
-                include_bytes!("../data/predictor-reference/weights.safetensors"),
-            ),
-            Self::VsGae => {
-                (include_bytes!("../data/vsgae/config.json"), include_bytes!("../data/vsgae/weights.safetensors"))
-            }
+        let files = match self {
+            Self::Predictor => vsgae::shipped::PREDICTOR,
+            Self::ReferencePredictor => vsgae::shipped::REFERENCE_PREDICTOR,
+            Self::VsGae => vsgae::shipped::VSGAE,
         };
-        Ok(ModelBytes { config: Cow::Borrowed(config), weights: Cow::Borrowed(weights) })
+        Ok(ModelBytes { config: Cow::Borrowed(files.config), weights: Cow::Borrowed(files.weights) })
     }
 
     /// Its `config.json` and `weights.safetensors`, fetched beside the page; `progress(done,
@@ -155,14 +146,6 @@ impl BuiltInPredictor {
         );
         Ok(files)
     }
-}
-
-/// The shipped VS-GAE's prior (`data/vsgae/prior.json`, a mixture fitted to its training
-/// latents), for a latent space of `dim` dimensions. Every build has it built in, the web's too
-/// (about 700 KB of JSON for 512 components).
-pub fn vsgae_prior(dim: usize) -> Result<LatentPrior, PriorError> {
-    let file = format!("{}/{}", ShippedModel::VsGae.source(), vsgae::latent::prior::PRIOR_FILE);
-    LatentPrior::from_json(include_bytes!("../data/vsgae/prior.json"), dim, &file)
 }
 
 /// The shipped VS-GAE.

@@ -11,6 +11,7 @@
 //! - [`evaluation`]: regression metrics and the VS-GAE's ability tests.
 //! - [`latent`]: the VS-GAE's latent space: latent means, interpolation, a 2-D map, and the
 //!   priors points are drawn from.
+//! - `shipped` (feature `shipped`): the trained models of `data/`, built in.
 //!
 //! Defaults match the reference's `gnn_config.json` ([`config`]).
 //!
@@ -63,6 +64,8 @@ pub mod node_types;
 pub mod parallel;
 pub mod readback;
 pub mod search;
+#[cfg(feature = "shipped")]
+pub mod shipped;
 pub mod training;
 
 pub use config::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGaeConfig, VsGaeTrainingConfig};

@@ -131,7 +131,7 @@ impl Engine {
             .map_err(ComputeError::VsGaeLoad)?;
         let dim = model.latent_dim();
         self.vsgae = Some(Loaded { model, device });
-        self.vsgae_prior = crate::embedded::vsgae_prior(dim)
+        self.vsgae_prior = vsgae::shipped::vsgae_prior(dim)
             .inspect_err(|error| self.notice(format!("prior samples come from the dataset's latents: {error}")))
             .ok();
         if cfg!(target_arch = "wasm32") {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use burn::tensor::Device;
 
 use crate::config::{PredictorTrainingConfig, VsGaeTrainingConfig};
+use crate::io::checkpoint::{write_atomically, write_json};
 use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
 use crate::{Predictor, VsGae};
 
@@ -28,6 +29,14 @@ pub enum ModelFileError {
         file: String,
         /// What is wrong with it.
         problem: crate::config::ConfigError,
+    },
+    /// A file cannot be written.
+    #[error("{file}: cannot write it: {message}")]
+    Write {
+        /// The file.
+        file: String,
+        /// Why.
+        message: String,
     },
     /// The weights do not fit the config's model.
     #[error("{file}: {problem}")]
@@ -137,6 +146,26 @@ pub fn load_from_dir<M: TrainedModel + ReferenceParams>(
     load_from_bytes::<M>(&read("config.json")?, &read("weights.safetensors")?, &dir.display().to_string(), device)
 }
 
+/// Writes a model folder that [`load_from_dir`] reads back: `config.json` and
+/// `weights.safetensors` (f32), each atomically.
+pub fn write_dir<M: TrainedModel<Config: serde::Serialize> + ReferenceParams>(
+    dir: &Path,
+    config: &M::Config,
+    model: &M,
+) -> Result<(), ModelFileError> {
+    let write_error =
+        |file: PathBuf, message: String| ModelFileError::Write { file: file.display().to_string(), message };
+    let mut state = StateDict::default();
+    model.save(&mut state, "");
+    let weights_file = dir.join("weights.safetensors");
+    let weights = state
+        .to_safetensors()
+        .map_err(|problem| ModelFileError::Weights { file: weights_file.display().to_string(), problem })?;
+    let config_file = dir.join("config.json");
+    write_json(&config_file, config).map_err(|e| write_error(config_file.clone(), e.to_string()))?;
+    write_atomically(&weights_file, &weights).map_err(|e| write_error(weights_file.clone(), e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +197,24 @@ mod tests {
         .unwrap();
         let error = load_from_bytes::<Predictor>(&other, &bytes, "embedded", &device).unwrap_err();
         assert!(error.to_string().contains("shape"), "{error}");
+    }
+
+    #[test]
+    fn a_written_folder_reads_back_and_an_unwritable_one_names_its_file() {
+        let device = Device::flex();
+        let config = tiny_config();
+        let model = config.model.init(&device);
+        let dir = tempfile::tempdir().unwrap();
+        write_dir(dir.path(), &config, &model).unwrap();
+        let (loaded_config, loaded) = load_from_dir::<Predictor>(dir.path(), &device).unwrap();
+        assert_eq!(loaded_config, config);
+        let cell = nasbench::parse_line("011,001,000 | input,conv3x3-bn-relu,output").unwrap();
+        let predict = |m: &Predictor| crate::inference::predict(m, &[cell], &device).unwrap();
+        assert_eq!(predict(&loaded), predict(&model));
+
+        let blocked = dir.path().join("config.json").join("inside");
+        let error = write_dir(&blocked, &config, &model).unwrap_err().to_string();
+        assert!(error.contains("cannot write it"), "{error}");
     }
 
     /// Counts a module's parameters that hold memory.
