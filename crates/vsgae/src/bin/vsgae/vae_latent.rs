@@ -105,9 +105,11 @@ pub fn encode(args: EncodeArgs) -> anyhow::Result<()> {
     let (_, model) = load_vae(&args.model, &device)?;
     let dataset = read_dataset(std::slice::from_ref(&args.cells))?;
     let cells: Vec<Cell> = dataset.records().iter().map(|r| r.cell).collect();
+    let started = std::time::Instant::now();
     let means = encode_means(&model, &cells, &device, 2048);
     let [rows, dim] = means.dims();
     let values = vsgae::readback::floats(means)?;
+    tracing::info!(cells = rows, seconds = started.elapsed().as_secs_f64(), "encoded");
     let bytes = if args.out.extension().is_some_and(|e| e == "csv") {
         let mut text = String::from("hash");
         (0..dim).for_each(|d| text.push_str(&format!(",z{d}")));
