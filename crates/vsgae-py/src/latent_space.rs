@@ -77,17 +77,7 @@ impl PyVsGae {
         let Some(dir) = path else { return Ok(Self::shipped(py)?) };
         check_model_folder(&dir)?;
         let (_, model) = detached(py, || Ok(vsgae::io::model_files::load_from_dir::<VsGae>(&dir, &Device::flex())?))?;
-        let prior_file = dir.join(PRIOR_FILE);
-        let prior = if prior_file.is_file() {
-            let bytes =
-                std::fs::read(&prior_file).map_err(|e| Error::Failed(format!("{}: {e}", prior_file.display())))?;
-            Some(
-                LatentPrior::from_json(&bytes, model.latent_dim(), &prior_file.display().to_string())
-                    .map_err(Error::from)?,
-            )
-        } else {
-            None
-        };
+        let prior = LatentPrior::from_model_folder(&dir, model.latent_dim()).map_err(Error::from)?;
         Ok(Self { model, prior, source: dir.display().to_string() })
     }
 

@@ -12,10 +12,6 @@ use crate::cells::{PyCell, PyCells, cells_argument};
 use crate::errors::{Error, Result, detached};
 use crate::latent_space::PyVsGae;
 
-/// Cells per encoder pass for the pool's latent features (as the CLI's `search`, so that runs
-/// are the same).
-const FEATURE_CHUNK: usize = 1024;
-
 /// What one search run queried and found.
 #[pyclass(module = "vsgae", name = "SearchResult", frozen)]
 #[derive(Debug)]
@@ -104,11 +100,8 @@ pub fn search(
                 &shipped
             }
         };
-        let means = detached(py, || {
-            let encoded = vsgae::latent::encode_means(&model.model, pool.cells(), &Device::flex(), FEATURE_CHUNK);
-            Ok(vsgae::readback::floats(encoded)?)
-        })?;
-        Some(Arc::new(Features::new(means, model.model.latent_dim()).map_err(Error::from)?))
+        let features = detached(py, || Ok(Features::encode(&model.model, pool.cells(), &Device::flex())?))?;
+        Some(Arc::new(features))
     } else {
         None
     };

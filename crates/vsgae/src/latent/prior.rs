@@ -185,6 +185,19 @@ impl LatentPrior {
         Ok(())
     }
 
+    /// The prior a model folder ships (its [`PRIOR_FILE`]), for a model of `dim` latent
+    /// dimensions; `None` where the folder has none.
+    pub fn from_model_folder(dir: &std::path::Path, dim: usize) -> Result<Option<Self>, PriorError> {
+        let file = dir.join(PRIOR_FILE);
+        if !file.exists() {
+            return Ok(None);
+        }
+        let name = file.display().to_string();
+        let bytes =
+            std::fs::read(&file).map_err(|e| PriorError::File { file: name.clone(), message: e.to_string() })?;
+        Self::from_json(&bytes, dim, &name).map(Some)
+    }
+
     /// Reads a prior file (`prior.json`) for a latent space of `dim` dimensions; `file` names
     /// it in errors.
     pub fn from_json(bytes: &[u8], dim: usize, file: &str) -> Result<Self, PriorError> {
@@ -310,5 +323,20 @@ mod tests {
         let negative = LatentPrior { weights: vec![-1.0], ..prior };
         assert!(LatentPrior::from_json(&serde_json::to_vec(&negative).unwrap(), 2, "p.json").is_err());
         assert!(LatentPrior::from_json(b"{", 2, "p.json").unwrap_err().to_string().starts_with("p.json:"));
+    }
+
+    #[test]
+    fn a_model_folder_ships_its_prior_or_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(LatentPrior::from_model_folder(dir.path(), 2).unwrap(), None, "no prior.json: none");
+        let prior = LatentPrior::fitted(&[0.0, 1.0, 2.0, 3.0], 2);
+        std::fs::write(dir.path().join(PRIOR_FILE), serde_json::to_vec(&prior).unwrap()).unwrap();
+        assert_eq!(LatentPrior::from_model_folder(dir.path(), 2).unwrap(), Some(prior));
+        let message = LatentPrior::from_model_folder(dir.path(), 3).unwrap_err().to_string();
+        assert!(message.starts_with(&dir.path().join(PRIOR_FILE).display().to_string()), "{message}");
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::create_dir(dir.path().join("sub").join(PRIOR_FILE)).unwrap();
+        let unreadable = LatentPrior::from_model_folder(&dir.path().join("sub"), 2).unwrap_err().to_string();
+        assert!(unreadable.contains(PRIOR_FILE), "{unreadable}");
     }
 }

@@ -1,7 +1,14 @@
 //! Features of a pool's cells for the model-based searches: the VS-GAE's latent means,
 //! standardised per dimension over the pool.
 
+use burn::tensor::Device;
+use nasbench::Cell;
+
 use super::SearchError;
+use crate::VsGae;
+
+/// Cells encoded per forward pass by [`Features::encode`].
+pub const ENCODE_CHUNK: usize = 1024;
 
 /// One row of `dim` values per pool cell.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +34,15 @@ impl Features {
             }
         }
         Ok(Self { values, dim })
+    }
+
+    /// The VS-GAE's latent means of `cells` (in chunks of [`ENCODE_CHUNK`], read back once),
+    /// standardised: the features the model-based searches use. The app encodes asynchronously
+    /// and calls [`Features::new`] itself.
+    pub fn encode(model: &VsGae, cells: &[Cell], device: &Device) -> Result<Self, SearchError> {
+        let means = crate::latent::encode_means(model, cells, device, ENCODE_CHUNK);
+        let values = crate::readback::floats(means).map_err(|e| SearchError::Model(e.to_string()))?;
+        Self::new(values, model.latent_dim())
     }
 
     /// The values of every row, row after row.

@@ -94,9 +94,7 @@ pub fn search(args: SearchArgs) -> anyhow::Result<()> {
     }
     let features = if args.methods.iter().any(|m| m.needs_features()) {
         let (_, model) = vsgae::io::model_files::load_from_dir::<VsGae>(&args.vsgae, &device)?;
-        let means = vsgae::latent::encode_means(&model, pool.cells(), &device, 1024);
-        let dim = means.dims()[1];
-        Some(Arc::new(Features::new(vsgae::readback::floats(means)?, dim)?))
+        Some(Arc::new(Features::encode(&model, pool.cells(), &device)?))
     } else {
         None
     };

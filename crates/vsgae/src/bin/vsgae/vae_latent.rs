@@ -17,7 +17,7 @@ use vsgae::model::decoding::{DecodeMode, DecodedGraph, Decoding};
 
 use crate::backend::Backend;
 use crate::data::read_dataset;
-use crate::vae_prior::{PriorArgs, read_prior};
+use crate::vae_prior::PriorArgs;
 use crate::vae_train::{load_vae, model_cells, run_abilities};
 
 #[derive(Debug, clap::Args)]
@@ -201,7 +201,8 @@ pub fn decode(args: DecodeArgs) -> anyhow::Result<()> {
             npy.into_vec::<f32>().with_context(|| file.display().to_string())?
         }
         None => {
-            let prior = read_prior(&args.model, dim)?.unwrap_or_else(|| LatentPrior::standard_normal(dim));
+            let prior =
+                LatentPrior::from_model_folder(&args.model, dim)?.unwrap_or_else(|| LatentPrior::standard_normal(dim));
             vsgae::readback::floats(prior.sample(args.random, 1, &device, &mut rng))?
         }
     };

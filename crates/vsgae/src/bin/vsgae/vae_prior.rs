@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use burn::tensor::Device;
 use nasbench::Cell;
 use vsgae::VsGae;
@@ -61,7 +60,7 @@ impl PriorArgs {
         seed: u64,
     ) -> anyhow::Result<LatentPrior> {
         if self.prior.is_none()
-            && let Some(shipped) = read_prior(dir, model.latent_dim())?
+            && let Some(shipped) = LatentPrior::from_model_folder(dir, model.latent_dim())?
         {
             return Ok(shipped);
         }
@@ -69,16 +68,6 @@ impl PriorArgs {
         let mut rng = nasbench::split::rng(seed.wrapping_add(29));
         Ok(LatentPrior::fit(&fit, model, train, noise_scale, device, &mut rng)?)
     }
-}
-
-/// The prior a model folder ships, where it has one.
-pub fn read_prior(dir: &Path, dim: usize) -> anyhow::Result<Option<LatentPrior>> {
-    let file = dir.join(PRIOR_FILE);
-    if !file.exists() {
-        return Ok(None);
-    }
-    let bytes = std::fs::read(&file).with_context(|| file.display().to_string())?;
-    Ok(Some(LatentPrior::from_json(&bytes, dim, &file.display().to_string())?))
 }
 
 #[derive(Debug, clap::Args)]
