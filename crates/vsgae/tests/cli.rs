@@ -200,10 +200,14 @@ fn train_and_test_a_small_vae_then_encode_and_decode() {
         "--test",
         "--prior-points",
         "5",
+        "--noise-scale",
+        "0.1",
         "--out",
         &out_str,
     ]);
     let results: Value = serde_json::from_str(&ok(&train)).unwrap();
+    let config: Value = serde_json::from_str(&std::fs::read_to_string(out.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["model"]["noise_scale"], 0.1, "--noise-scale reaches the saved config");
     for key in ["reconstruction", "validity", "uniqueness", "novelty", "reconstruction_isomorphic", "validity_nasbench"]
     {
         let share = results["abilities"][key].as_f64().unwrap();

@@ -125,6 +125,11 @@ pub struct Recipe {
     /// β rises linearly from 0 over this many optimiser steps.
     #[arg(long)]
     beta_warmup_steps: Option<usize>,
+    /// Scale of the reparameterisation noise in training, as a share of the posterior's
+    /// deviation (default: the config's, the reference's 0.01). Wider noise trains the decoder
+    /// on more of each latent's neighbourhood, where a prior's points land.
+    #[arg(long)]
+    noise_scale: Option<f64>,
     #[command(flatten)]
     schedule: crate::ScheduleOptions,
 }
@@ -135,12 +140,14 @@ impl Recipe {
             .with_schedule(Some(self.schedule.schedule(LearningRateSchedule::Plateau)))
             .with_beta_warmup_steps(self.beta_warmup_steps);
         let beta = self.beta.unwrap_or(config.model.beta);
+        let noise_scale = self.noise_scale.unwrap_or(config.model.noise_scale);
         config.model = config
             .model
             .with_edge_pairing(Some(self.edge_pairing))
             .with_edge_loss(Some(self.edge_loss))
             .with_kl_reduction(Some(self.kl_reduction))
-            .with_beta(beta);
+            .with_beta(beta)
+            .with_noise_scale(noise_scale);
         config
     }
 }
