@@ -248,6 +248,57 @@ fn train_and_test_a_small_vae_then_encode_and_decode() {
 }
 
 #[test]
+fn a_resumed_vae_run_keeps_its_checkpoints_and_learning_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(data) = csv_subset(dir.path(), 120) else { return };
+    let out = dir.path().join("vae");
+    let out_str = out.display().to_string();
+    // 108 training cells at batch 8: 14 steps an epoch; stopped (with a checkpoint) after 5.
+    ok(&vsgae(&[
+        "train-vae",
+        "--data",
+        &data,
+        "--epochs",
+        "2",
+        "--batch-size",
+        "8",
+        "--node-dim",
+        "8",
+        "--graph-dim",
+        "4",
+        "--checkpoint-steps",
+        "2",
+        "--evaluate-every",
+        "4",
+        "--curve-cells",
+        "3",
+        "--curve-samples",
+        "1",
+        "--curve-prior-points",
+        "3",
+        "--max-graphs",
+        "40",
+        "--out",
+        &out_str,
+    ]));
+    let steps = |out: &Path| -> Vec<u64> {
+        std::fs::read_to_string(out.join("metrics.jsonl"))
+            .unwrap()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).unwrap()["evaluation"]["step"].as_u64())
+            .collect()
+    };
+    assert_eq!(steps(&out), [4]);
+    let elsewhere = dir.path().join("elsewhere").display().to_string();
+    let refused = vsgae(&["train-vae", "--resume", &out_str, "--out", &elsewhere]);
+    assert_eq!(refused.status.code(), Some(1), "a resume into another folder is refused");
+    ok(&vsgae(&["train-vae", "--resume", &out_str]));
+    assert_eq!(steps(&out), [4, 8, 12, 16, 20, 24, 28], "the resumed run measures itself as it began");
+    let harness: Value = serde_json::from_str(&std::fs::read_to_string(out.join("harness.json")).unwrap()).unwrap();
+    assert_eq!((harness["checkpoint_steps"].as_u64(), harness["curve_cells"].as_u64()), (Some(2), Some(3)));
+}
+
+#[test]
 fn bad_input_is_one_line_and_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.csv").display().to_string();

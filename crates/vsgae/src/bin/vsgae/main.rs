@@ -12,6 +12,7 @@ mod predictor_commands;
 mod progress;
 mod search_command;
 mod vae_curves;
+mod vae_harness;
 mod vae_latent;
 mod vae_prior;
 mod vae_train;

@@ -21,6 +21,7 @@ use vsgae::{VsGae, VsGaeConfig, VsGaeTrainingConfig};
 use crate::backend::Backend;
 use crate::data::read_dataset;
 use crate::progress::{MetricsLog, TrainingProgress};
+use crate::vae_harness::HarnessArgs;
 
 /// Where the cells come from; saved as `data.json` beside a trained model.
 #[derive(Debug, Clone, clap::Args, Serialize, Deserialize)]
@@ -77,16 +78,12 @@ pub struct TrainVaeArgs {
     threads: Option<usize>,
     #[arg(long, default_value_t = crate::defaults::vsgae().checkpoint_every)]
     checkpoint_every: usize,
-    /// Also checkpoint every this many steps inside an epoch (0: only between epochs), so a
-    /// killed run on the whole search space loses at most that many steps.
-    #[arg(long, default_value_t = 0)]
-    checkpoint_steps: usize,
     /// Stop (with a checkpoint) once the run has seen this many training graphs; `--resume`
     /// continues it.
     #[arg(long)]
     max_graphs: Option<usize>,
     #[command(flatten)]
-    curve: CurveArgs,
+    harness: HarnessArgs,
     /// Continue the run checkpointed in this directory.
     #[arg(long, conflicts_with = "warm_start")]
     resume: Option<PathBuf>,
@@ -102,8 +99,9 @@ pub struct TrainVaeArgs {
     /// Latent points for the validity test.
     #[arg(long, default_value_t = 1000)]
     prior_points: usize,
-    #[arg(long)]
-    out: PathBuf,
+    /// The run's folder (a resumed run stays in its own).
+    #[arg(long, required_unless_present = "resume")]
+    out: Option<PathBuf>,
 }
 
 /// Departures from the reference's training (each a named option; the defaults are the
@@ -150,27 +148,6 @@ impl Recipe {
             .with_noise_scale(noise_scale);
         config
     }
-}
-
-/// The learning-curve harness of `train-vae`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct CurveArgs {
-    /// Every this many steps, measure the model on fixed held-out cells (reconstruction,
-    /// sampled and greedy, and prior validity) into metrics.jsonl; 0 never.
-    #[arg(long, default_value_t = 0)]
-    evaluate_every: usize,
-    /// Held-out cells of the measurement (the first ones of the test split).
-    #[arg(long, default_value_t = 200)]
-    curve_cells: usize,
-    /// Sampled decodings of each held-out cell.
-    #[arg(long, default_value_t = 5)]
-    curve_samples: usize,
-    /// Prior points decoded for validity.
-    #[arg(long, default_value_t = 200)]
-    curve_prior_points: usize,
-    /// Redraw reconstruction against graphs seen into this PNG after each measurement.
-    #[arg(long)]
-    plot: Option<PathBuf>,
 }
 
 /// Where a warm-started run's weights came from (`warm_start.json` in its folder).
@@ -226,8 +203,17 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let device = args.backend.device(true)?;
     let (source, out) = match &args.resume {
-        Some(dir) => (read_json::<CellSource>(&dir.join("data.json"))?, dir.clone()),
-        None => (args.source.clone(), args.out.clone()),
+        Some(dir) => {
+            if let Some(out) = args.out.as_ref().filter(|&out| out != dir) {
+                anyhow::bail!(
+                    "--out {} is not the resumed run's folder {}: a run goes on in its own folder",
+                    out.display(),
+                    dir.display()
+                );
+            }
+            (read_json::<CellSource>(&dir.join("data.json"))?, dir.clone())
+        }
+        None => (args.source.clone(), args.out.clone().context("--out names the run's folder")?),
     };
     let cells = Arc::new(source.cells()?);
     let session = match &args.resume {
@@ -264,7 +250,8 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
             "Adam's state was not restored: the checkpoint has none, or it predates the current parameter layout"
         );
     }
-    let mut session = session.with_step_checkpoints(args.checkpoint_steps);
+    let harness = args.harness.resolve(&out, args.resume.is_some())?;
+    let mut session = session.with_step_checkpoints(harness.checkpoint_steps);
     if let Some(threads) = args.threads {
         session = session.with_threads(threads);
     }
@@ -273,10 +260,10 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
         (train.to_vec(), test.to_vec())
     };
     let probe = CurveProbe {
-        held_out: test.iter().take(args.curve.curve_cells).map(|&i| cells[i]).collect(),
+        held_out: test.iter().take(harness.curve_cells).map(|&i| cells[i]).collect(),
         prior_cells: train.iter().take(CURVE_PRIOR_CELLS).map(|&i| cells[i]).collect(),
-        samples: args.curve.curve_samples,
-        prior_points: args.curve.curve_prior_points,
+        samples: harness.curve_samples,
+        prior_points: harness.curve_prior_points,
     };
     let mut progress = TrainingProgress::new();
     let mut log = MetricsLog::new(out.join("metrics.jsonl"), session.history(), session.global_step());
@@ -298,7 +285,7 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
             break;
         }
         let step = session.global_step();
-        if args.curve.evaluate_every > 0 && step.is_multiple_of(args.curve.evaluate_every) {
+        if harness.evaluate_every > 0 && step.is_multiple_of(harness.evaluate_every) {
             let measured = Instant::now();
             let model = session.model();
             let point = probe.measure(&model, &session.config().model, &model_device(&model), &mut curve_rng)?;
@@ -322,7 +309,7 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
                 "curve"
             );
             log.evaluation(line);
-            if let Some(plot) = &args.curve.plot {
+            if let Some(plot) = &harness.plot {
                 crate::plot::learning_curves(plot, std::slice::from_ref(&out))?;
             }
         }
