@@ -135,10 +135,10 @@ impl PyCells {
         let cells = (0..n)
             .map(|i| {
                 cell_from_padded(
+                    i,
                     &adjacency[i * MAX_VERTICES * MAX_VERTICES..(i + 1) * MAX_VERTICES * MAX_VERTICES],
                     &ops[i * MAX_VERTICES..(i + 1) * MAX_VERTICES],
                 )
-                .map_err(|e| Error::BadInput(format!("cell {i}: {e}")))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self::new(cells))
@@ -318,11 +318,13 @@ fn integer_array<'py>(value: &Bound<'py, PyAny>, name: &str, dtype: &str) -> Res
     numpy.call_method1("ascontiguousarray", (array, dtype)).map_err(failed)
 }
 
-/// One cell of the padded arrays: rows of 7 and ops with −1 past the last vertex.
-fn cell_from_padded(adjacency: &[u8], ops: &[i64]) -> std::result::Result<Cell, String> {
+/// Cell `index` of the padded arrays: rows of 7 and ops with −1 past the last vertex; errors
+/// name the cell.
+fn cell_from_padded(index: usize, adjacency: &[u8], ops: &[i64]) -> Result<Cell> {
+    let bad = |message: String| Error::BadInput(format!("cell {index}: {message}"));
     let n = ops.iter().take_while(|&&code| code >= 0).count();
     if ops[n..].iter().any(|&code| code >= 0) {
-        return Err("ops: −1 must only pad after the last vertex".to_owned());
+        return Err(bad("ops: −1 must only pad after the last vertex".to_owned()));
     }
     let ops: Vec<Op> = ops[..n]
         .iter()
@@ -330,19 +332,19 @@ fn cell_from_padded(adjacency: &[u8], ops: &[i64]) -> std::result::Result<Cell, 
             usize::try_from(code)
                 .ok()
                 .and_then(|k| OPS.get(k).copied())
-                .ok_or_else(|| format!("op code {code} is not an index into vsgae.OPS"))
+                .ok_or_else(|| bad(format!("op code {code} is not an index into vsgae.OPS")))
         })
-        .collect::<std::result::Result<_, _>>()?;
+        .collect::<Result<_>>()?;
     for (k, &v) in adjacency.iter().enumerate() {
         let (row, col) = (k / MAX_VERTICES, k % MAX_VERTICES);
         if v > 1 {
-            return Err(format!("adjacency entry ({row}, {col}) is {v}, expected 0 or 1"));
+            return Err(bad(format!("adjacency entry ({row}, {col}) is {v}, expected 0 or 1")));
         }
         if v == 1 && (row >= n || col >= n) {
-            return Err(format!("edge {row}→{col} reaches past the cell's {n} vertices"));
+            return Err(bad(format!("edge {row}→{col} reaches past the cell's {n} vertices")));
         }
     }
     let matrix: Vec<Vec<u8>> =
         (0..n).map(|row| adjacency[row * MAX_VERTICES..row * MAX_VERTICES + n].to_vec()).collect();
-    Cell::new(&matrix, &ops).map_err(|e| e.to_string())
+    Cell::new(&matrix, &ops).map_err(|e| bad(e.to_string()))
 }
