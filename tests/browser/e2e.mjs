@@ -118,7 +118,7 @@ fs.writeFileSync(oneRow, `${csvLines[0]}\n${csvLines[1]}\n`);
 // predicts with the same folder, and with the shipped f32 model for the stated difference.
 const nativePrediction = (model) =>
   JSON.parse(
-    execFileSync("cargo", ["run", "-q", "-p", "vsgae", "--", "predict", "--model", model, "--cells", oneRow, "--json"], {
+    execFileSync("cargo", ["run", "-q", "-p", "vsgae", "--features", "cli", "--", "predict", "--model", model, "--cells", oneRow, "--json"], {
       cwd: root,
       encoding: "utf8",
     }),
