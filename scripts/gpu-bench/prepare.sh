@@ -5,7 +5,7 @@
 #
 # Usage: bash scripts/gpu-bench/prepare.sh REFERENCE_GIT_DIR
 #   REFERENCE_GIT_DIR: a git directory of github.com/jovitalukasik/vs_gae (the paper's code).
-# Environment: BUILDS ["fusion plain"]: which builds to carry; each is a release build of the
+# Environment: BUILDS ["cuda"]: which builds to carry; each is a release build of the
 # `vsgae` CLI with its own target directory under target/gpu-BUILD:
 #   fusion  wgpu with Burn's kernel fusion and autotuning (features cli,wgpu,fusion,autotune)
 #   plain   wgpu alone (cli,wgpu), the build without fusion
@@ -20,8 +20,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 G=${1:?usage: prepare.sh REFERENCE_GIT_DIR}
 mkdir -p .gpu
-cp scripts/gpu-bench/{run.sh,table.py,cells.py,reference_bench.py,patch_reference.py} .gpu/
-for build in ${BUILDS:-fusion plain}; do
+cp scripts/gpu-bench/{run.sh,table.py,training.py,cells.py,reference_bench.py,patch_reference.py} .gpu/
+for build in ${BUILDS:-cuda}; do
   case $build in
     fusion) features=cli,wgpu,fusion,autotune ;;
     plain) features=cli,wgpu ;;
@@ -52,7 +52,8 @@ for build in ${BUILDS:-fusion plain}; do
     fi
   fi
   strip -o ".gpu/vsgae-$build" "target/gpu-$build/release/vsgae"
-  gzip -9 -f ".gpu/vsgae-$build"
+  rm -f ".gpu/vsgae-$build.gz"
+  xz -9 -T0 -f ".gpu/vsgae-$build"
 done
 for f in models/GNN.py models/__init__.py utils/__init__.py utils/prepData.py utils/sample.py utils/utils.py; do
   mkdir -p ".gpu/vs_gae/$(dirname $f)"
@@ -65,4 +66,6 @@ o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp
 apt-get $o update >/dev/null
 (cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
 du -shc .gpu .gl
-echo "ready: call run.sh on the GPU machine with .gpu and .gl carried, e.g. command 'bash .gpu/run.sh'"
+bash scripts/gpu-bench/travel.sh size || true
+echo "ready: 'bash scripts/gpu-bench/travel.sh stage', then call run.sh on the GPU machine with .gpu and .gl"
+echo "carried (command 'bash .gpu/run.sh', timeout about 480 s), then 'bash scripts/gpu-bench/travel.sh restore'"

@@ -17,8 +17,12 @@ WORKS = {
 
 def main():
     rows = collections.defaultdict(dict)  # (work, batch, place) -> {column: (rate, launches, readbacks)}
+    runs = []
     for line in open(sys.argv[1]):
         d = json.loads(line)
+        if d.get('work') == 'vae_train_run':
+            runs.append(d)
+            continue
         if d.get('side') == 'pytorch':
             place = 'cpu' if d['device'].startswith('cpu') else 'gpu'
             rows[(d['work'], d['batch'], place)]['pytorch'] = (d['per_s'], None, None)
@@ -44,6 +48,11 @@ def main():
             ours.append(f"{column} {rate:,.0f}{ratio}{counts}")
         shown = '-' if reference is None else f'{reference:,.0f}'
         print(f"{work:<11} {batch!s:>6} {place:<4} {shown:>10}  {'  '.join(ours) or '(no answer)'}")
+    for run in runs:
+        how = 'ran to its graph budget' if run['finished'] else 'stopped by its time cap'
+        print(f"VS-GAE training run on {run['label']}: {run['graphs']:,} graphs ({how}); "
+              f"{run['per_s']:,.0f} graphs/s over {run['measured_graphs']:,} graphs between checkpoints "
+              f"({run['seconds']:.1f} s)")
 
 
 if __name__ == '__main__':
