@@ -50,11 +50,22 @@ pub struct LatentPanel {
     message: Option<String>,
 }
 
-/// The latent map's height at `width`: the points' spread along the second axis over the first,
-/// within 200 to 560 points.
-fn map_height(points: &[LatentPoint], width: f32) -> f32 {
+/// The latent map's plot height: never shorter or taller than this.
+const MAP_HEIGHTS: [f32; 2] = [200.0, 560.0];
+/// What the plot's axes (tick labels and names) take of its width and height.
+const MAP_AXES: egui::Vec2 = egui::vec2(64.0, 44.0);
+
+/// The latent map's plot size within `available_width`, at equal scales on both axes: as tall as
+/// the points' spread needs at the full width, within [`MAP_HEIGHTS`]; where that height caps a
+/// spread taller than wide, the plot narrows to the spread too, so neither axis is left half empty.
+fn map_size(points: &[LatentPoint], available_width: f32) -> egui::Vec2 {
     let [wide, high] = map_extent(points).unwrap_or([1.0, 1.0]).map(|spread| spread.max(f32::EPSILON));
-    (width * high / wide).clamp(200.0, 560.0)
+    let [shortest, tallest] = MAP_HEIGHTS;
+    let frame_width = (available_width - MAP_AXES.x).max(1.0);
+    let height = (frame_width * high / wide + MAP_AXES.y).clamp(shortest, tallest);
+    let width =
+        ((height - MAP_AXES.y) * wide / high + MAP_AXES.x).clamp(shortest.min(available_width), available_width);
+    egui::vec2(width, height)
 }
 
 /// The width and height of the latent map's finite points.
@@ -243,15 +254,16 @@ impl LatentPanel {
             if low.is_finite() { percent(low) } else { "—".to_owned() },
             if high.is_finite() { percent(high) } else { "—".to_owned() }
         ));
-        // Equal scales on both axes (distances mean the same either way), with the plot as tall
-        // as the points' spread needs at the panel's width, so the view is not half empty.
+        // Equal scales on both axes (distances mean the same either way), with the plot sized to
+        // the points' spread, so the view is not half empty.
         let axis_name = |k: usize| {
             format!("principal axis {} ({:.0} % of the latents' variance)", k + 1, 100.0 * self.map_variance_shares[k])
         };
-        let height = map_height(&self.map, ui.available_width());
+        let size = map_size(&self.map, ui.available_width());
         let response = Plot::new("latent_map")
             .data_aspect(1.0)
-            .height(height)
+            .width(size.x)
+            .height(size.y)
             .custom_x_axes(vec![AxisHints::new_x().label(axis_name(0))])
             .custom_y_axes(vec![AxisHints::new_y().label(axis_name(1))])
             .show(ui, |plot| {
@@ -287,4 +299,54 @@ fn find(shared: &Shared, hash: &str) -> Result<Cell, AppError> {
         .get(&parsed)
         .map(|r| r.cell)
         .ok_or_else(|| AppError::NotInDataset { hash: hash.to_owned(), dataset: dataset.name.clone() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spread(wide: f32, high: f32) -> Vec<LatentPoint> {
+        let cell = nasbench::space::enumerate_vertices(2)[0].cell;
+        [[0.0, 0.0], [wide, high]].into_iter().map(|position| LatentPoint { cell, position, accuracy: None }).collect()
+    }
+
+    /// The share of the plot's data frame that the points fill along each axis.
+    fn filled(points: &[LatentPoint], size: egui::Vec2) -> [f32; 2] {
+        let [wide, high] = map_extent(points).unwrap();
+        let frame = size - MAP_AXES;
+        // Equal scales: the axis the spread fills sets the scale, the other one has room left.
+        let scale = (frame.x / wide).min(frame.y / high);
+        [wide * scale / frame.x, high * scale / frame.y]
+    }
+
+    #[test]
+    fn a_spread_taller_than_wide_narrows_the_map() {
+        let tall = spread(1.0, 3.0);
+        let size = map_size(&tall, 1200.0);
+        assert_eq!(size.y, MAP_HEIGHTS[1]);
+        assert!(size.x < 300.0, "the map keeps {} of 1200 points' width", size.x);
+        let [x, y] = filled(&tall, size);
+        assert!(x > 0.99 && y > 0.99, "the points fill {x} × {y} of the frame");
+    }
+
+    #[test]
+    fn a_spread_wider_than_tall_keeps_the_width() {
+        let wide = spread(3.0, 1.0);
+        let size = map_size(&wide, 964.0);
+        assert_eq!(size.x, 964.0);
+        assert!((size.y - (900.0 / 3.0 + MAP_AXES.y)).abs() < 1e-3, "height {}", size.y);
+        let [x, y] = filled(&wide, size);
+        assert!(x > 0.99 && y > 0.99, "the points fill {x} × {y} of the frame");
+    }
+
+    #[test]
+    fn extreme_or_missing_spreads_stay_within_bounds() {
+        for (points, width) in
+            [(spread(1.0, 1000.0), 800.0), (spread(1000.0, 1.0), 800.0), (Vec::new(), 800.0), (spread(1.0, 1.0), 120.0)]
+        {
+            let size = map_size(&points, width);
+            assert!((MAP_HEIGHTS[0]..=MAP_HEIGHTS[1]).contains(&size.y), "height {}", size.y);
+            assert!(size.x > 0.0 && size.x <= width, "width {} of {width}", size.x);
+        }
+    }
 }
