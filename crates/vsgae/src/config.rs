@@ -295,7 +295,15 @@ pub struct VsGaeTrainingConfig {
     /// β rises linearly from 0 over this many optimiser steps (a KL warm-up); absent means none
     /// (the reference's).
     pub beta_warmup_steps: Option<usize>,
+    /// Hard-example replay: this share of each epoch's draws goes to the training cells the
+    /// decoder got wrong in the previous epoch (some teacher-forced decision at a loss above
+    /// ln 2), the rest to the others as usual; an epoch keeps its number of steps. Absent means
+    /// none (the reference's: every cell once an epoch).
+    pub replay_share: Option<f64>,
 }
+
+/// The most of an epoch that hard-example replay may take.
+pub const MAX_REPLAY_SHARE: f64 = 0.9;
 
 /// A config value the models cannot be built with; names the field and what it may be.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -507,6 +515,9 @@ impl VsGaeTrainingConfig {
         if let Some(LearningRateSchedule::WarmupCosine { final_factor, .. }) = self.schedule {
             check.real("schedule.final_factor", final_factor, 0.0, 1.0)?;
         }
+        if let Some(share) = self.replay_share {
+            check.real("replay_share", share, 0.0, MAX_REPLAY_SHARE)?;
+        }
         Ok(())
     }
 }
@@ -565,6 +576,12 @@ mod tests {
         assert_eq!(deep.validate().expect_err("refused").field, "num_head_layers");
         let vae = VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new()).with_max_nodes(1_000_000));
         assert_eq!(vae.validate().expect_err("refused").field, "model.max_nodes");
+        let replaying = VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new()));
+        assert!(replaying.clone().with_replay_share(Some(0.25)).validate().is_ok());
+        for share in [-0.1, 0.95, f64::NAN] {
+            let refused = replaying.clone().with_replay_share(Some(share)).validate().expect_err("refused");
+            assert_eq!(refused.field, "replay_share");
+        }
         assert!(VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new())).validate().is_ok());
         assert!(PredictorTrainingConfig::new(PredictorConfig::new(EncoderConfig::new())).validate().is_ok());
     }
@@ -612,6 +629,7 @@ mod tests {
         assert_eq!(config.model.encoder.graph_dim, 56);
         assert_eq!(config.model.beta, 0.005);
         assert_eq!(config.epochs, 300);
+        assert_eq!(config.replay_share, None, "every cell once an epoch");
         let json = serde_json::to_string(&config).expect("serialise");
         let back: VsGaeTrainingConfig = serde_json::from_str(&json).expect("deserialise");
         assert_eq!(back, config);

@@ -106,6 +106,33 @@ impl ReconstructionLoss {
         .mul_scalar(2.0);
         Tensor::cat(vec![first, rest], 1)
     }
+    /// Each cell's worst teacher-forced decision: the largest loss among the node types and
+    /// candidate edges of its steps (past its end, none), without autodiff. A decision the
+    /// decoder gets wrong has a loss above ln 2 ([`crate::training::replay::WRONG_DECISION_LOSS`]).
+    ///
+    /// # Shapes
+    /// - output: `[batch]`
+    pub fn worst_decisions(&self, targets: &DecoderTargets) -> Tensor<1> {
+        let batch = self.batch;
+        let type_losses = self.type_losses.clone().inner();
+        let edge_losses = self.edge_losses.clone().inner();
+        let device = type_losses.device();
+        let steps = type_losses.dims()[0] / batch.max(1);
+        if steps == 0 || steps != targets.steps() {
+            return Tensor::zeros([batch], &device);
+        }
+        // The losses are never negative, so a masked step's 0 leaves each maximum as it is.
+        let mask = targets.step_mask(&device);
+        let types = type_losses.reshape([steps, batch]).transpose();
+        let mut worst = (types * mask.clone()).max_dim(1);
+        let mut start = 0;
+        for k in 1..steps {
+            let block = edge_losses.clone().narrow(0, start, batch * (k + 1)).reshape([batch, k + 1]);
+            start += batch * (k + 1);
+            worst = worst.max_pair(block.max_dim(1) * mask.clone().narrow(1, k, 1));
+        }
+        worst.reshape([batch])
+    }
 }
 
 impl Decoder {
@@ -438,6 +465,14 @@ impl DecoderTargets {
         self.partial.len()
     }
 
+    /// 1 where step `k` predicts a node of cell `b`, 0 past its end.
+    ///
+    /// # Shapes
+    /// - output: `[batch, steps]`
+    fn step_mask(&self, device: &Device) -> Tensor<2> {
+        Tensor::from_data(TensorData::new(self.mask.clone(), [self.batch, self.steps()]), device)
+    }
+
     /// The weight of each node-type loss in the batch's loss, step-major: `mean_b` of the
     /// masked steps, `2·(1 − α)`. Shape `[steps·batch]`.
     fn type_weights(&self, alpha: f64, device: &Device) -> Tensor<1> {
@@ -520,5 +555,57 @@ impl ReferenceParams for Decoder {
         self.start_out.save(weights, &p("nodeInit.f_start_2"));
         self.edge_hidden.save(weights, &p("nodes.f_s_1"));
         self.edge_out.save(weights, &p("nodes.f_s_2"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::config::{EncoderConfig, VsGaeConfig};
+    use crate::model::vae::VsGae;
+    use crate::readback::floats;
+
+    /// Each cell's worst decision, found on the host from every decision's loss.
+    #[test]
+    fn the_worst_decision_is_each_cells_largest_loss_within_its_steps() {
+        let device = Device::flex().autodiff();
+        let config = VsGaeConfig::new(EncoderConfig::new().with_node_dim(16).with_graph_dim(6));
+        let model = crate::model::initialization::seeded(|d| config.init(d), &device, 3).unwrap();
+        // Cells of 2 to 7 vertices: their steps end at different places.
+        let cells: Vec<Cell> = [2, 3, 5, 7]
+            .into_iter()
+            .flat_map(|n| nasbench::space::enumerate_vertices(n).into_iter().step_by(97).take(2))
+            .map(|c| c.cell)
+            .collect();
+        let refs: Vec<&Cell> = cells.iter().collect();
+        let batch = crate::model::batch::GraphBatch::at_least(&refs, 7, &device);
+        let targets = VsGae::targets(&refs, &device);
+        let loss = model.loss(&batch, &targets, crate::model::vae::Latent::Mean, &config);
+        let worst = floats(loss.reconstruction.worst_decisions(&targets)).unwrap();
+        let types = floats(loss.reconstruction.type_losses.clone()).unwrap();
+        let edges = floats(loss.reconstruction.edge_losses.clone()).unwrap();
+        let (n, steps) = (cells.len(), targets.steps());
+        let mut start = 0;
+        let mut expected = vec![0.0f32; n];
+        for k in 0..steps {
+            for (b, cell) in cells.iter().enumerate() {
+                if k + 1 < cell.n_vertices() {
+                    expected[b] = expected[b].max(types[k * n + b]);
+                    if k > 0 {
+                        let row = start + b * (k + 1);
+                        expected[b] = edges[row..row + k + 1].iter().fold(expected[b], |m, &l| m.max(l));
+                    }
+                }
+            }
+            if k > 0 {
+                start += n * (k + 1);
+            }
+        }
+        assert_eq!(worst.len(), n);
+        for (b, (got, want)) in worst.iter().zip(&expected).enumerate() {
+            assert!(*want > 0.0 && (got - want).abs() < 1e-6, "cell {b}: {got} against {want}");
+        }
     }
 }

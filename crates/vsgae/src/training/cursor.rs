@@ -31,12 +31,11 @@ pub(crate) struct StepTaken {
     pub size: usize,
 }
 
-/// The training cells in the order of `epoch` (counted from 0): shuffled by the run's seed and the
-/// epoch only, so a resumed run shuffles as an uninterrupted one.
-fn epoch_order(train: &[usize], seed: u64, epoch: usize) -> Vec<usize> {
-    let mut order = train.to_vec();
-    order.shuffle(&mut nasbench::split::rng(epoch_seed(seed, epoch)));
-    order
+/// The epoch's items (counted from 0) in their order: shuffled by the run's seed and the epoch
+/// only, so a resumed run shuffles as an uninterrupted one.
+fn epoch_order(mut items: Vec<usize>, seed: u64, epoch: usize) -> Vec<usize> {
+    items.shuffle(&mut nasbench::split::rng(epoch_seed(seed, epoch)));
+    items
 }
 
 /// Where a run stands inside an unfinished epoch, as a checkpoint stores it.
@@ -53,12 +52,12 @@ pub(crate) struct EpochPosition {
 }
 
 impl EpochCursor {
-    /// A cursor after `epochs_done` finished epochs and `within` of the next one, on the
-    /// training cells `train` shuffled by `seed` (so it continues as an uninterrupted run).
-    pub fn resume(epochs_done: usize, within: &EpochPosition, train: &[usize], seed: u64) -> Self {
+    /// A cursor after `epochs_done` finished epochs and `within` of the next one, whose items
+    /// `epoch_items` gives, shuffled by `seed` (so it continues as an uninterrupted run).
+    pub fn resume(epochs_done: usize, within: &EpochPosition, epoch_items: Vec<usize>, seed: u64) -> Self {
         let mut cursor = Self { epochs_done, ..Self::default() };
-        if within.position > 0 && within.position < train.len() {
-            cursor.order = epoch_order(train, seed, epochs_done);
+        if within.position > 0 && within.position < epoch_items.len() {
+            cursor.order = epoch_order(epoch_items, seed, epochs_done);
             cursor.position = within.position;
             cursor.batch_end = within.position;
             cursor.step = within.step;
@@ -84,11 +83,17 @@ impl EpochCursor {
         self.position == 0
     }
 
-    /// The next batch of `train`, shuffling it first at the start of an epoch (seeded by the
-    /// run's seed and the epoch, so a resumed run shuffles as an uninterrupted one).
-    pub fn next_batch(&mut self, train: &[usize], seed: u64, batch_size: usize) -> Vec<usize> {
+    /// The next batch of the epoch, shuffling its items (which `epoch_items` gives) first at the
+    /// start of an epoch, seeded by the run's seed and the epoch, so a resumed run shuffles as
+    /// an uninterrupted one.
+    pub fn next_batch(
+        &mut self,
+        epoch_items: impl FnOnce(usize) -> Vec<usize>,
+        seed: u64,
+        batch_size: usize,
+    ) -> Vec<usize> {
         if self.position == 0 {
-            self.order = epoch_order(train, seed, self.epochs_done);
+            self.order = epoch_order(epoch_items(self.epochs_done), seed, self.epochs_done);
             self.step = 0;
             self.loss_sum = 0.0;
             self.loss_count = 0;

@@ -7,6 +7,7 @@ pub mod events;
 pub mod latent_predictor;
 pub mod plateau;
 pub mod predictor;
+pub mod replay;
 pub mod run;
 pub mod session;
 pub(crate) mod stable_ids;

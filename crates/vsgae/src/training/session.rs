@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::ReferenceAdam;
 use super::cursor::{EpochCursor, EpochPosition, StepTaken};
 use super::events::{EpochRecord, EventSink, TrainingEvent};
-use super::task::{DataFingerprint, EpochClosing, ModelKind, Shard, StepPosition, TrainingTask};
+use super::task::{DataFingerprint, EpochClosing, ModelKind, Shard, ShardLoss, StepPosition, TrainingTask};
 use super::{StepOutcome, TrainError};
 use crate::io::checkpoint::{AdamState, Checkpoint, CheckpointError, PARAMETER_LAYOUT};
 use crate::io::state_dict::StateDict;
@@ -87,7 +87,7 @@ pub struct Session<T: TrainingTask> {
     /// The best epoch and its weights (`.safetensors`), for tasks that select one.
     best: Option<(BestEpoch, Vec<u8>)>,
     /// Steps taken whose losses stay on the device until the next logging point.
-    pending: Vec<(StepTaken, Tensor<1>)>,
+    pending: Vec<PendingStep>,
     /// Steps between logging points, where the losses are read back.
     log_every: usize,
 }
@@ -232,7 +232,7 @@ impl<T: TrainingTask> Session<T> {
         session.cursor = EpochCursor::resume(
             progress.epochs_done,
             &progress.within_epoch,
-            session.task.training_items(),
+            session.task.epoch_items(&session.state, progress.epochs_done),
             session.task.plan().seed,
         );
         session.history = progress.history;
@@ -349,9 +349,11 @@ impl<T: TrainingTask> Session<T> {
         }
         let position = self.position();
         let learning_rate = self.task.learning_rate(&self.state, position);
-        let batch = self.cursor.next_batch(self.task.training_items(), plan.seed, plan.batch_size);
-        let (loss, grads) = self.gradients(&batch, position)?;
-        self.pending.push((self.cursor.advance(), loss));
+        let (task, state) = (&self.task, &self.state);
+        let batch = self.cursor.next_batch(|epoch| task.epoch_items(state, epoch), plan.seed, plan.batch_size);
+        let (loss, grads, item_signals) = self.gradients(&batch, position)?;
+        let item_signals = item_signals.map(|signals| (batch, signals));
+        self.pending.push(PendingStep { taken: self.cursor.advance(), loss, item_signals });
         {
             let _phase = crate::device_counts::phase_on("optimizer", &self.device);
             self.model = self.optimizer.step(learning_rate, self.model.clone(), grads);
@@ -372,19 +374,22 @@ impl<T: TrainingTask> Session<T> {
         Ok(StepOutcome::EpochDone(Box::new(self.finish_epoch(learning_rate, sink).await?)))
     }
 
-    /// Reads back the losses of the steps taken since the last read, in one readback, and
-    /// records them (a `Step` event each).
+    /// Reads back the losses (and item signals) of the steps taken since the last read, in one
+    /// readback, and records them (a `Step` event each; the signals go to the task's state).
     pub async fn read_losses(&mut self, sink: &mut dyn EventSink) -> Result<(), TrainError> {
-        let values = pending_values(&self.pending).await?;
-        for ((taken, _), value) in std::mem::take(&mut self.pending).into_iter().zip(values) {
-            self.cursor.record_loss(taken, f64::from(value), sink)?;
+        let values = read_pending(&self.pending).await?;
+        for (step, (loss, signals)) in std::mem::take(&mut self.pending).into_iter().zip(values) {
+            self.cursor.record_loss(step.taken, f64::from(loss), sink)?;
+            if let (Some((items, _)), Some(signals)) = (&step.item_signals, signals) {
+                self.task.observe(&mut self.state, items, &signals);
+            }
         }
         Ok(())
     }
 
-    /// The batch's loss (left on the device, without autodiff) and gradients: in one piece on
-    /// this thread, or one shard per thread.
-    fn gradients(&self, batch: &[usize], position: StepPosition) -> Result<(Tensor<1>, GradientsParams), TrainError> {
+    /// The batch's loss and item signals (left on the device, without autodiff) and gradients:
+    /// in one piece on this thread, or one shard per thread.
+    fn gradients(&self, batch: &[usize], position: StepPosition) -> Result<ShardOutcome, TrainError> {
         #[cfg(not(target_family = "wasm"))]
         {
             let shards = shards(batch, self.threads, position);
@@ -400,7 +405,7 @@ impl<T: TrainingTask> Session<T> {
     /// parameters (separate autodiff graphs), then the gradients added pairwise on threads
     /// ([`crate::parallel::reduce_pairwise`]).
     #[cfg(not(target_family = "wasm"))]
-    fn shard_gradients(&self, shards: &[Shard<'_>]) -> Result<(Tensor<1>, GradientsParams), TrainError> {
+    fn shard_gradients(&self, shards: &[Shard<'_>]) -> Result<ShardOutcome, TrainError> {
         let (task, device) = (&self.task, &self.device);
         let shards_phase = crate::device_counts::phase("shards");
         let jobs: Vec<_> = shards.iter().map(|shard| (self.model.clone().map(&mut FreshLeaves), shard)).collect();
@@ -419,13 +424,13 @@ impl<T: TrainingTask> Session<T> {
             accumulator.accumulate(&model, more_grads);
             Ok((loss + more_loss, accumulator.grads(), model))
         };
-        let partials = results
-            .into_iter()
-            .map(|result| result.map(|(loss, grads)| (loss, grads, self.model.clone())))
-            .collect::<Result<Vec<_>, _>>()?;
-        crate::parallel::reduce_pairwise(partials, add, TrainError::Worker)?
-            .map(|(loss, grads, _)| (loss, grads))
-            .ok_or_else(|| TrainError::NoData("a batch without shards".to_owned()))
+        let results = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+        // The shards' signals in batch order, where every shard has them.
+        let signals: Option<Vec<Tensor<1>>> = results.iter().map(|(_, _, signals)| signals.clone()).collect();
+        let partials = results.into_iter().map(|(loss, grads, _)| (loss, grads, self.model.clone())).collect();
+        let (loss, grads, _) = crate::parallel::reduce_pairwise(partials, add, TrainError::Worker)?
+            .ok_or_else(|| TrainError::NoData("a batch without shards".to_owned()))?;
+        Ok((loss, grads, signals.map(|signals| Tensor::cat(signals, 0))))
     }
 
     async fn finish_epoch(&mut self, learning_rate: f64, sink: &mut dyn EventSink) -> Result<EpochRecord, TrainError> {
@@ -478,11 +483,15 @@ impl<T: TrainingTask> Session<T> {
     /// The run as it stands, as an in-memory checkpoint: weights read back without blocking,
     /// and Adam's state where the device can be read synchronously (not WebGPU in a browser).
     pub async fn snapshot(&self) -> Result<Checkpoint, TrainError> {
-        // Steps whose losses are not read yet count in the epoch's running loss.
+        // Steps not read back yet count in the epoch's running loss and in the task's state.
         let mut within_epoch = self.cursor.within_epoch();
-        for ((taken, _), value) in self.pending.iter().zip(pending_values(&self.pending).await?) {
-            within_epoch.loss_sum += f64::from(value) * taken.size as f64;
-            within_epoch.loss_count += taken.size;
+        let mut state = self.state.clone();
+        for (step, (loss, signals)) in self.pending.iter().zip(read_pending(&self.pending).await?) {
+            within_epoch.loss_sum += f64::from(loss) * step.taken.size as f64;
+            within_epoch.loss_count += step.taken.size;
+            if let (Some((items, _)), Some(signals)) = (&step.item_signals, signals) {
+                self.task.observe(&mut state, items, &signals);
+            }
         }
         let progress = Progress {
             kind: Some(T::KIND),
@@ -490,7 +499,7 @@ impl<T: TrainingTask> Session<T> {
             epochs_done: self.cursor.epochs_done,
             within_epoch,
             fingerprint: self.task.fingerprint(),
-            state: self.state.clone(),
+            state,
             history: self.history.clone(),
             best: self.best_epoch(),
         };
@@ -509,33 +518,61 @@ impl<T: TrainingTask> Session<T> {
     }
 }
 
-/// One shard's loss (left on the device, without autodiff) and gradients.
-fn shard_gradients<T: TrainingTask>(
-    task: &T,
-    model: &T::Model,
-    shard: &Shard<'_>,
-    device: &Device,
-) -> (Tensor<1>, GradientsParams) {
-    let loss = {
+/// A step taken whose loss (and item signals) may not be read back yet.
+struct PendingStep {
+    taken: StepTaken,
+    loss: Tensor<1>,
+    /// The batch's items and their signals ([`TrainingTask::observe`]), where the task gives
+    /// them.
+    item_signals: Option<(Vec<usize>, Tensor<1>)>,
+}
+
+/// A batch's (or shard's) loss and gradients, with its item signals where the task gives them
+/// (both left on the device, without autodiff).
+type ShardOutcome = (Tensor<1>, GradientsParams, Option<Tensor<1>>);
+
+/// One shard's loss and item signals (left on the device, without autodiff) and gradients.
+fn shard_gradients<T: TrainingTask>(task: &T, model: &T::Model, shard: &Shard<'_>, device: &Device) -> ShardOutcome {
+    let ShardLoss { loss, item_signals } = {
         let _phase = crate::device_counts::phase_on("forward", device);
-        task.shard_loss(model, shard, device)
+        task.shard_loss_and_signals(model, shard, device)
     };
     let _phase = crate::device_counts::phase_on("backward", device);
     let value = loss.clone().inner();
-    (value, GradientsParams::from_grads(loss.backward(), model))
+    (value, GradientsParams::from_grads(loss.backward(), model), item_signals)
 }
 
-/// The values of the losses not read back yet, in one readback (none without any).
-async fn pending_values(pending: &[(StepTaken, Tensor<1>)]) -> Result<Vec<f32>, TrainError> {
+/// The losses and item signals of the steps not read back yet, in one readback (none without
+/// any): for each step its loss and, where it has them, its signals.
+async fn read_pending(pending: &[PendingStep]) -> Result<Vec<(f32, Option<Vec<f32>>)>, TrainError> {
     if pending.is_empty() {
         return Ok(Vec::new());
     }
-    let losses = pending.iter().map(|(_, loss)| loss.clone()).collect();
-    let values = crate::readback::floats_async(Tensor::cat(losses, 0)).await?;
-    if values.len() != pending.len() {
-        return Err(TrainError::Readback(format!("{} losses came back for {} steps", values.len(), pending.len())));
+    let mut parts: Vec<Tensor<1>> = pending.iter().map(|step| step.loss.clone()).collect();
+    parts.extend(pending.iter().filter_map(|step| step.item_signals.as_ref().map(|(_, signals)| signals.clone())));
+    let signal_count: usize =
+        pending.iter().filter_map(|step| step.item_signals.as_ref()).map(|(items, _)| items.len()).sum();
+    let values = crate::readback::floats_async(Tensor::cat(parts, 0)).await?;
+    if values.len() != pending.len() + signal_count {
+        return Err(TrainError::Readback(format!(
+            "{} values came back for {} steps' losses and {signal_count} item signals",
+            values.len(),
+            pending.len()
+        )));
     }
-    Ok(values)
+    let (losses, mut signals) = values.split_at(pending.len());
+    Ok(pending
+        .iter()
+        .zip(losses)
+        .map(|(step, &loss)| {
+            let step_signals = step.item_signals.as_ref().map(|(items, _)| {
+                let (these, rest) = signals.split_at(items.len());
+                signals = rest;
+                these.to_vec()
+            });
+            (loss, step_signals)
+        })
+        .collect())
 }
 
 /// A model's weights as `.safetensors` bytes, read back without blocking.

@@ -72,6 +72,20 @@ pub struct Shard<'a> {
     pub position: StepPosition,
 }
 
+/// A shard's loss with what the task reads of each of its items on the way (see
+/// [`TrainingTask::observe`]).
+#[derive(Debug, Clone)]
+pub struct ShardLoss {
+    /// The shard's part of the batch's loss.
+    pub loss: Tensor<1>,
+    /// One value per item of the shard, without autodiff, for [`TrainingTask::observe`]; `None`
+    /// where the task observes nothing.
+    ///
+    /// # Shapes
+    /// - `[shard items]`
+    pub item_signals: Option<Tensor<1>>,
+}
+
 /// The cells a run trains on, as a resumed run checks them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DataFingerprint {
@@ -118,6 +132,23 @@ pub trait TrainingTask: Sized + Sync {
     /// The shard's part of the batch's loss: the batch's loss is the sum over its shards, so
     /// gradients of shards computed apart add up to the batch's.
     fn shard_loss(&self, model: &Self::Model, shard: &Shard<'_>, device: &Device) -> Tensor<1>;
+    /// [`TrainingTask::shard_loss`] with a value per item that the session reads back with the
+    /// loss and hands to [`TrainingTask::observe`] (none by default).
+    fn shard_loss_and_signals(&self, model: &Self::Model, shard: &Shard<'_>, device: &Device) -> ShardLoss {
+        ShardLoss { loss: self.shard_loss(model, shard, device), item_signals: None }
+    }
+    /// Takes in the item signals of a step's batch (`items[k]` gave `signals[k]`) once they are
+    /// read back; the state carries what it learns into later epochs.
+    fn observe(&self, state: &mut Self::State, items: &[usize], signals: &[f32]) {
+        let _ = (state, items, signals);
+    }
+    /// The items epoch `epoch` (counted from 0) draws, which the session then shuffles and
+    /// batches: by default every training item once. A task that draws some items more often
+    /// returns as many, so every epoch has the same number of steps.
+    fn epoch_items(&self, state: &Self::State, epoch: usize) -> Vec<usize> {
+        let _ = (state, epoch);
+        self.training_items().to_vec()
+    }
     /// The model as the rest of a program uses it.
     fn trained(model: Self::Model, config: &Self::Config) -> TrainedModel;
     /// The score by which the run keeps its best epoch (higher is better), for runs that keep

@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 
 use super::events::EpochRecord;
 use super::plateau::ReduceLrOnPlateau;
-use super::task::{DataFingerprint, EpochClosing, ModelKind, RunPlan, Shard, StepPosition, TrainingTask};
+use super::replay::{HardCells, replay_items};
+use super::task::{DataFingerprint, EpochClosing, ModelKind, RunPlan, Shard, ShardLoss, StepPosition, TrainingTask};
 use super::{TrainError, epoch_seed};
 use crate::config::{KlReduction, LearningRateSchedule, VsGaeTrainingConfig};
 use crate::io::state_dict::{ReferenceParams, StateDict};
 use crate::model::batch::GraphBatch;
-use crate::model::vae::{Latent, VsGae};
+use crate::model::decoder::DecoderTargets;
+use crate::model::vae::{Latent, VsGae, VsGaeLoss};
 
 /// The reference's 90/10 split of cells into training and test (validation) cells.
 pub fn vae_split(count: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
@@ -36,6 +38,9 @@ fn step_seed(seed: u64, epoch: usize, step: usize) -> u64 {
 pub struct VsGaeState {
     /// The learning-rate schedule.
     pub plateau: ReduceLrOnPlateau,
+    /// The cells hard-example replay draws more often (empty without replay).
+    #[serde(default, skip_serializing_if = "HardCells::is_empty")]
+    pub hard_cells: HardCells,
 }
 
 /// Training the VS-GAE on cells.
@@ -61,8 +66,9 @@ impl VsGaeTask {
     }
 
     /// The loss of `model` on `indices`: its share `indices.len() / batch_len` of a batch's
-    /// reconstruction loss plus its whole KL term (summed over cells, as in the reference).
-    /// `beta` is the KL term's weight (the config's, or its warm-up's at this step).
+    /// reconstruction loss plus its whole KL term (summed over cells, as in the reference), with
+    /// the model's loss parts and the targets they are of. `beta` is the KL term's weight (the
+    /// config's, or its warm-up's at this step).
     fn loss(
         &self,
         model: &VsGae,
@@ -71,7 +77,7 @@ impl VsGaeTask {
         latent: Latent,
         beta: f64,
         device: &Device,
-    ) -> Tensor<1> {
+    ) -> (Tensor<1>, VsGaeLoss, DecoderTargets) {
         let cells: Vec<&Cell> = indices.iter().map(|&i| &self.cells[i]).collect();
         let batch = GraphBatch::at_least(&cells, self.largest_cell, device);
         let targets = VsGae::targets(&cells, device);
@@ -79,11 +85,26 @@ impl VsGaeTask {
         let share = indices.len() as f64 / batch_len as f64;
         let kl = match self.config.model.kl_reduction() {
             // Summed over the batch: each shard's sum is its part.
-            KlReduction::Sum => loss.kl,
+            KlReduction::Sum => loss.kl.clone(),
             // The shard's mean, weighted by its share of the batch.
-            KlReduction::Mean => loss.kl.mul_scalar(share),
+            KlReduction::Mean => loss.kl.clone().mul_scalar(share),
         };
-        loss.recon.mul_scalar(share) + kl.mul_scalar(beta)
+        (loss.recon.clone().mul_scalar(share) + kl.mul_scalar(beta), loss, targets)
+    }
+
+    /// The shard's loss with this step's reparameterisation noise, its parts and targets.
+    fn shard_parts(&self, model: &VsGae, shard: &Shard<'_>, device: &Device) -> (Tensor<1>, VsGaeLoss, DecoderTargets) {
+        let dim = self.config.model.encoder.graph_dim;
+        let position = shard.position;
+        let mut noise = nasbench::split::rng(step_seed(self.config.seed, position.epoch, position.step_in_epoch));
+        let eps: Vec<f32> = (0..shard.batch_len * dim)
+            .map(|_| crate::model::initialization::standard_normal(&mut noise))
+            .skip(shard.offset * dim)
+            .take(shard.items.len() * dim)
+            .collect();
+        let eps = Tensor::<2>::from_data(TensorData::new(eps, [shard.items.len(), dim]), device);
+        let beta = self.config.beta_at(position.global_step());
+        self.loss(model, shard.items, shard.batch_len, Latent::WithNoise(Box::new(eps)), beta, device)
     }
 }
 
@@ -135,7 +156,10 @@ impl TrainingTask for VsGaeTask {
 
     fn initial_state(&self) -> VsGaeState {
         let c = &self.config;
-        VsGaeState { plateau: ReduceLrOnPlateau::new(c.learning_rate, c.plateau_factor, c.plateau_patience) }
+        VsGaeState {
+            plateau: ReduceLrOnPlateau::new(c.learning_rate, c.plateau_factor, c.plateau_patience),
+            hard_cells: HardCells::default(),
+        }
     }
 
     fn learning_rate(&self, state: &VsGaeState, position: StepPosition) -> f64 {
@@ -155,17 +179,26 @@ impl TrainingTask for VsGaeTask {
     /// The reparameterisation noise follows the epoch and step (drawn for the whole batch, the
     /// shard taking its rows), so a resumed or differently split run draws the same noise.
     fn shard_loss(&self, model: &VsGae, shard: &Shard<'_>, device: &Device) -> Tensor<1> {
-        let dim = self.config.model.encoder.graph_dim;
-        let position = shard.position;
-        let mut noise = nasbench::split::rng(step_seed(self.config.seed, position.epoch, position.step_in_epoch));
-        let eps: Vec<f32> = (0..shard.batch_len * dim)
-            .map(|_| crate::model::initialization::standard_normal(&mut noise))
-            .skip(shard.offset * dim)
-            .take(shard.items.len() * dim)
-            .collect();
-        let eps = Tensor::<2>::from_data(TensorData::new(eps, [shard.items.len(), dim]), device);
-        let beta = self.config.beta_at(position.global_step());
-        self.loss(model, shard.items, shard.batch_len, Latent::WithNoise(Box::new(eps)), beta, device)
+        self.shard_parts(model, shard, device).0
+    }
+
+    /// With hard-example replay, each cell's worst teacher-forced decision (its loss), by which
+    /// [`Self::observe`] finds the cells the decoder gets wrong.
+    fn shard_loss_and_signals(&self, model: &VsGae, shard: &Shard<'_>, device: &Device) -> ShardLoss {
+        let (loss, parts, targets) = self.shard_parts(model, shard, device);
+        let item_signals = self.config.replay_share.map(|_| parts.reconstruction.worst_decisions(&targets));
+        ShardLoss { loss, item_signals }
+    }
+
+    fn observe(&self, state: &mut VsGaeState, items: &[usize], signals: &[f32]) {
+        state.hard_cells.observe(items, signals);
+    }
+
+    fn epoch_items(&self, state: &VsGaeState, epoch: usize) -> Vec<usize> {
+        match self.config.replay_share {
+            Some(share) => replay_items(&self.train, &state.hard_cells, share, self.config.seed, epoch),
+            None => self.train.clone(),
+        }
     }
 
     async fn end_epoch(
@@ -182,6 +215,7 @@ impl TrainingTask for VsGaeTask {
             for part in self.test.chunks(512) {
                 let loss = self
                     .loss(model, part, part.len(), Latent::Mean, self.config.model.beta, device)
+                    .0
                     .mul_scalar(part.len() as f64);
                 total = Some(match total {
                     Some(total) => total + loss,
@@ -193,6 +227,7 @@ impl TrainingTask for VsGaeTask {
                 held_out_loss = Some(f64::from(total) / self.test.len() as f64);
             }
         }
+        state.hard_cells.close_epoch();
         // The reference steps its schedule on the training loss.
         if self.config.schedule.unwrap_or_default() == LearningRateSchedule::Plateau {
             state.plateau.step(closing.train_loss);

@@ -128,6 +128,10 @@ pub struct Recipe {
     /// on more of each latent's neighbourhood, where a prior's points land.
     #[arg(long)]
     noise_scale: Option<f64>,
+    /// Hard-example replay: this share of each epoch's draws (0 to 0.9) goes to the training
+    /// cells the decoder got wrong in the epoch before; default none, every cell once an epoch.
+    #[arg(long)]
+    replay_share: Option<f64>,
     #[command(flatten)]
     schedule: crate::ScheduleOptions,
 }
@@ -136,7 +140,8 @@ impl Recipe {
     fn apply(&self, config: VsGaeTrainingConfig) -> VsGaeTrainingConfig {
         let mut config = config
             .with_schedule(Some(self.schedule.schedule(LearningRateSchedule::Plateau)))
-            .with_beta_warmup_steps(self.beta_warmup_steps);
+            .with_beta_warmup_steps(self.beta_warmup_steps)
+            .with_replay_share(self.replay_share);
         let beta = self.beta.unwrap_or(config.model.beta);
         let noise_scale = self.noise_scale.unwrap_or(config.model.noise_scale);
         config.model = config
