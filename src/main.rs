@@ -87,6 +87,7 @@ static ALLOCATOR: vsgae::host_allocator::HostAllocator = vsgae::host_allocator::
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> anyhow::Result<()> {
+    vsgae::subnormals::flush_unless_kept();
     vsgae::host_allocator::keep_freed_memory();
     native::main()
 }

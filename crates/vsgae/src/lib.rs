@@ -66,6 +66,7 @@ pub mod readback;
 pub mod search;
 #[cfg(feature = "shipped")]
 pub mod shipped;
+pub mod subnormals;
 pub mod training;
 
 pub use config::{EncoderConfig, PredictorConfig, PredictorTrainingConfig, VsGaeConfig, VsGaeTrainingConfig};

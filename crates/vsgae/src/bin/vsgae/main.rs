@@ -198,6 +198,7 @@ pub struct OutDir {
 }
 
 fn main() -> ExitCode {
+    vsgae::subnormals::flush_unless_kept();
     vsgae::host_allocator::keep_freed_memory();
     tracing_subscriber::fmt()
         .with_env_filter(
