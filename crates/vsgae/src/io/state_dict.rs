@@ -235,6 +235,42 @@ impl StateDict {
         safetensors::serialize(views, None).map_err(|e| ImportError::Format(e.to_string()))
     }
 
+    /// The element-wise mean of `dicts` (weight averaging, e.g. of a run's last checkpoints),
+    /// summed in f64. Every dict must hold the same tensors, by name and shape, all on the host.
+    pub fn mean(dicts: &[StateDict]) -> Result<StateDict, ImportError> {
+        let Some(first) = dicts.first() else {
+            return Err(ImportError::Format("no weights to average".to_owned()));
+        };
+        if let Some(pending) = dicts.iter().find(|d| !d.pending.tensors.is_empty() || d.pending.failure.is_some()) {
+            let name = pending.pending.tensors.first().map_or("a tensor", |t| t.0.as_str());
+            return Err(ImportError::Format(format!("{name} is still on its device; read it back first")));
+        }
+        let mut tensors = BTreeMap::new();
+        for (name, tensor) in &first.tensors {
+            let mut sums = vec![0f64; tensor.values.len()];
+            for dict in dicts {
+                let other = dict.tensors.get(name).ok_or_else(|| ImportError::Missing(name.clone()))?;
+                if other.shape != tensor.shape {
+                    return Err(ImportError::Shape {
+                        name: name.clone(),
+                        expected: tensor.shape.clone(),
+                        found: other.shape.clone(),
+                    });
+                }
+                for (sum, value) in sums.iter_mut().zip(&other.values) {
+                    *sum += f64::from(*value);
+                }
+            }
+            let values = sums.iter().map(|sum| (sum / dicts.len() as f64) as f32).collect();
+            tensors.insert(name.clone(), NamedTensor { shape: tensor.shape.clone(), values });
+        }
+        if let Some(extra) = dicts.iter().flat_map(|d| d.tensors.keys()).find(|name| !first.tensors.contains_key(*name))
+        {
+            return Err(ImportError::Unused(extra.clone()));
+        }
+        Ok(Self { tensors, ..Self::default() })
+    }
+
     /// Fails if any tensor was not taken by the model.
     pub fn finish(self) -> Result<(), ImportError> {
         if self.tensors.is_empty() {
@@ -345,6 +381,35 @@ pub(crate) fn transposed(values: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn dict(tensors: &[(&str, Vec<usize>, Vec<f32>)]) -> StateDict {
+        let mut dict = StateDict::default();
+        for (name, shape, values) in tensors {
+            dict.tensors.insert((*name).to_owned(), NamedTensor { shape: shape.clone(), values: values.clone() });
+        }
+        dict
+    }
+
+    #[test]
+    fn the_mean_of_state_dicts_averages_each_value_and_refuses_other_architectures() {
+        let a = dict(&[("w", vec![2, 2], vec![1.0, 2.0, 3.0, 4.0]), ("b", vec![1], vec![-1.0])]);
+        let b = dict(&[("w", vec![2, 2], vec![3.0, 2.0, -3.0, 0.5]), ("b", vec![1], vec![2.0])]);
+        let c = dict(&[("w", vec![2, 2], vec![2.0, 5.0, 0.0, 0.0]), ("b", vec![1], vec![0.5])]);
+        let mean = StateDict::mean(&[a.clone(), b.clone(), c]).unwrap();
+        assert_eq!(mean.tensors["w"].shape, vec![2, 2]);
+        assert_eq!(mean.tensors["w"].values, vec![2.0, 3.0, 0.0, 1.5]);
+        assert_eq!(mean.tensors["b"].values, vec![0.5]);
+        assert_eq!(StateDict::mean(std::slice::from_ref(&a)).unwrap(), a, "the mean of one dict is that dict");
+
+        let reshaped = dict(&[("w", vec![4], vec![0.0; 4]), ("b", vec![1], vec![0.0])]);
+        assert!(matches!(StateDict::mean(&[a.clone(), reshaped]), Err(ImportError::Shape { name, .. }) if name == "w"));
+        let missing = dict(&[("w", vec![2, 2], vec![0.0; 4])]);
+        assert!(
+            matches!(StateDict::mean(&[a.clone(), missing.clone()]), Err(ImportError::Missing(name)) if name == "b")
+        );
+        assert!(matches!(StateDict::mean(&[missing, a]), Err(ImportError::Unused(name)) if name == "b"));
+        assert!(StateDict::mean(&[]).unwrap_err().to_string().contains("no weights to average"));
+    }
 
     #[test]
     fn int8_files_hold_each_row_in_steps_of_its_largest_magnitude() {

@@ -1,5 +1,6 @@
 //! `vsgae`: train, evaluate and use the VS-GAE paper's models from the command line.
 
+mod average;
 mod backend;
 mod bench;
 mod calibrate;
@@ -53,6 +54,9 @@ enum Command {
     CalibrateIntervals(calibrate::CalibrateIntervalsArgs),
     /// Rewrite a weights file in another precision (f32, f16 or row-scaled int8).
     ConvertWeights(convert::ConvertWeightsArgs),
+    /// Average several weight files of one architecture element by element (e.g. a run's last
+    /// checkpoints).
+    AverageWeights(average::AverageWeightsArgs),
     /// Search a labelled pool with few queries: random search, regularised evolution,
     /// predictor-guided search and Bayesian optimisation in the VS-GAE's latent space, many
     /// seeds each.
@@ -214,6 +218,7 @@ fn main() -> ExitCode {
         Command::CalibrateIntervals(args) => calibrate::calibrate_intervals(args),
         Command::Search(args) => search_command::search(args),
         Command::ConvertWeights(args) => convert::convert(args),
+        Command::AverageWeights(args) => average::average(args),
         Command::Predict(args) => predictor_commands::predict(args),
         Command::TrainVae(args) => vae_train::train(args),
         Command::TestVae(args) => vae_latent::test(args),
