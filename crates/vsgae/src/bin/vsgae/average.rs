@@ -7,6 +7,8 @@ use anyhow::Context as _;
 use vsgae::StateDict;
 use vsgae::io::checkpoint::write_atomically;
 
+use crate::convert::read_weights;
+
 #[derive(Debug, clap::Args)]
 pub struct AverageWeightsArgs {
     /// `.safetensors` files or torch state dicts of one architecture.
@@ -18,14 +20,7 @@ pub struct AverageWeightsArgs {
 }
 
 pub fn average(args: AverageWeightsArgs) -> anyhow::Result<()> {
-    let dicts = args
-        .inputs
-        .iter()
-        .map(|path| {
-            let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
-            StateDict::from_bytes(&bytes).with_context(|| path.display().to_string())
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let dicts = args.inputs.iter().map(|path| read_weights(path)).collect::<anyhow::Result<Vec<_>>>()?;
     let mean = StateDict::mean(&dicts)
         .with_context(|| format!("averaging {} weight files (the first one sets the tensors)", dicts.len()))?;
     write_atomically(&args.out, &mean.to_safetensors()?)?;

@@ -1,7 +1,7 @@
 //! `convert-weights`: rewrites a weights file in another precision (f16 halves a model's bytes,
 //! int8 quarters them).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use vsgae::StateDict;
@@ -17,6 +17,12 @@ pub struct ConvertWeightsArgs {
     /// The precision of the output.
     #[arg(long, value_enum)]
     to: Precision,
+}
+
+/// Reads a weights file (`.safetensors` or a torch state dict); errors name the file.
+pub fn read_weights(path: &Path) -> anyhow::Result<StateDict> {
+    let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+    StateDict::from_bytes(&bytes).with_context(|| path.display().to_string())
 }
 
 pub fn convert(args: ConvertWeightsArgs) -> anyhow::Result<()> {

@@ -10,7 +10,7 @@ use vsgae::evaluation::metrics::RegressionMetrics;
 use vsgae::inference::{IntervalLevel, Prediction, predict_with_spread};
 use vsgae::io::checkpoint::write_json;
 use vsgae::training::{CheckpointFiles, PredictorSession, PredictorSplit, TrainingEvent};
-use vsgae::{EncoderConfig, Predictor, PredictorConfig, PredictorTrainingConfig, ReferenceParams, StateDict};
+use vsgae::{EncoderConfig, Predictor, PredictorConfig, PredictorTrainingConfig, ReferenceParams};
 
 use crate::OutDir;
 use crate::backend::Backend;
@@ -359,8 +359,7 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<()> {
             (config.target, model)
         }
         (None, Some(file)) => {
-            let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
-            let mut weights = StateDict::from_bytes(&bytes).with_context(|| file.display().to_string())?;
+            let mut weights = crate::convert::read_weights(file)?;
             let model = PredictorConfig::new(EncoderConfig::new())
                 .init(&device)
                 .load(&mut weights, "", &device)

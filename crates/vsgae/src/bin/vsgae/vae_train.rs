@@ -169,10 +169,7 @@ impl WarmStart {
     fn read(dir: &Path) -> anyhow::Result<Self> {
         let config: VsGaeTrainingConfig = read_json(&dir.join("config.json"))?;
         config.validate().with_context(|| format!("{}: config.json", dir.display()))?;
-        let weights_file = dir.join("weights.safetensors");
-        let bytes = std::fs::read(&weights_file).with_context(|| weights_file.display().to_string())?;
-        let weights =
-            vsgae::io::state_dict::StateDict::from_bytes(&bytes).with_context(|| weights_file.display().to_string())?;
+        let weights = crate::convert::read_weights(&dir.join("weights.safetensors"))?;
         // What the weights had seen: the folder's run and the runs it was warm-started from.
         let results: serde_json::Value = read_json(&dir.join("results.json")).unwrap_or(serde_json::Value::Null);
         let earlier: serde_json::Value = read_json(&dir.join(WARM_START_FILE)).unwrap_or(serde_json::Value::Null);
