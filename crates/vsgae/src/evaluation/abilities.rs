@@ -22,6 +22,7 @@ use rand::Rng;
 use serde::Serialize;
 
 use crate::config::VsGaeConfig;
+use crate::evaluation::broken_rules::BrokenRules;
 use crate::latent::encode_means;
 use crate::latent::fit::PriorFit;
 use crate::latent::prior::{LatentPrior, PriorError, PriorKind};
@@ -88,6 +89,8 @@ pub struct SampleShares {
     /// Distinct cells (by hash) that the prior's points decode to, one decoding per point, as a
     /// share of all the points (a point that decodes to no cell counts against it).
     pub distinct_cells_per_point: f64,
+    /// The decodings that are not NAS-Bench-101 cells, by the first rule each breaks.
+    pub broken_rules: BrokenRules,
 }
 
 /// How reconstruction decodes each cell's mean.
@@ -331,6 +334,7 @@ impl TrainingCells {
             novelty_isomorphic: 1.0 - share(known_cells, cells.len()),
             uniqueness_of_points: share(distinct_points.len(), first_cells.len()),
             distinct_cells_per_point: share(distinct_points.len(), decoded.len().div_ceil(DECODINGS)),
+            broken_rules: BrokenRules::of(decoded),
         }
     }
 }

@@ -13,7 +13,7 @@
 
 use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Int, Tensor, TensorData};
-use nasbench::Cell;
+use nasbench::{Cell, CellError};
 use rand::Rng;
 
 use crate::model::cell_rules::CellRules;
@@ -52,14 +52,18 @@ impl DecodedGraph {
                 .all(|v| (has_in[v] || self.types[v] == INPUT_TYPE) && (has_out[v] || self.types[v] == OUTPUT_TYPE))
     }
 
-    /// The graph as a NAS-Bench-101 cell, where it is one.
-    pub fn to_cell(&self) -> Option<Cell> {
-        if !self.finished {
-            return None;
-        }
+    /// The graph as a NAS-Bench-101 cell, or the first of the cell's rules it breaks (an
+    /// unfinished graph ends in an operation, so it breaks the output's place or the vertex
+    /// count).
+    pub fn cell(&self) -> Result<Cell, CellError> {
         let atts: Vec<i64> = self.types.iter().map(|&t| i64::from(t)).collect();
         let edges: Vec<(i64, i64)> = self.edges.iter().map(|&(f, t)| (f as i64, t as i64)).collect();
-        Cell::from_node_atts(&atts, &edges).ok()
+        Cell::from_node_atts(&atts, &edges)
+    }
+
+    /// The graph as a NAS-Bench-101 cell, where it is one.
+    pub fn to_cell(&self) -> Option<Cell> {
+        self.cell().ok()
     }
 
     /// Whether this is exactly `cell` in node order (types and predecessor sets).

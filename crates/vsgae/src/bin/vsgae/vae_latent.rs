@@ -82,6 +82,12 @@ pub fn test(args: TestVaeArgs) -> anyhow::Result<()> {
         println!("  uniqueness of the points (one decoding each, by hash): {:.4}", shares.uniqueness_of_points);
         println!("  distinct cells per point (one decoding each): {:.4}", shares.distinct_cells_per_point);
         println!("  novelty         {:.4}   {:.4}", shares.novelty, shares.novelty_isomorphic);
+        let broken = &shares.broken_rules;
+        println!(
+            "  not cells, by the first rule broken: {:.4} vertex count, {:.4} over 9 edges, {:.4} input or output \
+             misplaced, {:.4} a vertex off every path, {:.4} other",
+            broken.vertices, broken.edges, broken.input_or_output, broken.off_path, broken.other
+        );
     }
     Ok(())
 }
