@@ -5,7 +5,7 @@
 //! first cells of the file and decoding points of the prior it ships with (the JSON of `vsgae
 //! test-vae --model data/vsgae --cells … --limit N --prior-points P --json`: its loss at the
 //! latent means, its reconstruction shares, and its prior's validity, distinct points and
-//! novelty, unmasked and masked).
+//! novelty, unmasked and masked, and the rules its non-cells break).
 //! Retraining a model means rewriting its file with the commands in `data/README.md`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -137,6 +137,12 @@ fn the_shipped_vsgae_gives_its_recorded_figures() {
     close(got.samples.validity_nasbench, "validity_nasbench", 0.01);
     close(got.samples.uniqueness_of_points, "uniqueness_of_points", 0.01);
     close(got.samples.novelty_isomorphic, "novelty_isomorphic", 0.01);
+    // Why the rest are not cells: the rule each breaks first.
+    let broken = &expected["broken_rules"];
+    for (got, key) in [(got.samples.broken_rules.edges, "edges"), (got.samples.broken_rules.off_path, "off_path")] {
+        let want = broken[key].as_f64().unwrap();
+        assert!((got - want).abs() <= 0.01, "broken rule {key}: {got} here, {want} recorded");
+    }
     let masked = &expected["masked"];
     assert_eq!(got.masked.validity_nasbench, 1.0, "masked decoding writes only cells");
     assert_eq!(masked["validity_nasbench"].as_f64(), Some(1.0));
