@@ -3,9 +3,9 @@
 //! A trained model's weights, gradients and Adam's moments hold values below `f32::MIN_POSITIVE`,
 //! and x86-64 cores compute with such subnormal values on a slow path. Measured on an Intel Xeon
 //! (2 threads, release build, 200 VS-GAE training steps warm-started from `data/vsgae`): 84.8 s
-//! as they are, 46.9 s flushed (1.81×; 45.8 s from freshly initialised weights; docs/speed.md), with the mean
-//! training loss equal to 3 parts in 10⁷. The native binaries flush them from the start, unless
-//! `VSGAE_KEEP_SUBNORMALS=1` keeps IEEE arithmetic (what PyTorch does by default).
+//! as they are, 46.9 s flushed (1.81×; 45.8 s from freshly initialised weights; docs/speed.md),
+//! with the mean training loss equal to 3 parts in 10⁷. The native binaries flush them from the
+//! start, unless `VSGAE_KEEP_SUBNORMALS=1` keeps IEEE arithmetic (what PyTorch does by default).
 //!
 //! ```ignore
 //! fn main() {

@@ -17,7 +17,7 @@
 use std::collections::HashSet;
 
 use burn::tensor::Device;
-use nasbench::{Cell, ModuleHash};
+use nasbench::{Cell, CellError, ModuleHash};
 use rand::Rng;
 use serde::Serialize;
 
@@ -315,7 +315,8 @@ impl TrainingCells {
 
     /// The shares of `decoded`: [`DECODINGS`] decodings of each point in a row.
     fn shares(&self, decoded: &[DecodedGraph]) -> SampleShares {
-        let decoded_cells: Vec<Option<Cell>> = decoded.iter().map(DecodedGraph::to_cell).collect();
+        let checked: Vec<Result<Cell, CellError>> = decoded.iter().map(DecodedGraph::cell).collect();
+        let decoded_cells: Vec<Option<Cell>> = checked.iter().map(|c| c.as_ref().ok().copied()).collect();
         let first_cells: Vec<Cell> = decoded_cells.iter().step_by(DECODINGS).flatten().copied().collect();
         let distinct_points: HashSet<ModuleHash> = first_cells.iter().map(Cell::hash).collect();
         let valid: Vec<&DecodedGraph> = decoded.iter().filter(|g| g.is_valid()).collect();
@@ -334,7 +335,7 @@ impl TrainingCells {
             novelty_isomorphic: 1.0 - share(known_cells, cells.len()),
             uniqueness_of_points: share(distinct_points.len(), first_cells.len()),
             distinct_cells_per_point: share(distinct_points.len(), decoded.len().div_ceil(DECODINGS)),
-            broken_rules: BrokenRules::of(decoded),
+            broken_rules: BrokenRules::of(&checked),
         }
     }
 }

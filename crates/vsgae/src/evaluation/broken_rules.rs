@@ -2,10 +2,8 @@
 //! the first of the cell's rules it breaks, in the order [`nasbench::Cell`] checks them (vertex
 //! count, edge count, input and output in their places, every vertex on a path).
 
-use nasbench::CellError;
+use nasbench::{Cell, CellError};
 use serde::Serialize;
-
-use crate::model::decoding::DecodedGraph;
 
 /// Shares of decodings, of all of them, by the first NAS-Bench-101 rule each breaks; they add up
 /// to 1 − the share that are cells.
@@ -26,11 +24,12 @@ pub struct BrokenRules {
 }
 
 impl BrokenRules {
-    /// The shares of `decoded` that break each rule first.
-    pub fn of(decoded: &[DecodedGraph]) -> Self {
+    /// The shares of `checked` (decodings checked as cells by
+    /// [`crate::model::decoding::DecodedGraph::cell`]) that break each rule first.
+    pub fn of(checked: &[Result<Cell, CellError>]) -> Self {
         let mut counts = Self::default();
-        for graph in decoded {
-            let Err(error) = graph.cell() else { continue };
+        for result in checked {
+            let Err(error) = result else { continue };
             let count = match error {
                 CellError::TooFewVertices(_) | CellError::TooManyVertices(_) => &mut counts.vertices,
                 CellError::TooManyEdges(_) => &mut counts.edges,
@@ -42,7 +41,7 @@ impl BrokenRules {
             };
             *count += 1.0;
         }
-        let total = decoded.len().max(1) as f64;
+        let total = checked.len().max(1) as f64;
         Self {
             vertices: counts.vertices / total,
             edges: counts.edges / total,
@@ -61,6 +60,7 @@ impl BrokenRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::decoding::DecodedGraph;
     use crate::node_types::OUTPUT_TYPE;
 
     fn graph(types: &[u8], edges: &[(usize, usize)]) -> DecodedGraph {
@@ -84,7 +84,7 @@ mod tests {
         let mut also_dense = dense.clone();
         also_dense.edges.retain(|&edge| edge != (0, 3) && edge != (2, 3));
         also_dense.edges.extend([(1, 6), (2, 6)]);
-        let decoded = vec![
+        let decoded = [
             chain(5),
             chain(6),
             dense,
@@ -94,7 +94,8 @@ mod tests {
             graph(&[1, 2, 3], &[(0, 1), (1, 2)]),
             chain(1),
         ];
-        let broken = BrokenRules::of(&decoded);
+        let checked: Vec<_> = decoded.iter().map(DecodedGraph::cell).collect();
+        let broken = BrokenRules::of(&checked);
         let share = |n: f64| n / 8.0;
         assert_eq!(broken.vertices, share(1.0), "chain(6) has 8 vertices");
         assert_eq!(broken.edges, share(2.0), "10 edges, the second also with vertex 3 off every path");
