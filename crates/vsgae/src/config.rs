@@ -100,6 +100,28 @@ pub struct VsGaeConfig {
     /// How the KL term gathers over a batch's graphs; absent means [`KlReduction::Sum`] (the
     /// reference's).
     pub kl_reduction: Option<KlReduction>,
+    /// What the edge head sees of the partial graph besides the node states; absent means
+    /// [`EdgeContext::None`] (the reference's decoder).
+    pub edge_context: Option<EdgeContext>,
+}
+
+/// What the decoder's edge head reads of the partial graph beside the node states, the graph
+/// vector and the latent.
+///
+/// The reference scores each candidate edge to the new node independently, and nothing in its
+/// decoder counts edges, while most NAS-Bench-101 cells sit at the limit of 9. Every decoding of
+/// the prior over that limit is over it by exactly one edge (docs/results.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeContext {
+    /// Nothing more (the reference).
+    #[default]
+    None,
+    /// Each candidate row also reads the partial graph's edge count and vertex count and whether
+    /// the candidate has a successor yet (`crate::model::edge_context`), through a linear map
+    /// initialised at zero, so that a model warm-started with it begins as the reference's.
+    Counts,
 }
 
 /// How the KL term of a batch gathers over its graphs. The reconstruction loss is a mean over
@@ -547,6 +569,11 @@ impl VsGaeConfig {
     pub fn edge_loss(&self) -> EdgeLoss {
         self.edge_loss.unwrap_or_default()
     }
+
+    /// The edge head's context in effect.
+    pub fn edge_context(&self) -> EdgeContext {
+        self.edge_context.unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -559,10 +586,14 @@ mod tests {
             "beta":0.005,"alpha":0.5,"noise_scale":0.01,"max_nodes":20}"#;
         let config: VsGaeConfig = serde_json::from_str(old).expect("an old config reads");
         assert_eq!((config.edge_pairing(), config.edge_loss()), (EdgePairing::Reference, EdgeLoss::Mean));
-        assert_eq!(config.kl_reduction(), KlReduction::Sum);
-        let new = config.with_edge_pairing(Some(EdgePairing::PerGraph)).with_edge_loss(Some(EdgeLoss::Sum));
+        assert_eq!((config.kl_reduction(), config.edge_context()), (KlReduction::Sum, EdgeContext::None));
+        let new = config
+            .with_edge_pairing(Some(EdgePairing::PerGraph))
+            .with_edge_loss(Some(EdgeLoss::Sum))
+            .with_edge_context(Some(EdgeContext::Counts));
         let back: VsGaeConfig = serde_json::from_str(&serde_json::to_string(&new).expect("write")).expect("read");
         assert_eq!((back.edge_pairing(), back.edge_loss()), (EdgePairing::PerGraph, EdgeLoss::Sum));
+        assert_eq!(back.edge_context(), EdgeContext::Counts);
     }
 
     #[test]

@@ -245,6 +245,17 @@ fn train_and_test_a_small_vae_then_encode_and_decode() {
     assert_eq!(decoded.lines().count(), 120);
     let first: Value = serde_json::from_str(decoded.lines().next().unwrap()).unwrap();
     assert_eq!(first["node_atts"][0], 1);
+
+    // A warm start with the edge context grows the model by its map, which then trains.
+    let grown = dir.path().join("grown");
+    let grown_str = grown.display().to_string();
+    let args = ["--data", &data, "--epochs", "1", "--batch-size", "32", "--lr", "1e-2", "--out", &grown_str];
+    ok(&vsgae(&[&["train-vae", "--warm-start", &out_str, "--edge-context", "counts"][..], &args[..]].concat()));
+    let config: Value = serde_json::from_str(&std::fs::read_to_string(grown.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["model"]["edge_context"], "counts", "--edge-context reaches the saved config");
+    let weights = vsgae::StateDict::from_bytes(&std::fs::read(grown.join("weights.safetensors")).unwrap()).unwrap();
+    let context = &weights.tensors["Decoder.generator.nodes.f_s_context.weight"].values;
+    assert!(context.iter().any(|&w| w != 0.0), "the map trains from zero");
 }
 
 #[test]

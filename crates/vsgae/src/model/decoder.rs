@@ -16,16 +16,21 @@
 //!   other's graph vectors. Batched and one-at-a-time decoding therefore differ, as in the
 //!   reference. [`crate::config::EdgePairing::PerGraph`] pairs each graph with its own vectors
 //!   instead, as decoding does.
+//!
+//! [`EdgeContext::Counts`] departs from the reference: the edge head also reads the partial
+//! graph's counts ([`crate::model::edge_context`]) through a linear map added to its hidden
+//! layer's pre-activation, initialised at zero.
 
 use burn::module::Module;
-use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig};
 use burn::tensor::activation::{log_softmax, relu, sigmoid};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use nasbench::Cell;
 
-use crate::config::{EdgeLoss, EdgePairing, EncoderConfig, VsGaeConfig};
-use crate::io::state_dict::{ImportError, ReferenceParams, StateDict};
+use crate::config::{EdgeContext, EdgeLoss, EdgePairing, EncoderConfig, VsGaeConfig};
+use crate::io::state_dict::{ImportError, NamedTensor, ReferenceParams, StateDict};
 use crate::model::block_linear::{BlockProduct, InputBlock, forward_blocks};
+use crate::model::edge_context::{self, ContextRows};
 use crate::model::gru::GateBiasSums;
 use crate::model::message_passing::{MessageOperator, MessagePassing, MessagePassingConfig};
 use crate::model::readout::GatedSum;
@@ -58,6 +63,9 @@ pub struct Decoder {
     pub edge_hidden: Linear,
     /// The edge scorer's second layer (`nodes.f_s_2`).
     pub edge_out: Linear,
+    /// [`EdgeContext::Counts`]: the partial graph's counts → a term of `edge_hidden`'s
+    /// pre-activation, without bias (`nodes.f_s_context`; the reference has none).
+    pub edge_context: Option<Linear>,
 }
 
 /// The reconstruction loss of a batch.
@@ -136,8 +144,8 @@ impl ReconstructionLoss {
 }
 
 impl Decoder {
-    /// A decoder with Burn's default initialisation.
-    pub fn init(config: &EncoderConfig, device: &Device) -> Self {
+    /// A decoder with Burn's default initialisation; the edge context's map, if any, at zero.
+    pub fn init(config: &EncoderConfig, context: EdgeContext, device: &Device) -> Self {
         let (n, g, t) = (config.node_dim, config.graph_dim, config.num_node_types);
         Self {
             layers: (0..config.num_layers).map(|_| MessagePassingConfig::new(n).init(device)).collect(),
@@ -152,6 +160,32 @@ impl Decoder {
             start_out: LinearConfig::new(n + g, n).init(device),
             edge_hidden: LinearConfig::new(2 * n + 2 * g, n + g).init(device),
             edge_out: LinearConfig::new(n + g, 1).init(device),
+            edge_context: match context {
+                EdgeContext::None => None,
+                EdgeContext::Counts => Some(
+                    LinearConfig::new(edge_context::WIDTH, n + g)
+                        .with_bias(false)
+                        .with_initializer(Initializer::Zeros)
+                        .init(device),
+                ),
+            },
+        }
+    }
+
+    /// `edge_hidden`'s pre-activation with the edge context's term, where the decoder has one
+    /// (`context` is called only then). The rows of `hidden`, flattened, are the context's rows.
+    ///
+    /// # Shapes
+    /// - `hidden`: `[…, node_dim + graph_dim]`, as many rows as the context
+    /// - output: as `hidden`
+    fn with_edge_context<const D: usize>(&self, hidden: Tensor<D>, context: impl FnOnce() -> ContextRows) -> Tensor<D> {
+        match &self.edge_context {
+            Some(map) => {
+                let shape = hidden.dims();
+                let term = map.forward(context().tensor(&hidden.device()));
+                hidden + term.reshape(shape)
+            }
+            None => hidden,
         }
     }
 
@@ -231,18 +265,28 @@ impl Decoder {
     }
 
     /// Edge logits with each graph's own graph vector and latent (the reference's computation
-    /// for a batch of one; used for decoding).
+    /// for a batch of one; used for decoding). `context` gives the edge context's rows, row
+    /// `b·nodes + j` for candidate `j` of graph `b`; it is called only where the decoder has an
+    /// edge context.
     ///
     /// # Shapes
     /// - `h`: `[batch, nodes, node_dim]`
     /// - `h_v`: `[batch, node_dim]`
     /// - `h_g`, `c`: `[batch, graph_dim]`
     /// - output: `[batch, nodes]`
-    pub fn edge_logits_per_graph(&self, h: Tensor<3>, h_v: Tensor<2>, h_g: Tensor<2>, c: Tensor<2>) -> Tensor<2> {
+    pub fn edge_logits_per_graph(
+        &self,
+        h: Tensor<3>,
+        h_v: Tensor<2>,
+        h_g: Tensor<2>,
+        c: Tensor<2>,
+        context: impl FnOnce() -> ContextRows,
+    ) -> Tensor<2> {
         let [batch, nodes, _] = h.dims();
         let repeat = |x: Tensor<2>| x.unsqueeze_dim::<3>(1).repeat_dim(1, nodes);
         let features = Tensor::cat(vec![h, repeat(h_v), repeat(h_g), repeat(c)], 2);
-        self.edge_out.forward(relu(self.edge_hidden.forward(features))).reshape([batch, nodes])
+        let hidden = self.with_edge_context(self.edge_hidden.forward(features), context);
+        self.edge_out.forward(relu(hidden)).reshape([batch, nodes])
     }
 
     /// The teacher-forced reconstruction loss of the reference.
@@ -332,6 +376,7 @@ impl Decoder {
                 InputBlock::Selected { table: c, rows: rows.latent },
             ];
             let hidden = forward_blocks(&self.edge_hidden, features, BlockProduct::for_device(&device));
+            let hidden = self.with_edge_context(hidden, || targets.edge_context.clone());
             let logits = self.edge_out.forward(relu(hidden)).squeeze_dim::<1>(1);
             let losses = binary_cross_entropy_with_logits_1d(logits, targets.edge_labels.clone());
             total = total + (losses.clone() * targets.edge_weights(alpha, edge_loss, &device)).sum();
@@ -340,6 +385,21 @@ impl Decoder {
             Tensor::zeros([0], &device)
         };
         ReconstructionLoss { total, type_losses, edge_losses, batch, alpha, edge_loss }
+    }
+
+    /// Adds the edge context's map at zero to `weights` (the reference's names under `prefix`)
+    /// where `context` has one and `weights`, a decoder trained without it, lacks it: the decoder
+    /// then computes what the one without it did.
+    pub fn add_absent_context(weights: &mut StateDict, prefix: &str, config: &EncoderConfig, context: EdgeContext) {
+        if context == EdgeContext::None {
+            return;
+        }
+        let rows = config.node_dim + config.graph_dim;
+        let name = format!("{prefix}generator.{}.weight", edge_context::PARAMETER);
+        weights.tensors.entry(name).or_insert_with(|| NamedTensor {
+            shape: vec![rows, edge_context::WIDTH],
+            values: vec![0.0; rows * edge_context::WIDTH],
+        });
     }
 
     /// Width of the node states.
@@ -366,6 +426,9 @@ pub struct DecoderTargets {
     edge_labels: Tensor<1>,
     /// Which rows of the stacked step tensors each edge row reads.
     edge_rows: EdgeRows,
+    /// Each edge row's context ([`crate::model::edge_context`]): its step's partial graph's
+    /// counts and whether its candidate has a successor there.
+    edge_context: ContextRows,
     /// 1 where step `k` predicts a node of cell `b` (at `b·steps + k`), 0 past its end.
     mask: Vec<f32>,
 }
@@ -424,21 +487,23 @@ impl DecoderTargets {
             }
         }
         let has_edge = |b: usize, from: usize, to: usize| adjacency[(b * nodes + from) * nodes + to];
+        // The partial graph of `size` nodes of cell `b`.
+        let partial_edge = |size: usize, b: usize, from: usize, to: usize| {
+            if size > sizes[b] { (from, to) == (0, 1) } else { has_edge(b, from, to) }
+        };
         let partial = (1..=steps)
-            .map(|size| {
-                let edge = |b: usize, from: usize, to: usize| {
-                    if size > sizes[b] { (from, to) == (0, 1) } else { has_edge(b, from, to) }
-                };
-                MessageOperator::new(batch, size, edge, device)
-            })
+            .map(|size| MessageOperator::new(batch, size, |b, from, to| partial_edge(size, b, from, to), device))
             .collect();
         let mask: Vec<f32> =
             sizes.iter().flat_map(|&n| (0..steps).map(move |k| if k + 1 < n { 1.0 } else { 0.0 })).collect();
         let step_types: Vec<i64> =
             (0..steps).flat_map(|k| (0..batch).map(move |b| b * nodes + k + 1)).map(|i| types[i]).collect();
-        let (mut labels, mut rows) = (Vec::new(), EdgeRows::default());
+        let (mut labels, mut rows, mut context) = (Vec::new(), EdgeRows::default(), ContextRows::default());
         for k in 1..steps {
+            // Step k's partial graph has nodes 0‥k.
+            let size = k + 1;
             for b in 0..batch {
+                context.push_graph(size, |from, to| partial_edge(size, b, from, to));
                 for j in 0..=k {
                     let row = b * (k + 1) + j;
                     labels.push(f32::from(u8::from(has_edge(b, j, k + 1))));
@@ -456,6 +521,7 @@ impl DecoderTargets {
             step_types: Tensor::from_data(TensorData::new(step_types, [steps * batch, 1]), device),
             edge_labels: Tensor::from_data(TensorData::new(labels, [edge_rows]), device),
             edge_rows: rows,
+            edge_context: context,
             mask,
         }
     }
@@ -536,6 +602,10 @@ impl ReferenceParams for Decoder {
             start_out: self.start_out.load(weights, &p("nodeInit.f_start_2"), device)?,
             edge_hidden: self.edge_hidden.load(weights, &p("nodes.f_s_1"), device)?,
             edge_out: self.edge_out.load(weights, &p("nodes.f_s_2"), device)?,
+            edge_context: match self.edge_context {
+                Some(map) => Some(map.load(weights, &p(edge_context::PARAMETER), device)?),
+                None => None,
+            },
         })
     }
 
@@ -555,6 +625,9 @@ impl ReferenceParams for Decoder {
         self.start_out.save(weights, &p("nodeInit.f_start_2"));
         self.edge_hidden.save(weights, &p("nodes.f_s_1"));
         self.edge_out.save(weights, &p("nodes.f_s_2"));
+        if let Some(map) = &self.edge_context {
+            map.save(weights, &p(edge_context::PARAMETER));
+        }
     }
 }
 

@@ -18,6 +18,7 @@ use rand::Rng;
 
 use crate::model::cell_rules::CellRules;
 use crate::model::decoder::Decoder;
+use crate::model::edge_context::ContextRows;
 use crate::model::message_passing::MessageOperator;
 use crate::node_types::{INPUT_TYPE, OUTPUT_TYPE};
 use crate::readback::{ReadbackError, block_on, floats_async};
@@ -227,7 +228,15 @@ impl Decoder {
             let edge_probabilities = if nodes == 1 {
                 vec![1.0; rows]
             } else {
-                floats_async(sigmoid(self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone()))).await?
+                let context = || {
+                    let mut context = ContextRows::with_capacity(rows * nodes);
+                    for &g in &active {
+                        context.push_graph(nodes, |from, to| adjacency[g * capacity * capacity + from * capacity + to]);
+                    }
+                    context
+                };
+                let logits = self.edge_logits_per_graph(updated.clone(), h_v.clone(), h_g, c.clone(), context);
+                floats_async(sigmoid(logits)).await?
             };
             for (row, &g) in active.iter().enumerate() {
                 let candidates = &edge_probabilities[row * nodes..(row + 1) * nodes];

@@ -4,7 +4,8 @@
 //!   update), [`readout`] (gated sums), [`accuracy_head`], [`block_linear`] (a linear map of
 //!   side-by-side blocks, some repeating a table's rows).
 //! - Models: [`predictor`], [`vae`] ([`vae_encoder`] and [`decoder`], with [`decoding`], which
-//!   [`cell_rules`] can hold to NAS-Bench-101's rules).
+//!   [`cell_rules`] can hold to NAS-Bench-101's rules, and the edge head's optional
+//!   [`edge_context`]).
 //! - [`batch`]: dense batches and the operators message passing needs, built once per batch;
 //!   [`signature_round`]: the second round on the nodes' distinct signatures, for prediction and
 //!   for training on the CPU.
@@ -16,6 +17,7 @@ pub mod block_linear;
 pub mod cell_rules;
 pub mod decoder;
 pub mod decoding;
+pub mod edge_context;
 pub mod flops;
 pub mod gru;
 pub mod initialization;

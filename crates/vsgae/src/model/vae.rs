@@ -66,9 +66,16 @@ impl VsGaeConfig {
     pub fn init(&self, device: &Device) -> VsGae {
         VsGae {
             encoder: VsGaeEncoder::init(&self.encoder, device),
-            decoder: Decoder::init(&self.encoder, device),
+            decoder: Decoder::init(&self.encoder, self.edge_context(), device),
             max_nodes: self.max_nodes,
         }
+    }
+
+    /// Adds, at zero, the parameters of this config's departures that `weights` (a model
+    /// trained without them, which a warm start grows) lacks: the edge context's map. The
+    /// grown model computes what the one the weights came from did.
+    pub fn add_absent_parameters(&self, weights: &mut StateDict) {
+        Decoder::add_absent_context(weights, "Decoder.", &self.encoder, self.edge_context());
     }
 }
 

@@ -10,7 +10,7 @@ use nasbench::Cell;
 use nasbench::space::enumerate_space;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use vsgae::config::{EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule};
+use vsgae::config::{EdgeContext, EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule};
 use vsgae::evaluation::abilities::{CurveProbe, PriorDraws, test_abilities_with};
 use vsgae::io::checkpoint::{read_json, write_json};
 use vsgae::latent::fit::PriorFit;
@@ -114,6 +114,12 @@ pub struct Recipe {
     /// How a step's edge losses combine.
     #[arg(long, value_enum, default_value_t = EdgeLoss::Mean)]
     edge_loss: EdgeLoss,
+    /// What the edge head reads of the partial graph beside the node states (counts: its edge
+    /// and vertex counts and whether each candidate has a successor, through a map that starts
+    /// at zero, so a warm start from a model without it begins as that model). Default: the
+    /// warm-start model's, else none (the reference).
+    #[arg(long, value_enum)]
+    edge_context: Option<EdgeContext>,
     /// The KL term's weight (default: the config's, the reference's 0.005).
     #[arg(long)]
     beta: Option<f64>,
@@ -144,11 +150,13 @@ impl Recipe {
             .with_replay_share(self.replay_share);
         let beta = self.beta.unwrap_or(config.model.beta);
         let noise_scale = self.noise_scale.unwrap_or(config.model.noise_scale);
+        let edge_context = self.edge_context.or(config.model.edge_context);
         config.model = config
             .model
             .with_edge_pairing(Some(self.edge_pairing))
             .with_edge_loss(Some(self.edge_loss))
             .with_kl_reduction(Some(self.kl_reduction))
+            .with_edge_context(edge_context)
             .with_beta(beta)
             .with_noise_scale(noise_scale);
         config
@@ -240,7 +248,9 @@ pub fn train(args: TrainVaeArgs) -> anyhow::Result<()> {
             let session = match origin {
                 Some(origin) => {
                     write_json(&out.join(WARM_START_FILE), &origin.record)?;
-                    VsGaeSession::warm_start(config, cells.clone(), origin.weights, device)?
+                    let mut weights = origin.weights;
+                    config.model.add_absent_parameters(&mut weights);
+                    VsGaeSession::warm_start(config, cells.clone(), weights, device)?
                 }
                 None => VsGaeSession::new(config, cells.clone(), device)?,
             };
