@@ -322,10 +322,31 @@ pub struct VsGaeTrainingConfig {
     /// ln 2), the rest to the others as usual; an epoch keeps its number of steps. Absent means
     /// none (the reference's: every cell once an epoch).
     pub replay_share: Option<f64>,
+    /// Teaching the unmasked decoder what masked decoding writes between training latents;
+    /// absent means none (the reference's).
+    pub masked_midpoints: Option<MaskedMidpoints>,
+}
+
+/// Masked-midpoint distillation, a departure from the reference aimed at the validity of prior
+/// samples. Each step draws points between the latent means of two cells of its batch
+/// (`μ_a + t·(μ_b − μ_a)`, `t` uniform), where a prior's points fall and no training cell's
+/// latent does; decodes each once under NAS-Bench-101's rules (sampled, masked, without
+/// gradients), and adds `weight` times the teacher-forced reconstruction loss of those cells at
+/// those points. The decoder learns, where it sees no training cell, to write the cells masked
+/// decoding writes there, which are cells by construction.
+#[derive(Config, Debug, PartialEq, Copy)]
+pub struct MaskedMidpoints {
+    /// Points per batch cell (0 to 1).
+    pub share: f64,
+    /// The weight of their reconstruction loss against the batch's.
+    pub weight: f64,
 }
 
 /// The most of an epoch that hard-example replay may take.
 pub const MAX_REPLAY_SHARE: f64 = 0.9;
+
+/// The largest weight of masked-midpoint distillation's loss.
+pub const MAX_MIDPOINT_WEIGHT: f64 = 100.0;
 
 /// A config value the models cannot be built with; names the field and what it may be.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -539,6 +560,10 @@ impl VsGaeTrainingConfig {
         }
         if let Some(share) = self.replay_share {
             check.real("replay_share", share, 0.0, MAX_REPLAY_SHARE)?;
+        }
+        if let Some(midpoints) = self.masked_midpoints {
+            check.real("masked_midpoints.share", midpoints.share, f64::MIN_POSITIVE, 1.0)?;
+            check.real("masked_midpoints.weight", midpoints.weight, 0.0, MAX_MIDPOINT_WEIGHT)?;
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use nasbench::Cell;
 use nasbench::space::enumerate_vertices;
-use vsgae::config::KlReduction;
+use vsgae::config::{KlReduction, MaskedMidpoints};
 use vsgae::readback::block_on;
 use vsgae::training::VsGaeSession;
 use vsgae::{EncoderConfig, Latent, ReferenceParams, StateDict, VsGaeConfig, VsGaeTrainingConfig};
@@ -220,4 +220,21 @@ fn a_warm_started_run_starts_from_the_given_weights_and_trains_them() {
     let wider = VsGaeTrainingConfig::new(VsGaeConfig::new(EncoderConfig::new().with_node_dim(32).with_graph_dim(8)));
     let error = VsGaeSession::warm_start(wider, cells(), trained, Device::flex().autodiff()).unwrap_err().to_string();
     assert!(error.contains("has shape") && error.contains("expected"), "{error}");
+}
+
+/// Masked-midpoint distillation adds a positive term to every step's loss (weight 0 adds
+/// nothing), trains, and a run with it killed mid-epoch resumes as if it never stopped.
+#[test]
+fn masked_midpoints_add_their_loss_and_a_run_with_them_resumes() {
+    let with = |weight: f64| config(1).with_masked_midpoints(Some(MaskedMidpoints::new(0.5, weight)));
+    let first_epoch = |config: VsGaeTrainingConfig| {
+        let mut session = VsGaeSession::new(config, cells(), Device::flex().autodiff()).unwrap();
+        session.run(&mut |_| {}).unwrap();
+        session.history()[0].train_loss
+    };
+    let plain = first_epoch(config(1));
+    assert_eq!(first_epoch(with(0.0)), plain, "weight 0 leaves the loss as it is");
+    let distilled = first_epoch(with(1.0));
+    assert!(distilled.is_finite() && distilled > plain * 1.2, "{distilled} against {plain}");
+    killed_mid_epoch_resumes(config(2).with_masked_midpoints(Some(MaskedMidpoints::new(0.5, 1.0))));
 }

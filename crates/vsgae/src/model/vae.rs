@@ -38,6 +38,11 @@ pub struct VsGaeLoss {
     pub kl: Tensor<1>,
     /// The reconstruction loss's parts.
     pub reconstruction: ReconstructionLoss,
+    /// The posterior means.
+    ///
+    /// # Shapes
+    /// - `[batch, graph_dim]`
+    pub mean: Tensor<2>,
 }
 
 impl VsGaeLoss {
@@ -139,7 +144,7 @@ impl VsGae {
             Some(eps) => mean.clone() + eps.mul_scalar(config.noise_scale) * log_var.clone().mul_scalar(0.5).exp(),
         };
         let batch = mean.dims()[0].max(1);
-        let kl = (log_var.clone().add_scalar(1.0) - mean.powi_scalar(2) - log_var.exp()).sum().mul_scalar(-0.5);
+        let kl = (log_var.clone().add_scalar(1.0) - mean.clone().powi_scalar(2) - log_var.exp()).sum().mul_scalar(-0.5);
         let kl = match config.kl_reduction() {
             KlReduction::Sum => kl,
             KlReduction::Mean => kl.div_scalar(batch as f64),
@@ -150,6 +155,7 @@ impl VsGae {
             recon: recon.total.clone(),
             kl,
             reconstruction: recon,
+            mean,
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod adam;
 mod cursor;
 pub mod events;
 pub mod latent_predictor;
+mod midpoints;
 pub mod plateau;
 pub mod predictor;
 pub mod replay;

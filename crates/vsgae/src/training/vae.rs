@@ -28,6 +28,9 @@ pub fn vae_split(count: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
     (order, test)
 }
 
+/// Mixed into the seed of masked-midpoint distillation's draws, apart from the noise's.
+const MIDPOINT_STREAM: u64 = 0x6d69_6470_6f69_6e74;
+
 /// The seed of one step's reparameterisation noise.
 fn step_seed(seed: u64, epoch: usize, step: usize) -> u64 {
     epoch_seed(seed.wrapping_add(1), epoch) ^ (step as u64).wrapping_mul(0xd1b5_4a32_d192_ed03)
@@ -104,7 +107,23 @@ impl VsGaeTask {
             .collect();
         let eps = Tensor::<2>::from_data(TensorData::new(eps, [shard.items.len(), dim]), device);
         let beta = self.config.beta_at(position.global_step());
-        self.loss(model, shard.items, shard.batch_len, Latent::WithNoise(Box::new(eps)), beta, device)
+        let (loss, parts, targets) =
+            self.loss(model, shard.items, shard.batch_len, Latent::WithNoise(Box::new(eps)), beta, device);
+        let Some(midpoints) = self.config.masked_midpoints else {
+            return (loss, parts, targets);
+        };
+        let seed = step_seed(self.config.seed ^ MIDPOINT_STREAM, position.epoch, position.step_in_epoch);
+        let mut rng = nasbench::split::rng(seed ^ shard.offset as u64);
+        let share = shard.items.len() as f64 / shard.batch_len as f64;
+        match super::midpoints::midpoint_loss(model, parts.mean.clone(), midpoints, &self.config.model, share, &mut rng)
+        {
+            Ok(Some(term)) => (loss + term, parts, targets),
+            Ok(None) => (loss, parts, targets),
+            Err(error) => {
+                tracing::warn!("this step has no masked-midpoint term: decoding its points failed: {error}");
+                (loss, parts, targets)
+            }
+        }
     }
 }
 

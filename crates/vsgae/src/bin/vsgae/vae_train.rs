@@ -10,7 +10,7 @@ use nasbench::Cell;
 use nasbench::space::enumerate_space;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use vsgae::config::{EdgeContext, EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule};
+use vsgae::config::{EdgeContext, EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule, MaskedMidpoints};
 use vsgae::evaluation::abilities::{CurveProbe, PriorDraws, test_abilities_with};
 use vsgae::io::checkpoint::{read_json, write_json};
 use vsgae::latent::fit::PriorFit;
@@ -138,6 +138,14 @@ pub struct Recipe {
     /// cells the decoder got wrong in the epoch before; default none, every cell once an epoch.
     #[arg(long)]
     replay_share: Option<f64>,
+    /// Masked-midpoint distillation: each step also decodes points between pairs of its cells'
+    /// latents under NAS-Bench-101's rules and adds this weight times the reconstruction loss of
+    /// those cells at those points; default none.
+    #[arg(long)]
+    midpoint_weight: Option<f64>,
+    /// Masked-midpoint distillation's points per batch cell (0 to 1).
+    #[arg(long, requires = "midpoint_weight", default_value_t = 0.25)]
+    midpoint_share: f64,
     #[command(flatten)]
     schedule: crate::ScheduleOptions,
 }
@@ -147,7 +155,10 @@ impl Recipe {
         let mut config = config
             .with_schedule(Some(self.schedule.schedule(LearningRateSchedule::Plateau)))
             .with_beta_warmup_steps(self.beta_warmup_steps)
-            .with_replay_share(self.replay_share);
+            .with_replay_share(self.replay_share)
+            .with_masked_midpoints(
+                self.midpoint_weight.map(|weight| MaskedMidpoints::new(self.midpoint_share, weight)),
+            );
         let beta = self.beta.unwrap_or(config.model.beta);
         let noise_scale = self.noise_scale.unwrap_or(config.model.noise_scale);
         let edge_context = self.edge_context.or(config.model.edge_context);
