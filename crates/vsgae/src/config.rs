@@ -340,6 +340,21 @@ pub struct MaskedMidpoints {
     pub share: f64,
     /// The weight of their reconstruction loss against the batch's.
     pub weight: f64,
+    /// How the points are decoded; absent means [`MidpointDecoding::Sample`].
+    pub decoding: Option<MidpointDecoding>,
+}
+
+/// How masked-midpoint distillation decodes its points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "snake_case")]
+pub enum MidpointDecoding {
+    /// One draw per point: the decoder learns masked decoding's distribution there.
+    #[default]
+    Sample,
+    /// The most likely choice at every step: the decoder learns masked decoding's most likely
+    /// cell there, and near a training latent that is the training cell itself.
+    Greedy,
 }
 
 /// The most of an epoch that hard-example replay may take.

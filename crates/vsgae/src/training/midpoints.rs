@@ -10,7 +10,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use nasbench::Cell;
 use rand::Rng;
 
-use crate::config::{MaskedMidpoints, VsGaeConfig};
+use crate::config::{MaskedMidpoints, MidpointDecoding, VsGaeConfig};
 use crate::model::decoding::{DecodeMode, Decoding};
 use crate::model::vae::VsGae;
 use crate::readback::{ReadbackError, block_on};
@@ -50,10 +50,14 @@ pub(super) fn midpoint_loss(
     let position = Tensor::<2>::from_data(TensorData::new(positions, [points, 1]), &device);
     let between = (first.clone() + (second - first) * position).detach();
 
+    let mode = match midpoints.decoding.unwrap_or_default() {
+        MidpointDecoding::Sample => DecodeMode::Sample,
+        MidpointDecoding::Greedy => DecodeMode::Greedy,
+    };
     let decoded = block_on(model.valid().decoder.decode_async(
         between.clone().inner(),
         model.max_nodes,
-        Decoding::masked(DecodeMode::Sample),
+        Decoding::masked(mode),
         rng,
     ))?;
     let (kept, cells): (Vec<i64>, Vec<Cell>) =
@@ -94,12 +98,17 @@ mod tests {
             nasbench::space::enumerate_vertices(5).into_iter().step_by(13).take(6).map(|c| c.cell).collect();
         let refs: Vec<&Cell> = cells.iter().collect();
         let (means, _) = model.encoder.forward(&GraphBatch::new(&refs, &device));
-        let midpoints = MaskedMidpoints::new(0.5, 2.0);
-        let loss =
-            midpoint_loss(&model, means, midpoints, &config, 1.0, &mut nasbench::split::rng(1)).unwrap().unwrap();
-        let value = crate::readback::floats(loss.clone()).unwrap()[0];
-        assert!(value.is_finite() && value > 0.0, "{value}");
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let loss = |decoding: MidpointDecoding| {
+            let midpoints = MaskedMidpoints::new(0.5, 2.0).with_decoding(Some(decoding));
+            let rng = &mut nasbench::split::rng(1);
+            midpoint_loss(&model, means.clone(), midpoints, &config, 1.0, rng).unwrap().unwrap()
+        };
+        let value = |loss: Tensor<1>| crate::readback::floats(loss).unwrap()[0];
+        let (sampled, greedy) = (loss(MidpointDecoding::Sample), loss(MidpointDecoding::Greedy));
+        assert!(value(greedy.clone()).is_finite() && value(greedy.clone()) > 0.0);
+        // An untrained decoder's draws are not its most likely cells.
+        assert_ne!(value(sampled.clone()), value(greedy));
+        let grads = GradientsParams::from_grads(sampled.backward(), &model);
         let mut gradients = StateDict::default();
         crate::io::gradients::gradients_as_module(&model, &grads).save(&mut gradients, "");
         let largest = |prefix: &str| {

@@ -10,7 +10,9 @@ use nasbench::Cell;
 use nasbench::space::enumerate_space;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use vsgae::config::{EdgeContext, EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule, MaskedMidpoints};
+use vsgae::config::{
+    EdgeContext, EdgeLoss, EdgePairing, KlReduction, LearningRateSchedule, MaskedMidpoints, MidpointDecoding,
+};
 use vsgae::evaluation::abilities::{CurveProbe, PriorDraws, test_abilities_with};
 use vsgae::io::checkpoint::{read_json, write_json};
 use vsgae::latent::fit::PriorFit;
@@ -146,6 +148,10 @@ pub struct Recipe {
     /// Masked-midpoint distillation's points per batch cell (0 to 1).
     #[arg(long, requires = "midpoint_weight", default_value_t = 0.25)]
     midpoint_share: f64,
+    /// How masked-midpoint distillation decodes its points (greedy: the most likely cell, which
+    /// near a training latent is that training cell).
+    #[arg(long, value_enum, requires = "midpoint_weight", default_value_t = MidpointDecoding::Sample)]
+    midpoint_decoding: MidpointDecoding,
     #[command(flatten)]
     schedule: crate::ScheduleOptions,
 }
@@ -156,9 +162,9 @@ impl Recipe {
             .with_schedule(Some(self.schedule.schedule(LearningRateSchedule::Plateau)))
             .with_beta_warmup_steps(self.beta_warmup_steps)
             .with_replay_share(self.replay_share)
-            .with_masked_midpoints(
-                self.midpoint_weight.map(|weight| MaskedMidpoints::new(self.midpoint_share, weight)),
-            );
+            .with_masked_midpoints(self.midpoint_weight.map(|weight| {
+                MaskedMidpoints::new(self.midpoint_share, weight).with_decoding(Some(self.midpoint_decoding))
+            }));
         let beta = self.beta.unwrap_or(config.model.beta);
         let noise_scale = self.noise_scale.unwrap_or(config.model.noise_scale);
         let edge_context = self.edge_context.or(config.model.edge_context);
